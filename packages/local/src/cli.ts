@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+import { readFile } from 'node:fs/promises'
+import { parseArgs } from 'node:util'
+import { startLocalStack } from './startLocalStack.js'
+
+const USAGE = `Usage: supasync-local start [--sql file.sql]... [--seed file.sql]... [--port N] [--verbose]
+
+Starts a local Supabase (Postgres, PostgREST, Realtime) and runs until Ctrl-C.
+  --sql FILE    SQL run after the Supabase bootstrap (repeatable, in order)
+  --seed FILE   SQL run after every --sql file (repeatable)
+  --port N      port of the HTTP front (default: a free port)
+  --verbose     print Postgres, PostgREST and Realtime logs`
+
+async function main(argv: string[]): Promise<number> {
+  let parsed
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        sql: { type: 'string', multiple: true },
+        seed: { type: 'string', multiple: true },
+        port: { type: 'string' },
+        verbose: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    })
+  } catch (error) {
+    console.error(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`)
+    return 2
+  }
+  const { values, positionals } = parsed
+  if (values.help) {
+    console.log(USAGE)
+    return 0
+  }
+  if (positionals[0] !== 'start') {
+    console.error(USAGE)
+    return 2
+  }
+  const port = values.port === undefined ? undefined : Number(values.port)
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+    console.error(`--port must be a port number, got ${values.port}`)
+    return 2
+  }
+  const files = [...(values.sql ?? []), ...(values.seed ?? [])]
+  const sql: string[] = []
+  for (const file of files) {
+    try {
+      sql.push(await readFile(file, 'utf8'))
+    } catch (error) {
+      console.error(`Cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`)
+      return 2
+    }
+  }
+  const startedAt = Date.now()
+  const stack = await startLocalStack({ sql, port, log: values.verbose ? (line) => process.stderr.write(`${line.trimEnd()}\n`) : undefined })
+  console.log(`supasync local stack is up (${Date.now() - startedAt} ms)
+
+  API URL          ${stack.url}
+  REST             ${stack.url}/rest/v1
+  Realtime         ${stack.url.replace('http', 'ws')}/realtime/v1/websocket
+  anon key         ${stack.anonKey}
+  service_role key ${stack.serviceRoleKey}
+  JWT secret       ${stack.jwtSecret}
+  Database URL     ${stack.databaseUrl}
+
+Press Ctrl-C to stop.`)
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve)
+    process.once('SIGTERM', resolve)
+  })
+  console.log('\nStopping…')
+  await stack.stop()
+  return 0
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : String(error))
+    process.exit(1)
+  },
+)

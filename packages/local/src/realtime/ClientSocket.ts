@@ -1,0 +1,234 @@
+import type { WebSocket } from 'ws'
+import { JwtError, verifyJwt, type JwtClaims } from '../jwt.js'
+import { ChannelSession } from './ChannelSession.js'
+import { parseJoinPayload } from './joinConfig.js'
+import { JoinErrors } from './messages.js'
+import type { RealtimeServer } from './RealtimeServer.js'
+import {
+  decodeFrame,
+  encodeText,
+  encodeUserBroadcast,
+  FrameError,
+  type PhoenixMessage,
+  type UserBroadcast,
+  type Vsn,
+} from './serializer.js'
+
+/** One WebSocket connection: frame routing, heartbeats and the channels joined on it. */
+export class ClientSocket {
+  readonly channels = new Map<string, ChannelSession>()
+  /** Joins waiting out the join-error delay; counted so a flood cannot bypass the channel limit. */
+  private pendingJoinErrors = new Set<ReturnType<typeof setTimeout>>()
+  lastInboundAt = Date.now()
+  closed = false
+
+  constructor(
+    readonly server: RealtimeServer,
+    readonly ws: WebSocket,
+    readonly vsn: Vsn,
+    readonly token: string,
+    readonly claims: JwtClaims,
+  ) {
+    ws.on('message', (data, isBinary) => this.onFrame(data as Buffer, isBinary))
+    ws.on('close', () => this.onClosed())
+    ws.on('error', () => this.onClosed())
+  }
+
+  // ---- outbound -------------------------------------------------------------------------------
+
+  send(message: PhoenixMessage): void {
+    this.sendRaw(encodeText(message, this.vsn))
+  }
+
+  sendRaw(data: string | Buffer): void {
+    if (this.closed || this.server.faults.blackholed) return
+    if (this.ws.readyState !== this.ws.OPEN) return
+    this.ws.send(data, { binary: typeof data !== 'string' })
+  }
+
+  /** Builds the frame around pre-serialised change data, so one change is stringified once for all sockets. */
+  sendPostgresChange(topic: string, ids: number[], dataJson: string): void {
+    const payload = `{"ids":[${ids.join(',')}],"data":${dataJson}}`
+    const topicJson = JSON.stringify(topic)
+    this.sendRaw(
+      this.vsn === '2.0.0'
+        ? `[null,null,${topicJson},"postgres_changes",${payload}]`
+        : `{"topic":${topicJson},"event":"postgres_changes","payload":${payload},"ref":null}`,
+    )
+  }
+
+  /** Delivers a broadcast: kind-4 binary to vsn 2 sockets for binary-origin messages, JSON otherwise. */
+  sendBroadcast(topic: string, json: Record<string, unknown>, userBroadcast?: UserBroadcast): void {
+    if (userBroadcast && this.vsn === '2.0.0') this.sendRaw(encodeUserBroadcast(topic, userBroadcast))
+    else this.send({ joinRef: null, ref: null, topic, event: 'broadcast', payload: json })
+  }
+
+  reply(message: { joinRef: string | null; ref: string | null; topic: string }, status: 'ok' | 'error', response: unknown): void {
+    this.send({ joinRef: message.joinRef, ref: message.ref, topic: message.topic, event: 'phx_reply', payload: { status, response } })
+  }
+
+  // ---- inbound --------------------------------------------------------------------------------
+
+  private onFrame(data: Buffer, isBinary: boolean): void {
+    this.lastInboundAt = Date.now()
+    if (this.server.faults.blackholed) return
+    let frame
+    try {
+      frame = decodeFrame(data, isBinary, this.vsn)
+    } catch (error) {
+      this.server.stats.badFrames++
+      if (error instanceof FrameError) this.server.log(`bad frame: ${error.message}`)
+      // Phoenix cannot decode it: the transport crashes and the socket closes. Other clients are untouched.
+      this.close(1011, 'bad frame')
+      return
+    }
+    try {
+      if (frame.kind === 'userBroadcast') {
+        this.onBroadcast(frame, frame.topic, frame.broadcast)
+        return
+      }
+      this.onMessage(frame.message)
+    } catch (error) {
+      // A bug in one message must never take the server down: log it and close this socket only.
+      this.server.log(`error handling frame: ${error instanceof Error ? error.stack : String(error)}`)
+      this.close(1011, 'internal error')
+    }
+  }
+
+  private onMessage(message: PhoenixMessage): void {
+    if (message.topic === 'phoenix') {
+      if (message.event === 'heartbeat') this.reply(message, 'ok', {})
+      return
+    }
+    if (message.event === 'phx_join') {
+      this.join(message)
+      return
+    }
+    const session = this.channels.get(message.topic)
+    if (!session || (message.joinRef !== null && message.joinRef !== session.joinRef)) {
+      if (message.event === 'phx_leave') this.reply(message, 'ok', {})
+      else this.reply({ joinRef: null, ref: message.ref, topic: message.topic }, 'error', { reason: JoinErrors.unmatchedTopic })
+      return
+    }
+    switch (message.event) {
+      case 'phx_leave':
+        this.reply(message, 'ok', {})
+        this.closeChannel(session)
+        return
+      case 'broadcast':
+        this.onBroadcast(message, message.topic, undefined)
+        return
+      case 'presence':
+        this.server.presenceCall(session, message)
+        return
+      case 'access_token':
+        this.onAccessToken(session, message.payload)
+        return
+      default:
+        // Unknown events are ignored by the channel (no reply), as RealtimeChannel's catch-all does.
+        return
+    }
+  }
+
+  private join(message: PhoenixMessage): void {
+    const { topic } = message
+    if (!topic.startsWith('realtime:')) {
+      this.reply({ joinRef: null, ref: message.ref, topic }, 'error', { reason: JoinErrors.unmatchedTopic })
+      return
+    }
+    const existing = this.channels.get(topic)
+    if (existing) {
+      // Phoenix closes the old channel of a duplicate join before joining anew.
+      this.closeChannel(existing)
+    }
+    const config = parseJoinPayload(message.payload)
+    const token = config.accessToken ?? this.token
+    let claims: JwtClaims
+    try {
+      claims = verifyJwt(token, this.server.jwtSecret)
+    } catch (error) {
+      const reason =
+        error instanceof JwtError
+          ? error.problem === 'malformed'
+            ? JoinErrors.malformedJwt
+            : error.problem === 'signature'
+              ? JoinErrors.jwtSignature
+              : JoinErrors.jwt(error.message)
+          : JoinErrors.malformedJwt
+      this.joinError(message, reason)
+      return
+    }
+    if (topic === 'realtime:') return this.joinError(message, JoinErrors.topicNameRequired)
+    if (this.channels.size + this.pendingJoinErrors.size >= this.server.limits.maxChannelsPerClient) {
+      return this.joinError(message, JoinErrors.tooManyChannels)
+    }
+    if (!this.server.acceptingJoins) return this.joinError(message, JoinErrors.refused)
+    if (config.private && claims.role !== 'service_role') {
+      return this.joinError(message, JoinErrors.unauthorizedPrivate(topic.slice('realtime:'.length)))
+    }
+    const session = new ChannelSession(this, topic, message.joinRef, config, token, claims)
+    this.channels.set(topic, session)
+    this.reply(message, 'ok', { postgres_changes: config.postgresChanges.map((param) => ({ ...param.raw, id: param.id })) })
+    this.server.channelJoined(session)
+  }
+
+  private joinError(message: PhoenixMessage, reason: string): void {
+    const timer = setTimeout(() => {
+      this.pendingJoinErrors.delete(timer)
+      this.reply(message, 'error', { reason })
+    }, this.server.limits.joinErrorDelayMs)
+    this.pendingJoinErrors.add(timer)
+  }
+
+  private onBroadcast(message: { joinRef: string | null; ref: string | null }, topic: string, binary: UserBroadcast | undefined): void {
+    const session = this.channels.get(topic)
+    if (!session) {
+      this.reply({ joinRef: null, ref: message.ref, topic }, 'error', { reason: JoinErrors.unmatchedTopic })
+      return
+    }
+    const payload = binary ? undefined : (message as PhoenixMessage).payload
+    this.server.broadcastFromClient(session, message.ref, payload, binary)
+  }
+
+  private onAccessToken(session: ChannelSession, payload: unknown): void {
+    const token = payload && typeof payload === 'object' ? (payload as { access_token?: unknown }).access_token : undefined
+    // The same token, null, or an sb_ key is ignored; there is never a reply (realtime-protocol.md §1.11).
+    if (typeof token !== 'string' || token === session.token || token.startsWith('sb_')) return
+    try {
+      const claims = verifyJwt(token, this.server.jwtSecret)
+      session.setToken(token, claims)
+      this.server.scheduleExpiry(session)
+    } catch (error) {
+      this.server.shutdownChannel(session, error instanceof Error ? error.message : 'The token provided is not a valid JWT')
+    }
+  }
+
+  // ---- lifecycle ------------------------------------------------------------------------------
+
+  /** Leaves a channel server-side and tells the client with phx_close (ref = join_ref). */
+  closeChannel(session: ChannelSession): void {
+    if (session.closed) return
+    this.server.channelClosed(session)
+    this.channels.delete(session.topic)
+    this.send({ joinRef: session.joinRef, ref: session.joinRef, topic: session.topic, event: 'phx_close', payload: {} })
+  }
+
+  /** Closes the socket; with `abrupt`, the TCP connection is destroyed without a close frame. */
+  close(code = 1000, reason = '', abrupt = false): void {
+    if (this.closed) return
+    if (abrupt) this.ws.terminate()
+    else this.ws.close(code, reason)
+    this.onClosed()
+  }
+
+  private onClosed(): void {
+    if (this.closed) return
+    this.closed = true
+    for (const timer of this.pendingJoinErrors) clearTimeout(timer)
+    this.pendingJoinErrors.clear()
+    for (const session of this.channels.values()) this.server.channelClosed(session)
+    this.channels.clear()
+    this.server.socketClosed(this)
+  }
+}
+

@@ -1,0 +1,31 @@
+/** Server limits and delays; defaults are the real server's (research/realtime-protocol.md §2.1). */
+export interface RealtimeLimits {
+  /** Channels one socket may join; the next join fails with `ChannelRateLimitReached`. Default 100. */
+  maxChannelsPerClient: number
+  /** Delay before every join error reply, in ms (CHANNEL_ERROR_BACKOFF_MS). Default 5000. */
+  joinErrorDelayMs: number
+  /** Delay before a refused WebSocket upgrade is answered, in ms (CONNECT_ERROR_BACKOFF_MS). Default 2000. */
+  connectErrorDelayMs: number
+  /** A socket that sent nothing for this long is closed, in ms (Phoenix websocket timeout). Default 60 000. */
+  idleTimeoutMs: number
+  /** Presence calls (track/untrack) one channel may make per window. Default 5. */
+  presenceMaxCalls: number
+  /** The presence call window, in ms. Default 30 000. */
+  presenceWindowMs: number
+  /** Largest broadcast/presence payload, in bytes. Default 3000 KB + 500 B padding. */
+  maxPayloadBytes: number
+  /** Largest WebSocket frame, in bytes. Default 5 000 000. */
+  maxFrameBytes: number
+  /** Largest `in` filter list is fixed by the server at 100 and not configurable here. */
+}
+
+export const defaultLimits: RealtimeLimits = {
+  maxChannelsPerClient: 100,
+  joinErrorDelayMs: 5000,
+  connectErrorDelayMs: 2000,
+  idleTimeoutMs: 60_000,
+  presenceMaxCalls: 5,
+  presenceWindowMs: 30_000,
+  maxPayloadBytes: 3000 * 1024 + 500,
+  maxFrameBytes: 5_000_000,
+}
