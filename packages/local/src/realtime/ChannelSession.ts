@@ -15,8 +15,8 @@ export class ChannelSession implements ChangeSubscriber {
   claimsJson: string
   token: string
   expiryTimer: ReturnType<typeof setTimeout> | undefined
-  /** Timestamps (ms) of recent presence calls, for the per-client presence limit. */
-  readonly presenceCalls: number[] = []
+  /** Per-channel presence limit: a fixed window anchored at its first call (presence_handler.ex). */
+  presenceWindow: { count: number; resetAt: number } | undefined
   closed = false
 
   constructor(

@@ -60,6 +60,8 @@ export class ClientSocket {
   /** Delivers a broadcast: kind-4 binary to vsn 2 sockets for binary-origin messages, JSON otherwise. */
   sendBroadcast(topic: string, json: Record<string, unknown>, userBroadcast?: UserBroadcast): void {
     if (userBroadcast && this.vsn === '2.0.0') this.sendRaw(encodeUserBroadcast(topic, userBroadcast))
+    // Binary payloads cannot be expressed in vsn 1 JSON: the real server drops them for such receivers.
+    else if (userBroadcast?.encoding === 'binary') return
     else this.send({ joinRef: null, ref: null, topic, event: 'broadcast', payload: json })
   }
 
@@ -76,10 +78,9 @@ export class ClientSocket {
     try {
       frame = decodeFrame(data, isBinary, this.vsn)
     } catch (error) {
+      // The real server rescues decode errors, logs them and keeps the socket open (RealtimeWeb.Socket.handle_in).
       this.server.stats.badFrames++
-      if (error instanceof FrameError) this.server.log(`bad frame: ${error.message}`)
-      // Phoenix cannot decode it: the transport crashes and the socket closes. Other clients are untouched.
-      this.close(1011, 'bad frame')
+      this.server.log(`ignored malformed frame: ${error instanceof FrameError ? error.message : String(error)}`)
       return
     }
     try {
@@ -89,15 +90,15 @@ export class ClientSocket {
       }
       this.onMessage(frame.message)
     } catch (error) {
-      // A bug in one message must never take the server down: log it and close this socket only.
+      // Same rule for anything unexpected: log, ignore the message, keep serving this and every other socket.
+      this.server.stats.badFrames++
       this.server.log(`error handling frame: ${error instanceof Error ? error.stack : String(error)}`)
-      this.close(1011, 'internal error')
     }
   }
 
   private onMessage(message: PhoenixMessage): void {
-    if (message.topic === 'phoenix') {
-      if (message.event === 'heartbeat') this.reply(message, 'ok', {})
+    if (message.topic === 'phoenix' && message.event === 'heartbeat') {
+      this.reply(message, 'ok', {})
       return
     }
     if (message.event === 'phx_join') {
@@ -138,8 +139,12 @@ export class ClientSocket {
     }
     const existing = this.channels.get(topic)
     if (existing) {
-      // Phoenix closes the old channel of a duplicate join before joining anew.
-      this.closeChannel(existing)
+      // A duplicate join kills the old channel at once; its phx_close reaches the wire after the new reply.
+      this.server.channelClosed(existing)
+      this.channels.delete(topic)
+    }
+    const closeExisting = () => {
+      if (existing) this.send({ joinRef: existing.joinRef, ref: existing.joinRef, topic, event: 'phx_close', payload: {} })
     }
     const config = parseJoinPayload(message.payload)
     const token = config.accessToken ?? this.token
@@ -155,27 +160,29 @@ export class ClientSocket {
               ? JoinErrors.jwtSignature
               : JoinErrors.jwt(error.message)
           : JoinErrors.malformedJwt
-      this.joinError(message, reason)
+      this.joinError(message, reason, closeExisting)
       return
     }
-    if (topic === 'realtime:') return this.joinError(message, JoinErrors.topicNameRequired)
+    if (topic === 'realtime:') return this.joinError(message, JoinErrors.topicNameRequired, closeExisting)
     if (this.channels.size + this.pendingJoinErrors.size >= this.server.limits.maxChannelsPerClient) {
-      return this.joinError(message, JoinErrors.tooManyChannels)
+      return this.joinError(message, JoinErrors.tooManyChannels, closeExisting)
     }
-    if (!this.server.acceptingJoins) return this.joinError(message, JoinErrors.refused)
+    if (!this.server.acceptingJoins) return this.joinError(message, JoinErrors.refused, closeExisting)
     if (config.private && claims.role !== 'service_role') {
-      return this.joinError(message, JoinErrors.unauthorizedPrivate(topic.slice('realtime:'.length)))
+      return this.joinError(message, JoinErrors.unauthorizedPrivate(topic.slice('realtime:'.length)), closeExisting)
     }
     const session = new ChannelSession(this, topic, message.joinRef, config, token, claims)
     this.channels.set(topic, session)
     this.reply(message, 'ok', { postgres_changes: config.postgresChanges.map((param) => ({ ...param.raw, id: param.id })) })
+    closeExisting()
     this.server.channelJoined(session)
   }
 
-  private joinError(message: PhoenixMessage, reason: string): void {
+  private joinError(message: PhoenixMessage, reason: string, after: () => void): void {
     const timer = setTimeout(() => {
       this.pendingJoinErrors.delete(timer)
       this.reply(message, 'error', { reason })
+      after()
     }, this.server.limits.joinErrorDelayMs)
     this.pendingJoinErrors.add(timer)
   }
@@ -194,13 +201,19 @@ export class ClientSocket {
     const token = payload && typeof payload === 'object' ? (payload as { access_token?: unknown }).access_token : undefined
     // The same token, null, or an sb_ key is ignored; there is never a reply (realtime-protocol.md §1.11).
     if (typeof token !== 'string' || token === session.token || token.startsWith('sb_')) return
+    let claims: JwtClaims
     try {
-      const claims = verifyJwt(token, this.server.jwtSecret)
-      session.setToken(token, claims)
-      this.server.scheduleExpiry(session)
+      claims = verifyJwt(token, this.server.jwtSecret)
     } catch (error) {
-      this.server.shutdownChannel(session, error instanceof Error ? error.message : 'The token provided is not a valid JWT')
+      // A bad signature falls through to `inspect(error)` on the real server, hence the atom-like text.
+      const message =
+        error instanceof JwtError ? (error.problem === 'signature' ? ':signature_error' : error.message) : 'The token provided is not a valid JWT'
+      this.server.shutdownChannel(session, message)
+      return
     }
+    session.setToken(token, claims)
+    this.server.scheduleExpiry(session)
+    this.server.resubscribeChanges(session)
   }
 
   // ---- lifecycle ------------------------------------------------------------------------------

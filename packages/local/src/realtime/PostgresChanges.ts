@@ -1,6 +1,6 @@
 import type pg from 'pg'
 import type { DecodedChange } from './ChangeStream.js'
-import { compileFilter, parseFilter, validateFilter } from './filters.js'
+import { compileFilter, parseFilter, validateFilter, type FilterClause } from './filters.js'
 import type { PostgresChangeParams } from './joinConfig.js'
 import { RowVisibility } from './RowVisibility.js'
 
@@ -77,7 +77,10 @@ export class PostgresChanges {
     return this.subscribers.size
   }
 
-  /** Validates a channel's bindings against the catalog and the publication. Throws {@link SubscriptionError}. */
+  /**
+   * Validates a channel's bindings against the catalog and the publication, all or nothing as the real
+   * server's single-transaction insert is. Throws {@link SubscriptionError} with the server's text.
+   */
   async subscribe(params: PostgresChangeParams[]): Promise<ActiveBinding[]> {
     const published = await this.options.pool.query<{ schemaname: string; tablename: string }>(
       'select schemaname, tablename from pg_publication_tables where pubname = $1',
@@ -87,10 +90,10 @@ export class PostgresChanges {
     for (const param of params) {
       if (!param.schema && !param.table) {
         throw new SubscriptionError(
-          `No subscription params provided. Please provide at least a \`schema\` or \`table\` to subscribe to: ${inspect(param.raw)}`,
+          `No subscription params provided. Please provide at least a \`schema\` or \`table\` to subscribe to: ${inspectMap(param.raw)}`,
         )
       }
-      let clauses
+      let clauses: FilterClause[]
       try {
         clauses = parseFilter(param.filter)
       } catch (error) {
@@ -99,15 +102,22 @@ export class PostgresChanges {
       const inPublication = published.rows.some(
         (row) => row.schemaname === param.schema && (param.table === '*' || row.tablename === param.table),
       )
-      if (!inPublication) throw new SubscriptionError(unableToSubscribe(params))
+      if (!inPublication) {
+        throw new SubscriptionError(
+          `Unable to subscribe to changes with given parameters. Please check Realtime is enabled for the given connect parameters: ${describe(param, clauses)}`,
+        )
+      }
       let matches: ActiveBinding['matches']
-      if (clauses.length > 0) {
-        if (param.table === '*') throw new SubscriptionError(unableToSubscribe(params))
+      if (clauses.length > 0 && param.table !== '*') {
         const columns = await this.columnsOf(param.schema, param.table)
         try {
           validateFilter(clauses, columns)
         } catch (error) {
-          throw new SubscriptionError(error instanceof Error ? error.message : String(error))
+          const text = error instanceof Error ? error.message : String(error)
+          const exception = text.startsWith('ERROR ') ? text : `ERROR P0001 (raise_exception) ${text}`
+          throw new SubscriptionError(
+            `Unable to subscribe to changes with given parameters. An exception happened so please check your connect parameters: ${describe(param, clauses)}. Exception: ${exception}`,
+          )
         }
         matches = compileFilter(clauses, columns)
       }
@@ -185,7 +195,7 @@ export class PostgresChanges {
       }
       const results = await Promise.all(
         [...groups.values()].map((group) => {
-          const keyColumns = group.change.columns.filter((column) => group.change.keyColumns.includes(column.name))
+          const keyColumns = group.change.columns.filter((column) => group.change.primaryKey.includes(column.name))
           return this.visibility.visible(group.change.schema, group.change.table, keyColumns, group.keys, group.role, group.claimsJson)
         }),
       )
@@ -264,7 +274,7 @@ function matchingIds(bindings: ActiveBinding[] | undefined, change: DecodedChang
 function keyOf(change: DecodedChange): Record<string, unknown> {
   const row = change.record ?? change.oldRecord ?? {}
   const key: Record<string, unknown> = {}
-  for (const name of change.keyColumns) key[name] = row[name]
+  for (const name of change.primaryKey) key[name] = row[name]
   return key
 }
 
@@ -280,18 +290,25 @@ function payloadData(change: DecodedChange, keyOnlyOld: boolean): Record<string,
   if (change.type !== 'DELETE') data.record = change.record ?? {}
   if (change.type !== 'INSERT') {
     const old = change.oldRecord ?? {}
-    data.old_record = keyOnlyOld ? Object.fromEntries(change.keyColumns.map((name) => [name, old[name]])) : old
+    data.old_record = keyOnlyOld ? Object.fromEntries(change.primaryKey.map((name) => [name, old[name]])) : old
   }
   data.errors = null
   return data
 }
 
-function inspect(value: Record<string, unknown>): string {
+/** Elixir's inspect of a string-keyed map, as the server prints join params in errors. */
+function inspectMap(value: Record<string, unknown>): string {
   return `%{${Object.entries(value).map(([key, entry]) => `"${key}" => ${JSON.stringify(entry)}`).join(', ')}}`
 }
 
-function unableToSubscribe(params: PostgresChangeParams[]): string {
-  return `Unable to subscribe to changes with given parameters. Please check Realtime is enabled for the given connect parameters: [${params
-    .map((param) => inspect(param.raw))
-    .join(', ')}]`
+/** The keyword list the server prints for a subscription: `[event: *, schema: public, table: t, filters: [...], select: nil]`. */
+function describe(param: PostgresChangeParams, clauses: FilterClause[]): string {
+  const filters = clauses
+    .map((clause) => {
+      const value = Array.isArray(clause.value) ? `(${clause.value.join(',')})` : clause.value
+      return `{${JSON.stringify(clause.column)}, ${JSON.stringify(clause.op)}, ${JSON.stringify(value)}, ${clause.negate}}`
+    })
+    .join(', ')
+  const select = Array.isArray(param.raw.select) ? `[${param.raw.select.map((column) => JSON.stringify(column)).join(', ')}]` : 'nil'
+  return `[event: ${param.event}, schema: ${param.schema}, table: ${param.table}, filters: [${filters}], select: ${select}]`
 }

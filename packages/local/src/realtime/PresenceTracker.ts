@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto'
+let refCounter = 0
+const refSalt = Math.floor(Math.random() * 0x10000)
 
 /** One presence entry as Phoenix.Presence lists it: the tracked payload plus its ref. */
 export type PresenceMeta = Record<string, unknown> & { phx_ref: string; phx_ref_prev?: string }
@@ -11,8 +12,17 @@ export interface PresenceDiff {
   leaves: PresenceMap
 }
 
-/** Phoenix.Tracker refs are short random base64 strings; their content carries no meaning for clients. */
-const newRef = () => randomBytes(12).toString('base64')
+/**
+ * Phoenix.Tracker's ref layout: 8 bytes of nanosecond time, 2 bytes of node/process hash, 2 bytes of counter,
+ * URL-safe base64 without padding: always 16 characters.
+ */
+const newRef = (): string => {
+  const bytes = Buffer.alloc(12)
+  bytes.writeBigUInt64BE(process.hrtime.bigint() + BigInt(Date.now()) * 1_000_000n)
+  bytes.writeUInt16BE(refSalt, 8)
+  bytes.writeUInt16BE((refCounter = (refCounter + 1) & 0xffff), 10)
+  return bytes.toString('base64url')
+}
 
 const single = (key: string, meta: PresenceMeta): PresenceMap => ({ [key]: { metas: [meta] } })
 

@@ -8,7 +8,7 @@ import type { ChannelSession } from './ChannelSession.js'
 import { ClientSocket } from './ClientSocket.js'
 import { defaultLimits, type RealtimeLimits } from './limits.js'
 import { ConnectErrors, SystemMessages } from './messages.js'
-import { PostgresChanges, SubscriptionError } from './PostgresChanges.js'
+import { PostgresChanges } from './PostgresChanges.js'
 import { PresenceTracker, type PresenceDiff } from './PresenceTracker.js'
 import { handleBroadcastApi } from './broadcastApi.js'
 import { userBroadcastAsJson, type PhoenixMessage, type UserBroadcast, type Vsn } from './serializer.js'
@@ -210,20 +210,32 @@ export class RealtimeServer {
     if (session.config.presence.enabled) session.push('presence_state', this.presence.state(session.topic))
     if (session.config.postgresChanges.length > 0) {
       this.changes.add(session)
-      // The subscription is made after the join reply, so changes in between are lost (the real gap).
-      this.changes.subscribe(session.config.postgresChanges).then(
-        (bindings) => {
-          if (session.closed) return
-          session.bindings = bindings
-          session.system('postgres_changes', 'ok', SystemMessages.subscribedToPostgres)
-        },
-        (error: unknown) => {
-          if (session.closed) return
-          const message = error instanceof SubscriptionError ? error.message : `${error instanceof Error ? error.message : String(error)}`
-          session.system('postgres_changes', 'error', message)
-        },
-      )
+      this.resubscribeChanges(session)
     }
+  }
+
+  /**
+   * Makes (or, after an access_token refresh, remakes) the channel's postgres_changes subscription. It runs
+   * after the join reply, so changes committed in between are lost: the real server's subscribe gap.
+   */
+  resubscribeChanges(session: ChannelSession): void {
+    if (session.config.postgresChanges.length === 0) return
+    const delay = this.limits.postgresSubscribeDelayMs
+    const subscribed =
+      delay > 0
+        ? new Promise<void>((resolve) => setTimeout(resolve, delay)).then(() => this.changes.subscribe(session.config.postgresChanges))
+        : this.changes.subscribe(session.config.postgresChanges)
+    subscribed.then(
+      (bindings) => {
+        if (session.closed) return
+        session.bindings = bindings
+        session.system('postgres_changes', 'ok', SystemMessages.subscribedToPostgres)
+      },
+      (error: unknown) => {
+        if (session.closed) return
+        session.system('postgres_changes', 'error', error instanceof Error ? error.message : String(error))
+      },
+    )
   }
 
   channelClosed(session: ChannelSession): void {
@@ -287,27 +299,36 @@ export class RealtimeServer {
   // ---- presence -------------------------------------------------------------------------------
 
   presenceCall(session: ChannelSession, message: PhoenixMessage): void {
+    const body = message.payload && typeof message.payload === 'object' ? (message.payload as Record<string, unknown>) : {}
+    // A presence message without "event" is not counted and gets an ok reply, as on the real server.
+    if (!('event' in body)) {
+      session.socket.reply(message, 'ok', {})
+      return
+    }
     const now = Date.now()
-    const windowStart = now - this.limits.presenceWindowMs
-    while (session.presenceCalls.length > 0 && session.presenceCalls[0]! <= windowStart) session.presenceCalls.shift()
-    if (session.presenceCalls.length >= this.limits.presenceMaxCalls) {
+    const window = session.presenceWindow
+    if (!window || now > window.resetAt) {
+      session.presenceWindow = { count: 1, resetAt: now + this.limits.presenceWindowMs }
+    } else if (window.count >= this.limits.presenceMaxCalls) {
+      // No reply for the offending push: a system error, then phx_close.
       this.shutdownChannel(session, SystemMessages.clientPresenceRateLimit)
       return
+    } else {
+      window.count++
     }
-    session.presenceCalls.push(now)
-    const body = message.payload && typeof message.payload === 'object' ? (message.payload as Record<string, unknown>) : {}
-    if (body.event === 'untrack') {
+    const event = typeof body.event === 'string' ? body.event.toLowerCase() : ''
+    if (event === 'untrack') {
+      session.socket.reply(message, 'ok', {})
       const diff = this.presence.untrack(session.topic, session.id)
       if (diff) this.presenceDiff(session.topic, diff)
-      session.socket.reply(message, 'ok', {})
       return
     }
-    if (body.event !== 'track') {
-      session.socket.reply(message, 'ok', {})
+    if (event !== 'track') {
+      session.socket.reply(message, 'error', {})
       return
     }
-    const payload = body.payload
-    if (!payload || typeof payload !== 'object' || Array.isArray(payload)) {
+    const payload = body.payload ?? {}
+    if (typeof payload !== 'object' || Array.isArray(payload) || payload === null) {
       session.socket.reply(message, 'error', { reason: SystemMessages.presencePayloadNotMap })
       return
     }

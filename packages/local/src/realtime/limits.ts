@@ -16,7 +16,11 @@ export interface RealtimeLimits {
   maxPayloadBytes: number
   /** Largest WebSocket frame, in bytes. Default 5 000 000. */
   maxFrameBytes: number
-  /** Largest `in` filter list is fixed by the server at 100 and not configurable here. */
+  /**
+   * Extra time between the join reply and "Subscribed to PostgreSQL", in ms. The real server's gap is a
+   * database round trip (longer under load); tests raise it to make the gap observable. Default 0.
+   */
+  postgresSubscribeDelayMs: number
 }
 
 export const defaultLimits: RealtimeLimits = {
@@ -28,4 +32,5 @@ export const defaultLimits: RealtimeLimits = {
   presenceWindowMs: 30_000,
   maxPayloadBytes: 3000 * 1024 + 500,
   maxFrameBytes: 5_000_000,
+  postgresSubscribeDelayMs: 0,
 }

@@ -129,7 +129,8 @@ function decodeBinary(buffer: Buffer): InboundFrame {
 /** Encodes a server message as a text frame for the socket's vsn. vsn 1.0.0 never carries join_ref. */
 export function encodeText(message: PhoenixMessage, vsn: Vsn): string {
   if (vsn === '2.0.0') return JSON.stringify([message.joinRef, message.ref, message.topic, message.event, message.payload])
-  return JSON.stringify({ topic: message.topic, event: message.event, payload: message.payload, ref: message.ref })
+  // Jason writes the V1 reply map with its keys sorted.
+  return JSON.stringify({ event: message.event, payload: message.payload, ref: message.ref, topic: message.topic })
 }
 
 /** Encodes a kind-4 binary user broadcast (vsn 2.0.0 receivers of a kind-3 sender). */
@@ -151,8 +152,8 @@ export function encodeUserBroadcast(topic: string, broadcast: UserBroadcast): Bu
 }
 
 /** The JSON form of a user broadcast, for vsn 1.0.0 receivers and text-frame senders. */
-export function userBroadcastAsJson(broadcast: UserBroadcast): { type: 'broadcast'; event: string; payload: unknown; meta?: unknown } {
-  const payload: unknown =
-    broadcast.encoding === 'json' ? JSON.parse(broadcast.bytes.toString('utf8')) : Array.from(broadcast.bytes.values())
-  return { type: 'broadcast', event: broadcast.userEvent, payload }
+export function userBroadcastAsJson(broadcast: UserBroadcast): { event: string; payload: unknown; type: 'broadcast' } {
+  // Binary payloads have no JSON form; callers never send this to vsn 1 receivers (they are dropped).
+  const payload: unknown = broadcast.encoding === 'json' ? JSON.parse(broadcast.bytes.toString('utf8')) : null
+  return { event: broadcast.userEvent, payload, type: 'broadcast' }
 }
