@@ -142,6 +142,38 @@ describe('join, leave and limits', () => {
     expect(frames.findIndex((f) => f[3] === 'phx_reply' && f[1] === ref)).toBeLessThan(frames.indexOf(system))
   })
 
+  it('sends a change once per channel with the ids of every matching binding', async () => {
+    const client = await connect()
+    const { payload } = await join(client, 'realtime:multi', {
+      postgres_changes: [
+        { event: 'INSERT', schema: 'public', table: 'todos' },
+        { event: '*', schema: 'public', table: 'todos' },
+        { event: 'DELETE', schema: 'public', table: 'todos' },
+      ],
+    })
+    const ids = (payload.response.postgres_changes as { id: number }[]).map((binding) => binding.id)
+    await client.waitArray((f) => f[3] === 'system')
+    await stack.query("insert into todos (title) values ('multi')")
+    const frame = await client.waitArray((f) => f[3] === 'postgres_changes')
+    await stack.realtime.changes.idle()
+    expect(client.arrays().filter((f) => f[3] === 'postgres_changes')).toHaveLength(1)
+    expect(frame.slice(0, 4)).toEqual([null, null, 'realtime:multi', 'postgres_changes'])
+    const body = frame[4] as { ids: number[]; data: Record<string, unknown> }
+    expect([...body.ids].sort()).toEqual([ids[0], ids[1]].sort())
+    expect(Object.keys(body.data).sort()).toEqual(['columns', 'commit_timestamp', 'errors', 'record', 'schema', 'table', 'type'])
+    expect(body.data.columns).toEqual([
+      { name: 'id', type: 'int8' },
+      { name: 'title', type: 'text' },
+      { name: 'done', type: 'bool' },
+      { name: 'priority', type: 'int4' },
+      { name: 'owner', type: 'uuid' },
+      { name: 'tags', type: '_text' },
+      { name: 'meta', type: 'jsonb' },
+      { name: 'created_at', type: 'timestamptz' },
+    ])
+    expect((body.data.record as { created_at: string }).created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+\+00:00$/)
+  })
+
   it('reports a table outside the publication as a postgres_changes system error and stays joined', async () => {
     const client = await connect()
     const { ref } = await join(client, 'realtime:unpublished', { postgres_changes: [{ event: '*', schema: 'public', table: 'not_published' }] })

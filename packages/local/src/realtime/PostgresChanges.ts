@@ -1,6 +1,14 @@
 import type pg from 'pg'
 import type { DecodedChange } from './ChangeStream.js'
-import { compileFilter, parseFilter, validateFilter, type FilterClause } from './filters.js'
+import {
+  compileFilter,
+  FilterValidationError,
+  parseFilter,
+  PgError,
+  subscriptionInsertFailedMessage,
+  subscriptionNotPublishedMessage,
+  type FilterClause,
+} from './filters.js'
 import type { PostgresChangeParams } from './joinConfig.js'
 import { RowVisibility } from './RowVisibility.js'
 
@@ -82,46 +90,45 @@ export class PostgresChanges {
    * server's single-transaction insert is. Throws {@link SubscriptionError} with the server's text.
    */
   async subscribe(params: PostgresChangeParams[]): Promise<ActiveBinding[]> {
-    const published = await this.options.pool.query<{ schemaname: string; tablename: string }>(
-      'select schemaname, tablename from pg_publication_tables where pubname = $1',
-      [this.options.publication],
-    )
-    const bindings: ActiveBinding[] = []
+    // Parsing runs in join order and stops at the first malformed binding (subscriptions.ex).
+    const parsed: { param: PostgresChangeParams; clauses: FilterClause[] }[] = []
     for (const param of params) {
       if (!param.schema && !param.table) {
         throw new SubscriptionError(
           `No subscription params provided. Please provide at least a \`schema\` or \`table\` to subscribe to: ${inspectMap(param.raw)}`,
         )
       }
-      let clauses: FilterClause[]
       try {
-        clauses = parseFilter(param.filter)
+        parsed.push({ param, clauses: parseFilter(param.filter) })
       } catch (error) {
         throw new SubscriptionError(error instanceof Error ? error.message : String(error))
       }
+    }
+    const published = await this.options.pool.query<{ schemaname: string; tablename: string }>(
+      'select schemaname, tablename from pg_publication_tables where pubname = $1',
+      [this.options.publication],
+    )
+    // The inserts run in reverse join order in one transaction, so the last invalid binding is the one reported.
+    const bindings: ActiveBinding[] = []
+    for (const { param, clauses } of [...parsed].reverse()) {
+      const logParams = { event: param.raw.event, schema: param.schema, table: param.table, select: Array.isArray(param.raw.select) ? param.raw.select : null }
       const inPublication = published.rows.some(
         (row) => row.schemaname === param.schema && (param.table === '*' || row.tablename === param.table),
       )
-      if (!inPublication) {
-        throw new SubscriptionError(
-          `Unable to subscribe to changes with given parameters. Please check Realtime is enabled for the given connect parameters: ${describe(param, clauses)}`,
-        )
-      }
+      if (!inPublication) throw new SubscriptionError(subscriptionNotPublishedMessage(logParams, clauses))
       let matches: ActiveBinding['matches']
       if (clauses.length > 0 && param.table !== '*') {
         const columns = await this.columnsOf(param.schema, param.table)
         try {
-          validateFilter(clauses, columns)
+          matches = compileFilter(clauses, columns)
         } catch (error) {
-          const text = error instanceof Error ? error.message : String(error)
-          const exception = text.startsWith('ERROR ') ? text : `ERROR P0001 (raise_exception) ${text}`
-          throw new SubscriptionError(
-            `Unable to subscribe to changes with given parameters. An exception happened so please check your connect parameters: ${describe(param, clauses)}. Exception: ${exception}`,
-          )
+          if (error instanceof FilterValidationError || error instanceof PgError) {
+            throw new SubscriptionError(subscriptionInsertFailedMessage(logParams, clauses, error))
+          }
+          throw error
         }
-        matches = compileFilter(clauses, columns)
       }
-      bindings.push({ id: param.id, event: param.event, schema: param.schema, table: param.table, matches })
+      bindings.unshift({ id: param.id, event: param.event, schema: param.schema, table: param.table, matches })
     }
     return bindings
   }
@@ -301,14 +308,3 @@ function inspectMap(value: Record<string, unknown>): string {
   return `%{${Object.entries(value).map(([key, entry]) => `"${key}" => ${JSON.stringify(entry)}`).join(', ')}}`
 }
 
-/** The keyword list the server prints for a subscription: `[event: *, schema: public, table: t, filters: [...], select: nil]`. */
-function describe(param: PostgresChangeParams, clauses: FilterClause[]): string {
-  const filters = clauses
-    .map((clause) => {
-      const value = Array.isArray(clause.value) ? `(${clause.value.join(',')})` : clause.value
-      return `{${JSON.stringify(clause.column)}, ${JSON.stringify(clause.op)}, ${JSON.stringify(value)}, ${clause.negate}}`
-    })
-    .join(', ')
-  const select = Array.isArray(param.raw.select) ? `[${param.raw.select.map((column) => JSON.stringify(column)).join(', ')}]` : 'nil'
-  return `[event: ${param.event}, schema: ${param.schema}, table: ${param.table}, filters: [${filters}], select: ${select}]`
-}
