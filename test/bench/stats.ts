@@ -14,7 +14,7 @@ export function summarize(values: number[]): { count: number; p50: number; p90: 
     p90: percentile(values, 90),
     p95: percentile(values, 95),
     p99: percentile(values, 99),
-    max: values.length ? Math.max(...values) : Number.NaN,
+    max: values.reduce((largest, value) => (value > largest ? value : largest), Number.NEGATIVE_INFINITY),
     mean: Math.round(mean * 100) / 100,
   }
 }

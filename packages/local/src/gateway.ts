@@ -44,6 +44,8 @@ function hasApiKey(request: IncomingMessage, url: URL): boolean {
  */
 export class Gateway {
   private server: Server | undefined
+  /** Upgraded sockets leave the HTTP server's bookkeeping, so close() must end them itself. */
+  private readonly upgraded = new Set<Duplex>()
   readonly stats = { restRequests: 0, restFailed: 0, restRefused: 0, restLost: 0 }
 
   constructor(private readonly options: GatewayOptions) {}
@@ -68,11 +70,15 @@ export class Gateway {
     const server = this.server
     if (!server) return
     this.server = undefined
+    for (const socket of this.upgraded) socket.destroy()
+    this.upgraded.clear()
     server.closeAllConnections()
     await new Promise<void>((resolve) => server.close(() => resolve()))
   }
 
   private onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.upgraded.add(socket)
+    socket.once('close', () => this.upgraded.delete(socket))
     const path = (request.url ?? '/').split('?')[0]
     if (path === '/realtime/v1/websocket' || path === '/socket/websocket') {
       this.options.realtime.handleUpgrade(request, socket, head)

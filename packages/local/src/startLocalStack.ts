@@ -43,6 +43,10 @@ export interface LocalStack {
   jwtSecret: string
   /** Superuser connection string of the stack's Postgres. */
   databaseUrl: string
+  /** PostgREST's own address (the gateway routes `/rest/v1` there); for diagnostics. */
+  postgrestUrl: string
+  /** Data directory of the embedded Postgres, removed by stop(); undefined with `databaseUrl`. */
+  dataDirectory: string | undefined
   /** Signs a token as Supabase Auth would issue it. `exp` defaults to one hour from now, `role` to `authenticated`. */
   signJwt(claims: Partial<JwtClaims> & Record<string, unknown>): string
   /**
@@ -73,9 +77,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const jwtSecret = options.jwtSecret ?? DEFAULT_JWT_SECRET
   if (jwtSecret.length < 32) throw new Error('jwtSecret must be at least 32 characters, as Supabase requires.')
   const log = options.log
-  const cleanups: (() => Promise<void>)[] = []
+  const cleanups: { name: string; run: () => Promise<void> }[] = []
   const cleanup = async () => {
-    for (const step of cleanups.reverse()) await step().catch((error: unknown) => log?.(`stop: ${String(error)}`))
+    for (const step of cleanups.reverse()) {
+      log?.(`[stack] stopping ${step.name}`)
+      await step.run().catch((error: unknown) => log?.(`[stack] stopping ${step.name} failed: ${String(error)}`))
+    }
     cleanups.length = 0
   }
   let supabaseModule: typeof import('@supabase/supabase-js') | undefined
@@ -83,7 +90,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   let wsModule: import('@supabase/supabase-js').RealtimeClientOptions['transport']
   try {
     const postgres: PostgresHandle = await startPostgres({ databaseUrl: options.databaseUrl, onLog: log && ((line) => log(`[postgres] ${line}`)) })
-    cleanups.push(() => postgres.stop())
+    cleanups.push({ name: 'postgres', run: () => postgres.stop() })
     const authenticatorPassword = 'authenticator-local'
     const admin = new pg.Client({ connectionString: postgres.superuserUrl })
     await admin.connect()
@@ -106,7 +113,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       jwtSecret,
       onLog: log && ((line) => log(`[postgrest] ${line}`)),
     })
-    cleanups.push(() => postgrest.stop())
+    cleanups.push({ name: 'postgrest', run: () => postgrest.stop() })
 
     const { changePollMs, ...limits } = options.realtime ?? {}
     const realtime = new RealtimeServer({
@@ -116,16 +123,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       changePollMs,
       log: log && ((line) => log(`[realtime] ${line}`)),
     })
-    cleanups.push(() => realtime.close())
+    cleanups.push({ name: 'realtime', run: () => realtime.close() })
     await realtime.start()
 
     const restFaults: RestFaults = { stopped: false, loseResponses: 0 }
     const gateway = new Gateway({ port: options.port ?? 0, postgrestUrl: postgrest.url, realtime, faults: restFaults })
     const port = await gateway.listen()
-    cleanups.push(() => gateway.close())
+    cleanups.push({ name: 'gateway', run: () => gateway.close() })
 
     const queryPool = new pg.Pool({ connectionString: postgres.superuserUrl, max: 4 })
-    cleanups.push(() => queryPool.end())
+    cleanups.push({ name: 'query pool', run: () => queryPool.end() })
 
     try {
       supabaseModule = await import('@supabase/supabase-js')
@@ -147,6 +154,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       serviceRoleKey,
       jwtSecret,
       databaseUrl: postgres.superuserUrl,
+      postgrestUrl: postgrest.url,
+      dataDirectory: postgres.dataDirectory,
       signJwt: sign,
       createClient(clientOptions = {}) {
         if (!supabaseModule) {

@@ -13,7 +13,7 @@ import {
   validateFilter,
   type FilterClause,
   type FilterColumn,
-} from '../src/realtime/filters.js'
+} from '../src/realtime/filters/index.js'
 
 // Expected texts below were taken from supabase/realtime's own tests where they exist, and otherwise from a
 // PostgreSQL 17 running the server's `subscription_check_filters` / `check_equality_op` SQL.

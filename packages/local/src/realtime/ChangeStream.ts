@@ -291,6 +291,9 @@ export class ChangeStream {
       await client.query(
         "set datestyle = 'ISO, MDY'; set intervalstyle = 'postgres'; set bytea_output = 'hex'; set extra_float_digits = 1",
       )
+      // Every decoding call logs two LOG lines ("starting logical decoding…"); at ~80 polls/s they would drown the
+      // server log. Only a superuser may lower it, so a replication-only role just keeps the noise.
+      await client.query('set log_min_messages = warning').catch(() => undefined)
       const { rows } = await client.query<{ exists: boolean }>(
         'select exists(select 1 from pg_publication where pubname = $1) as exists',
         [this.publication],

@@ -8,7 +8,7 @@ import {
   subscriptionInsertFailedMessage,
   subscriptionNotPublishedMessage,
   type FilterClause,
-} from './filters.js'
+} from './filters/index.js'
 import type { PostgresChangeParams } from './joinConfig.js'
 import { RowVisibility } from './RowVisibility.js'
 

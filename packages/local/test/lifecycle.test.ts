@@ -1,0 +1,66 @@
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { connect } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { startLocalStack } from '../src/index.js'
+import { waitFor } from './helpers.js'
+
+const portRefuses = (url: string) =>
+  new Promise<boolean>((resolve) => {
+    const { hostname, port } = new URL(url)
+    const socket = connect(Number(port), hostname)
+    socket.once('connect', () => (socket.destroy(), resolve(false)))
+    socket.once('error', () => resolve(true))
+  })
+
+const childScript = fileURLToPath(new URL('./fixtures/stackChild.ts', import.meta.url))
+
+/** Runs the child script; resolves with its stdout lines as they come, and the exit. */
+function runChild(mode: 'stop' | 'hang') {
+  // node --import tsx, not the tsx binary: that one is a wrapper process, and the kill must hit the stack's owner.
+  const child = spawn(process.execPath, ['--import', 'tsx', childScript, mode], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const lines: string[] = []
+  let stderr = ''
+  child.stdout.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean)))
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  return { child, lines, exit, stderr: () => stderr }
+}
+
+describe('stack lifecycle', () => {
+  it('stop() ends Postgres and PostgREST, removes the data directory, and is idempotent', async () => {
+    const stack = await startLocalStack()
+    const dataDirectory = stack.dataDirectory!
+    expect(existsSync(dataDirectory)).toBe(true)
+    await stack.stop()
+    await stack.stop()
+    expect(existsSync(dataDirectory)).toBe(false)
+    expect(await portRefuses(stack.databaseUrl.replace('postgres:', 'http:'))).toBe(true)
+    expect(await portRefuses(stack.postgrestUrl)).toBe(true)
+    expect(await portRefuses(stack.url)).toBe(true)
+  })
+
+  it('lets the Node process exit by itself right after stop(), with a client joined before', async () => {
+    const run = runChild('stop')
+    await waitFor(() => run.lines.includes('stopped'), 30_000, 'the child to stop its stack')
+    const code = await Promise.race([run.exit, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 3000))])
+    if (code === 'hung') run.child.kill('SIGKILL')
+    expect(code, run.stderr()).toBe(0)
+  }, 40_000)
+
+  it('leaves no Postgres or PostgREST behind when the owning process is killed', async () => {
+    const run = runChild('hang')
+    const ready = await waitFor(() => run.lines.find((line) => line.startsWith('{')), 30_000, 'child stack')
+    const { databaseUrl, postgrestUrl } = JSON.parse(ready) as { databaseUrl: string; postgrestUrl: string }
+    run.child.kill('SIGKILL')
+    await run.exit
+    const postgresGone = async () => portRefuses(databaseUrl.replace('postgres:', 'http:'))
+    const deadline = Date.now() + 10_000
+    while (Date.now() < deadline && !((await postgresGone()) && (await portRefuses(postgrestUrl)))) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    expect(await postgresGone()).toBe(true)
+    expect(await portRefuses(postgrestUrl)).toBe(true)
+  }, 45_000)
+})
