@@ -3,11 +3,12 @@ import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { startLocalStack } from './startLocalStack.js'
 
-const USAGE = `Usage: supasync-local start [--sql file.sql]... [--seed file.sql]... [--port N] [--verbose]
+const USAGE = `Usage: supasync-local start [--sql file.sql]... [--seed file.sql]... [--user name=uuid]... [--port N] [--verbose]
 
 Starts a local Supabase (Postgres, PostgREST, Realtime) and runs until Ctrl-C.
   --sql FILE    SQL run after the Supabase bootstrap (repeatable, in order)
   --seed FILE   SQL run after every --sql file (repeatable)
+  --user N=UUID print a signed-in token (24 h) for that user id (repeatable)
   --port N      port of the HTTP front (default: a free port)
   --verbose     print Postgres, PostgREST and Realtime logs`
 
@@ -20,6 +21,7 @@ async function main(argv: string[]): Promise<number> {
       options: {
         sql: { type: 'string', multiple: true },
         seed: { type: 'string', multiple: true },
+        user: { type: 'string', multiple: true },
         port: { type: 'string' },
         verbose: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -43,6 +45,15 @@ async function main(argv: string[]): Promise<number> {
     console.error(`--port must be a port number, got ${values.port}`)
     return 2
   }
+  const users: [string, string][] = []
+  for (const entry of values.user ?? []) {
+    const match = /^([^=]+)=([0-9a-f-]{36})$/i.exec(entry)
+    if (!match) {
+      console.error(`--user must look like name=<uuid>, got ${entry}`)
+      return 2
+    }
+    users.push([match[1]!, match[2]!])
+  }
   const files = [...(values.sql ?? []), ...(values.seed ?? [])]
   const sql: string[] = []
   for (const file of files) {
@@ -64,7 +75,7 @@ async function main(argv: string[]): Promise<number> {
   service_role key ${stack.serviceRoleKey}
   JWT secret       ${stack.jwtSecret}
   Database URL     ${stack.databaseUrl}
-
+${users.map(([name, id]) => `  ${`${name} token`.padEnd(17)}${stack.signJwt({ sub: id, role: 'authenticated', exp: Math.floor(Date.now() / 1000) + 86_400 })}\n`).join('')}
 Press Ctrl-C to stop.`)
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve)

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { connect } from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { startLocalStack } from '../src/index.js'
 import { waitFor } from './helpers.js'
 
@@ -43,6 +43,7 @@ describe('stack lifecycle', () => {
 
   it('lets the Node process exit by itself right after stop(), with a client joined before', async () => {
     const run = runChild('stop')
+    onTestFinished(() => void run.child.kill('SIGKILL'))
     await waitFor(() => run.lines.includes('stopped'), 30_000, 'the child to stop its stack')
     const code = await Promise.race([run.exit, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 3000))])
     if (code === 'hung') run.child.kill('SIGKILL')
@@ -51,6 +52,8 @@ describe('stack lifecycle', () => {
 
   it('leaves no Postgres or PostgREST behind when the owning process is killed', async () => {
     const run = runChild('hang')
+    // Whatever happens below, the child must not outlive the test.
+    onTestFinished(() => void run.child.kill('SIGKILL'))
     const ready = await waitFor(() => run.lines.find((line) => line.startsWith('{')), 30_000, 'child stack')
     const { databaseUrl, postgrestUrl } = JSON.parse(ready) as { databaseUrl: string; postgrestUrl: string }
     run.child.kill('SIGKILL')

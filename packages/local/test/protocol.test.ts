@@ -104,6 +104,15 @@ describe('connection and framing', () => {
     expect(client.closeCode).toBeUndefined()
   })
 
+  it('closes a socket with 1009 when a frame exceeds maxFrameBytes, and keeps serving others', async () => {
+    const client = await connect()
+    const other = await connect()
+    client.sendRaw('x'.repeat(5_000_001))
+    expect(await client.waitClosed()).toBe(1009)
+    other.sendJson([null, 'ok', 'phoenix', 'heartbeat', {}])
+    await other.waitArray((f) => f[1] === 'ok')
+  })
+
   it('closes a socket that sent nothing for the idle timeout', async () => {
     const original = stack.realtime.limits.idleTimeoutMs
     stack.realtime.limits.idleTimeoutMs = 300
@@ -155,7 +164,7 @@ describe('join, leave and limits', () => {
     await client.waitArray((f) => f[3] === 'system')
     await stack.query("insert into todos (title) values ('multi')")
     const frame = await client.waitArray((f) => f[3] === 'postgres_changes')
-    await stack.realtime.changes.idle()
+    await stack.realtime.settled()
     expect(client.arrays().filter((f) => f[3] === 'postgres_changes')).toHaveLength(1)
     expect(frame.slice(0, 4)).toEqual([null, null, 'realtime:multi', 'postgres_changes'])
     const body = frame[4] as { ids: number[]; data: Record<string, unknown> }
@@ -222,6 +231,17 @@ describe('join, leave and limits', () => {
     expect(client.arrays().every((f) => !reply(f) || (f[4] as { status: string }).status === 'ok')).toBe(true)
     const extra = await join(client, 'realtime:many-100')
     expect(extra.payload).toEqual({ status: 'error', response: { reason: 'ChannelRateLimitReached: Too many channels' } })
+  })
+
+  it('refuses joins with RealtimeRestarting while faults.refuseJoins is on', async () => {
+    const client = await connect()
+    stack.faults.refuseJoins(true)
+    try {
+      expect((await join(client, 'realtime:refused')).payload).toEqual({ status: 'error', response: { reason: 'RealtimeRestarting: Realtime is restarting, please standby' } })
+    } finally {
+      stack.faults.refuseJoins(false)
+    }
+    expect((await join(client, 'realtime:refused')).payload.status).toBe('ok')
   })
 
   it('refuses a join with an expired token with the InvalidJWTToken text', async () => {

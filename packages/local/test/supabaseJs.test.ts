@@ -115,7 +115,7 @@ describe('postgres_changes through unmodified supabase-js', () => {
       await waitFor(() => system.length > 0, 5000, 'Subscribed to PostgreSQL')
       await stack.query("insert into todos (title) values ('after')")
       await waitFor(() => received.length > 0, 5000, 'the second insert')
-      await stack.realtime.changes.idle()
+      await stack.realtime.settled()
       expect(received.map((change) => change.new.title)).toEqual(['after'])
     } finally {
       stack.realtime.limits.postgresSubscribeDelayMs = 0
@@ -154,7 +154,7 @@ describe('postgres_changes through unmodified supabase-js', () => {
     ])
     await stack.query("insert into todos (title) values ('once')")
     await waitFor(() => received.length >= 2, 5000, 'both callbacks')
-    await stack.realtime.changes.idle()
+    await stack.realtime.settled()
     expect(received.map((change) => change.new.title)).toEqual(['once', 'once'])
   })
 })
@@ -167,7 +167,7 @@ describe('RLS visibility per subscriber', () => {
     const service = await subscribeChanges(client({ key: stack.serviceRoleKey }), 'service-notes', [{ event: 'INSERT', table: 'secret_notes' }])
     await stack.query(`insert into secret_notes (owner, body) values ('${ALICE}', 'for alice'), ('${BOB}', 'for bob')`)
     await waitFor(() => service.received.length >= 2 && alice.received.length >= 1 && bob.received.length >= 1, 5000, 'deliveries')
-    await stack.realtime.changes.idle()
+    await stack.realtime.settled()
     expect(alice.received.map((change) => change.new.body)).toEqual(['for alice'])
     expect(bob.received.map((change) => change.new.body)).toEqual(['for bob'])
     expect(anon.received).toEqual([])
@@ -201,7 +201,7 @@ describe('connection loss, token expiry and faults', () => {
     await waitFor(() => statuses.includes('CHANNEL_ERROR'), 5000, 'CHANNEL_ERROR')
     await stack.query("insert into todos (title) values ('while down')")
     await waitFor(() => statuses.filter((status) => status === 'SUBSCRIBED').length >= 2, 10_000, 'rejoin')
-    await waitFor(() => stack.realtime.snapshot().changeSubscribers > 0 && stack.realtime.changes.stats.delivered >= 0)
+    await waitFor(() => stack.realtime.snapshot().changeSubscribers > 0 && stack.realtime.changeStats.delivered >= 0)
     // The rejoin's own subscription must be live before the next write counts.
     await new Promise((resolve) => setTimeout(resolve, 50))
     await stack.query("insert into todos (title) values ('after rejoin')")
@@ -228,15 +228,15 @@ describe('connection loss, token expiry and faults', () => {
   it('dropChanges loses exactly the configured share of deliveries', async () => {
     const { received } = await subscribeChanges(client(), 'lossy', [{ event: 'INSERT', table: 'todos' }])
     stack.faults.dropChanges(1)
-    const droppedBefore = stack.realtime.changes.stats.dropped
+    const droppedBefore = stack.realtime.changeStats.dropped
     await stack.query("insert into todos (title) select 'lost ' || g from generate_series(1, 20) g")
     // The ratio is read at delivery time: wait until these 20 were decided before changing it.
-    await waitFor(() => stack.realtime.changes.stats.dropped - droppedBefore >= 20, 5000, 'the 20 drops')
+    await waitFor(() => stack.realtime.changeStats.dropped - droppedBefore >= 20, 5000, 'the 20 drops')
     stack.faults.dropChanges(0.5)
-    const before = stack.realtime.changes.stats
+    const before = stack.realtime.changeStats
     const start = { delivered: before.delivered, dropped: before.dropped }
     await stack.query("insert into todos (title) select 'half ' || g from generate_series(1, 200) g")
-    await waitFor(() => stack.realtime.changes.stats.delivered + stack.realtime.changes.stats.dropped - start.delivered - start.dropped >= 200, 5000)
+    await waitFor(() => stack.realtime.changeStats.delivered + stack.realtime.changeStats.dropped - start.delivered - start.dropped >= 200, 5000)
     stack.faults.dropChanges(0)
     await stack.query("insert into todos (title) values ('end')")
     await waitFor(() => received.some((change) => change.new.title === 'end'), 5000)

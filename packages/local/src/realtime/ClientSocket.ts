@@ -43,7 +43,29 @@ export class ClientSocket {
   sendRaw(data: string | Buffer): void {
     if (this.closed || this.server.faults.blackholed) return
     if (this.ws.readyState !== this.ws.OPEN) return
+    this.corkUntilNextTick()
     this.ws.send(data, { binary: typeof data !== 'string' })
+  }
+
+  private corked = false
+
+  /**
+   * ws writes every frame with its own writev syscall; under fan-out (one change → many sockets, many changes
+   * per poll) those syscalls dominate the server's CPU. Corking the TCP socket for the rest of the event-loop
+   * turn coalesces a burst of frames into one write.
+   */
+  private corkUntilNextTick(): void {
+    if (this.corked) return
+    // `_socket` is ws's own reference to the net.Socket; ws exposes no public handle to it.
+    const socket = (this.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket
+    if (!socket) return
+    this.corked = true
+    socket.cork()
+    // Until the end of this event-loop turn: every change decoded in the same turn shares the write.
+    setImmediate(() => {
+      this.corked = false
+      socket.uncork()
+    })
   }
 
   /** Builds the frame around pre-serialised change data, so one change is stringified once for all sockets. */

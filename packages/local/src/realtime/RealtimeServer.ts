@@ -47,17 +47,21 @@ export class RealtimeServer {
   readonly jwtSecret: string
   readonly faults: RealtimeFaults = { blackholed: false, dropChangesRatio: 0 }
   readonly stats = { connections: 0, badFrames: 0, joins: 0 }
+  /** @internal */
   readonly presence = new PresenceTracker()
+  /** @internal */
   readonly sockets = new Set<ClientSocket>()
   /** topic → joined channels, for broadcast and presence fan-out. */
   private readonly topics = new Map<string, Set<ChannelSession>>()
   private readonly wss: WebSocketServer
   private readonly pool: pg.Pool
+  /** @internal */
   readonly changes: PostgresChanges
   private stream: ChangeStream | undefined
   private idleSweep: ReturnType<typeof setInterval> | undefined
   private readonly pendingUpgrades = new Set<ReturnType<typeof setTimeout>>()
   private serving = false
+  /** @internal */
   acceptingJoins = true
 
   constructor(private readonly options: RealtimeServerOptions) {
@@ -73,6 +77,7 @@ export class RealtimeServer {
     })
   }
 
+  /** @internal */
   log(line: string): void {
     this.options.log?.(line)
   }
@@ -130,6 +135,7 @@ export class RealtimeServer {
   // ---- connections ----------------------------------------------------------------------------
 
   /** Handles `GET /realtime/v1/websocket` (and `/socket/websocket`) upgrades from the gateway. */
+  /** @internal */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     if (!this.serving) {
       socket.destroy()
@@ -185,6 +191,7 @@ export class RealtimeServer {
     })
   }
 
+  /** @internal */
   socketClosed(socket: ClientSocket): void {
     this.sockets.delete(socket)
   }
@@ -195,12 +202,14 @@ export class RealtimeServer {
   }
 
   /** HTTP API under /realtime/v1/api. Returns false when the path is not ours. */
+  /** @internal */
   handleHttp(request: IncomingMessage, response: ServerResponse, path: string): boolean {
     return handleBroadcastApi(this, request, response, path)
   }
 
   // ---- channels -------------------------------------------------------------------------------
 
+  /** @internal */
   channelJoined(session: ChannelSession): void {
     this.stats.joins++
     let sessions = this.topics.get(session.topic)
@@ -218,6 +227,7 @@ export class RealtimeServer {
    * Makes (or, after an access_token refresh, remakes) the channel's postgres_changes subscription. It runs
    * after the join reply, so changes committed in between are lost: the real server's subscribe gap.
    */
+  /** @internal */
   resubscribeChanges(session: ChannelSession): void {
     if (session.config.postgresChanges.length === 0) return
     const delay = this.limits.postgresSubscribeDelayMs
@@ -238,6 +248,7 @@ export class RealtimeServer {
     )
   }
 
+  /** @internal */
   channelClosed(session: ChannelSession): void {
     if (session.closed) return
     session.closed = true
@@ -252,6 +263,7 @@ export class RealtimeServer {
   }
 
   /** Closes the channel at token expiry with the server's system error, then phx_close. */
+  /** @internal */
   scheduleExpiry(session: ChannelSession): void {
     if (session.expiryTimer) clearTimeout(session.expiryTimer)
     const delay = Math.max(0, session.claims.exp * 1000 - Date.now())
@@ -265,6 +277,7 @@ export class RealtimeServer {
   }
 
   /** A server-side channel shutdown: system error message, then phx_close. The socket stays open. */
+  /** @internal */
   shutdownChannel(session: ChannelSession, message: string): void {
     if (session.closed) return
     session.system('system', 'error', message)
@@ -273,6 +286,7 @@ export class RealtimeServer {
 
   // ---- broadcast ------------------------------------------------------------------------------
 
+  /** @internal */
   broadcastFromClient(session: ChannelSession, ref: string | null, payload: unknown, binary: UserBroadcast | undefined): void {
     const size = binary ? binary.bytes.length + binary.userEvent.length : Buffer.byteLength(JSON.stringify(payload ?? null))
     const ack = session.config.broadcast.ack
@@ -286,6 +300,7 @@ export class RealtimeServer {
   }
 
   /** Fans a broadcast out to every channel joined on the topic, except `exclude`. */
+  /** @internal */
   broadcastToTopic(topic: string, json: Record<string, unknown>, binary?: UserBroadcast, exclude?: ChannelSession): number {
     let count = 0
     for (const session of this.topics.get(topic) ?? []) {
@@ -298,6 +313,7 @@ export class RealtimeServer {
 
   // ---- presence -------------------------------------------------------------------------------
 
+  /** @internal */
   presenceCall(session: ChannelSession, message: PhoenixMessage): void {
     const body = message.payload && typeof message.payload === 'object' ? (message.payload as Record<string, unknown>) : {}
     // A presence message without "event" is not counted and gets an ok reply, as on the real server.
@@ -345,6 +361,16 @@ export class RealtimeServer {
     for (const session of this.topics.get(topic) ?? []) {
       session.socket.send({ joinRef: null, ref: null, topic, event: 'presence_diff', payload: diff })
     }
+  }
+
+  /** postgres_changes deliveries so far: sent, lost to `dropChanges`, and hidden by RLS. */
+  get changeStats(): { readonly delivered: number; readonly dropped: number; readonly hidden: number } {
+    return this.changes.stats
+  }
+
+  /** Resolves once every committed transaction received so far has been delivered (RLS checks included). */
+  settled(): Promise<void> {
+    return this.changes.idle()
   }
 
   /** Counts for leak checks and diagnostics. */
