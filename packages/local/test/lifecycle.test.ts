@@ -4,6 +4,7 @@ import { connect } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { startLocalStack } from '../src/index.js'
+import { startPostgres } from '../src/postgres.js'
 import { waitFor } from './helpers.js'
 
 const portRefuses = (url: string) =>
@@ -29,6 +30,35 @@ function runChild(mode: 'stop' | 'hang') {
 }
 
 describe('stack lifecycle', () => {
+  it('runs on an existing Postgres given by databaseUrl, and leaves that Postgres running at stop()', async () => {
+    const external = await startPostgres()
+    try {
+      const stack = await startLocalStack({ databaseUrl: external.superuserUrl, sql: ['create table notes (id int primary key, body text); alter publication supabase_realtime add table notes;'] })
+      expect(stack.dataDirectory).toBeUndefined()
+      const supabase = stack.createClient({ key: stack.serviceRoleKey })
+      const changes: unknown[] = []
+      await new Promise<void>((resolve) => {
+        supabase
+          .channel('external')
+          .on('postgres_changes' as never, { event: 'INSERT', schema: 'public', table: 'notes' } as never, (change: unknown) => changes.push(change))
+          .on('system' as never, {} as never, () => resolve())
+          .subscribe()
+      })
+      expect((await supabase.from('notes').insert({ id: 1, body: 'hi' })).error).toBeNull()
+      await waitFor(() => changes.length === 1, 5000, 'the insert over realtime')
+      await supabase.removeAllChannels()
+      await stack.stop()
+      expect(await portRefuses(stack.url)).toBe(true)
+      expect(await portRefuses(external.superuserUrl.replace('postgres:', 'http:'))).toBe(false)
+      // A second stack on the same database: the bootstrap is idempotent.
+      const again = await startLocalStack({ databaseUrl: external.superuserUrl })
+      await again.stop()
+    } finally {
+      await external.stop()
+    }
+  })
+
+
   it('stop() ends Postgres and PostgREST, removes the data directory, and is idempotent', async () => {
     const stack = await startLocalStack()
     const dataDirectory = stack.dataDirectory!

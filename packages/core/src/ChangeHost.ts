@@ -1,0 +1,260 @@
+import type { RealtimeChannel } from '@supabase/supabase-js'
+import { CircuitBreaker } from './backoff.js'
+import type { NormalizedSpec } from './changeSpec.js'
+import type { PoolContext } from './context.js'
+import { SupasyncError } from './errors.js'
+
+/** A distinct server binding and who listens to it; owned by ChangesPool. */
+export interface HostedBinding {
+  readonly key: string
+  readonly spec: NormalizedSpec
+  /** Hands a realtime-js payload to every lease of this binding (the pool dedupes during swaps). */
+  deliver(payload: ChangePayload, from: Generation): void
+  /** The host's live generation now includes this binding (or no longer does). */
+  setLive(live: boolean): void
+  /** The server refused this binding's subscription. */
+  fail(error: SupasyncError): void
+}
+
+/** The realtime-js postgres_changes payload. */
+export interface ChangePayload {
+  schema: string
+  table: string
+  commit_timestamp: string
+  eventType: 'INSERT' | 'UPDATE' | 'DELETE'
+  new: Record<string, unknown>
+  old: Record<string, unknown>
+  errors: unknown
+}
+
+/** One realtime channel carrying a fixed set of bindings. A host replaces generations, never edits one. */
+export interface Generation {
+  readonly number: number
+  readonly topic: string
+  readonly channel: RealtimeChannel
+  readonly bindings: ReadonlySet<HostedBinding>
+  subscribed: boolean
+  /** "Subscribed to PostgreSQL" arrived (or its wait timed out): changes flow for every binding. */
+  live: boolean
+  openedAt: number
+  cancelReadyTimeout?: () => void
+}
+
+/**
+ * A slot of the changes pool: the bindings it should carry (`desired`) and the realtime channel carrying them.
+ * Any change of the binding set is applied by make-before-break: a new generation under a fresh topic is
+ * joined and confirmed live before the old one is left, so no change is lost in between.
+ */
+export class ChangeHost {
+  readonly desired = new Set<HostedBinding>()
+  current: Generation | undefined
+  next: Generation | undefined
+  /** Bindings still carried by `current` although nobody wants them any more. */
+  stale = 0
+  private generationCounter = 0
+  private rebuildQueued = false
+  private waitingForSlot = false
+  private cancelRetry: (() => void) | undefined
+  private readonly breaker: CircuitBreaker
+  closed = false
+
+  constructor(
+    private readonly context: PoolContext,
+    readonly id: string,
+    private readonly events: { swapped(host: ChangeHost): void; emptied(host: ChangeHost): void; slotFreed(): void },
+  ) {
+    this.breaker = new CircuitBreaker(context.options.breakerThreshold, context.options.breakerOpenMs)
+  }
+
+  /** Channels this host holds now (2 during a swap). */
+  get channelCount(): number {
+    return (this.current ? 1 : 0) + (this.next ? 1 : 0)
+  }
+
+  get isLive(): boolean {
+    return this.current?.live === true && this.next === undefined
+  }
+
+  /** Coalesces every binding change of this tick into one rebuild (one join). */
+  requestRebuild(): void {
+    if (this.rebuildQueued || this.closed) return
+    this.rebuildQueued = true
+    queueMicrotask(() => {
+      this.rebuildQueued = false
+      void this.rebuild()
+    })
+  }
+
+  /** Called by the pool when a channel slot frees up, for a host that had to wait for one. */
+  retryIfWaiting(): void {
+    if (!this.waitingForSlot) return
+    this.waitingForSlot = false
+    this.requestRebuild()
+  }
+
+  private async rebuild(): Promise<void> {
+    await this.context.authReady()
+    if (this.closed) return
+    if (this.desired.size === 0) {
+      this.events.emptied(this)
+      return
+    }
+    if (this.next) {
+      // A swap is in flight but lacks the newest bindings: abandon it for a complete one.
+      this.drop(this.next)
+      this.next = undefined
+    }
+    const keepCurrent = this.current?.live === true
+    if (keepCurrent && this.context.channelCount() >= this.context.options.maxChannels) {
+      // Make-before-break needs one spare channel; wait for one instead of breaking the server limit.
+      this.waitingForSlot = true
+      return
+    }
+    const generation = this.open([...this.desired])
+    if (keepCurrent) {
+      this.next = generation
+    } else {
+      if (this.current) this.drop(this.current)
+      this.current = generation
+    }
+    this.context.changed()
+  }
+
+  private open(bindings: HostedBinding[]): Generation {
+    const number = ++this.generationCounter
+    const topic = `supasync:${this.id}:${number}`
+    const channel = this.context.realtime.channel(topic, { config: { broadcast: { self: false, ack: false }, presence: { key: '', enabled: false }, private: false } })
+    const generation: Generation = { number, topic, channel, bindings: new Set(bindings), subscribed: false, live: false, openedAt: this.context.scheduler.now() }
+    for (const binding of bindings) {
+      const { event, schema, table, filter } = binding.spec
+      channel.on(
+        'postgres_changes' as never,
+        (filter === undefined ? { event, schema, table } : { event, schema, table, filter }) as never,
+        (payload: ChangePayload) => binding.deliver(payload, generation),
+      )
+    }
+    channel.on('system' as never, {} as never, (message: { extension?: string; status?: string; message?: string }) => {
+      if (message.extension !== 'postgres_changes') return
+      if (message.status === 'ok') this.markLive(generation)
+      else this.refused(generation, String(message.message ?? 'the server refused the subscription'))
+    })
+    channel.subscribe((status) => this.onStatus(generation, status))
+    return generation
+  }
+
+  private isActive(generation: Generation): boolean {
+    return generation === this.current || generation === this.next
+  }
+
+  private onStatus(generation: Generation, status: string): void {
+    if (!this.isActive(generation) || this.closed) return
+    const { metrics, scheduler, options } = this.context
+    if (status === 'SUBSCRIBED') {
+      generation.subscribed = true
+      metrics.counters.joins++
+      // Realtime confirms the postgres subscription separately; don't wait for it forever.
+      generation.cancelReadyTimeout?.()
+      generation.cancelReadyTimeout = scheduler.after(options.postgresReadyTimeoutMs, () => this.markLive(generation))
+    } else if (status === 'CHANNEL_ERROR' || status === 'TIMED_OUT') {
+      metrics.counters.channelErrors++
+      generation.subscribed = false
+      this.setGenerationLive(generation, false)
+      const wait = this.breaker.fail(this.context.random)
+      if (this.breaker.isOpen) this.restart(generation, wait, 'its joins keep failing')
+    } else if (status === 'CLOSED') {
+      // The server closed it (token expiry, rate limit): realtime-js will not rejoin, so make a new generation.
+      metrics.counters.recreated++
+      generation.subscribed = false
+      this.setGenerationLive(generation, false)
+      this.restart(generation, this.breaker.fail(this.context.random), 'the server closed it')
+    }
+    this.context.changed()
+  }
+
+  private markLive(generation: Generation): void {
+    generation.cancelReadyTimeout?.()
+    generation.cancelReadyTimeout = undefined
+    if (!this.isActive(generation) || generation.live || this.closed) return
+    // A rejoin after a socket error re-sends "Subscribed to PostgreSQL" too: that also makes it live again.
+    this.context.metrics.join.record(this.context.scheduler.now() - generation.openedAt)
+    this.breaker.succeed()
+    if (generation === this.next) {
+      const old = this.current
+      this.current = generation
+      this.next = undefined
+      this.context.metrics.counters.swaps++
+      this.stale = 0
+      this.setGenerationLive(generation, true)
+      if (old) {
+        for (const binding of old.bindings) if (!generation.bindings.has(binding)) binding.setLive(false)
+        this.drop(old)
+      }
+      this.events.swapped(this)
+    } else {
+      this.setGenerationLive(generation, true)
+    }
+    this.context.changed()
+  }
+
+  private setGenerationLive(generation: Generation, live: boolean): void {
+    generation.live = live
+    if (generation !== this.current) return
+    for (const binding of generation.bindings) binding.setLive(live)
+  }
+
+  /** The server refused the subscription of a generation: every binding on it is refused (all or nothing). */
+  private refused(generation: Generation, message: string): void {
+    if (!this.isActive(generation)) return
+    const previouslyLive = new Set(generation === this.next ? (this.current?.bindings ?? []) : [])
+    const suspects = [...generation.bindings].filter((binding) => !previouslyLive.has(binding))
+    // Name the culprit when the server's text allows it; otherwise every newcomer is suspect.
+    const named = suspects.filter((binding) => message.includes(`table: ${binding.spec.table},`) && (!binding.spec.filter || message.includes(binding.spec.filter.split('=')[0]!)))
+    const failed = named.length > 0 ? named : suspects
+    const error = new SupasyncError('SUBSCRIPTION_FAILED', `Realtime refused the postgres_changes subscription: ${message}`)
+    for (const binding of failed) {
+      this.desired.delete(binding)
+      binding.fail(error)
+    }
+    this.context.reportError(error)
+    if (generation === this.next) {
+      this.drop(generation)
+      this.next = undefined
+    } else {
+      this.drop(generation)
+      this.current = undefined
+    }
+    this.requestRebuild()
+  }
+
+  private restart(generation: Generation, delayMs: number, why: string): void {
+    if (generation === this.next) this.next = undefined
+    if (generation === this.current) this.current = undefined
+    this.drop(generation)
+    for (const binding of generation.bindings) binding.setLive(false)
+    this.context.reportError(new SupasyncError('SUBSCRIPTION_FAILED', `A changes channel is re-created in ${Math.round(delayMs)} ms because ${why}.`))
+    this.cancelRetry?.()
+    this.cancelRetry = this.context.scheduler.after(delayMs, () => {
+      this.cancelRetry = undefined
+      this.requestRebuild()
+    })
+  }
+
+  private drop(generation: Generation): void {
+    generation.cancelReadyTimeout?.()
+    generation.live = false
+    this.context.metrics.counters.leaves++
+    void this.context.realtime.removeChannel(generation.channel).catch(() => undefined)
+    this.events.slotFreed()
+  }
+
+  /** Leaves every channel now. */
+  close(): void {
+    if (this.closed) return
+    this.closed = true
+    this.cancelRetry?.()
+    for (const generation of [this.next, this.current]) if (generation) this.drop(generation)
+    this.current = undefined
+    this.next = undefined
+    this.context.changed()
+  }
+}

@@ -1,0 +1,184 @@
+import type { PoolContext } from './context.js'
+import { createStore, shallowEqual, type ReadableStore } from './store.js'
+
+/** The connection as the app should present it. */
+export type ConnectionState = 'connecting' | 'live' | 'degraded' | 'offline'
+
+/** What `sync.status` holds. */
+export interface ConnectionStatus {
+  /**
+   * 'live' only when the socket answered a heartbeat within the last two intervals and every channel is joined;
+   * 'connecting' until the first time that holds; 'degraded' after it held once and no longer does;
+   * 'offline' when the network port says so, or the socket has been down for two heartbeat intervals.
+   */
+  state: ConnectionState
+  /** Last heartbeat round trip, in ms; undefined before the first reply. */
+  rttMs: number | undefined
+  /** Realtime channels held by this instance (rooms + changes channels). */
+  channels: number
+  /** Room holders + changes leases. */
+  leases: number
+  /** When `state` last changed (TimerPort clock, ms). */
+  since: number
+}
+
+/** Inputs the state is derived from; one place decides the state (see {@link deriveState}). */
+export interface MonitorInputs {
+  online: boolean
+  connected: boolean
+  /** A heartbeat reply arrived within the last two intervals while connected. */
+  proven: boolean
+  allJoined: boolean
+  everLive: boolean
+  /** How long the socket has been down, in ms (0 when connected). */
+  downForMs: number
+  heartbeatIntervalMs: number
+}
+
+export function deriveState(inputs: MonitorInputs): ConnectionState {
+  if (!inputs.online) return 'offline'
+  if (inputs.connected && inputs.proven && inputs.allJoined) return 'live'
+  if (!inputs.connected && inputs.downForMs >= 2 * inputs.heartbeatIntervalMs && inputs.everLive) return 'offline'
+  return inputs.everLive ? 'degraded' : 'connecting'
+}
+
+type HeartbeatCallback = (status: string, latency?: number) => void
+
+/**
+ * Liveness for one realtime client. realtime-js sends a heartbeat every 25 s and notices a silently dead socket
+ * 25–50 s late; the monitor drives the same heartbeat at `heartbeatIntervalMs` (realtime-js treats a heartbeat
+ * still unanswered at the next send as a timeout, errors its channels and reconnects), so a dead socket is
+ * noticed within two intervals. Network and visibility changes trigger an immediate probe.
+ */
+export class ConnectionMonitor {
+  private readonly store: ReturnType<typeof createStore<ConnectionStatus>>
+  private lastOkAt: number | undefined
+  /** When the heartbeat now awaiting its reply was sent (by us or by realtime-js's own timer). */
+  private pendingSince: number | undefined
+  private downSince: number | undefined
+  private everLive = false
+  private rttMs: number | undefined
+  private readonly cleanups: (() => void)[] = []
+  private previousHeartbeat: HeartbeatCallback | undefined
+  private stopped = false
+
+  constructor(
+    private readonly context: PoolContext,
+    private readonly counts: () => { channels: number; leases: number; allJoined: boolean },
+  ) {
+    this.store = createStore<ConnectionStatus>(
+      { state: 'connecting', rttMs: undefined, channels: 0, leases: 0, since: context.scheduler.now() },
+      shallowEqual,
+    )
+  }
+
+  get status(): ReadableStore<ConnectionStatus> {
+    return this.store
+  }
+
+  start(): void {
+    const { realtime, options, scheduler } = this.context
+    this.previousHeartbeat = realtime.heartbeatCallback as HeartbeatCallback | undefined
+    realtime.onHeartbeat((status, latency) => {
+      this.onHeartbeat(status, latency)
+      this.previousHeartbeat?.(status, latency)
+    })
+    this.cleanups.push(scheduler.every(options.heartbeatIntervalMs, () => this.tick()))
+    this.cleanups.push(
+      options.ports.network.subscribe((online) => {
+        if (online) this.probe()
+        this.recompute()
+      }),
+    )
+    this.cleanups.push(
+      options.ports.visibility.subscribe((visible) => {
+        // Back from a sleeping tab or phone: find out now whether the socket survived.
+        if (visible) this.probe()
+      }),
+    )
+    this.recompute()
+  }
+
+  private onHeartbeat(status: string, latency: number | undefined): void {
+    if (this.stopped) return
+    if (status === 'sent') {
+      this.pendingSince = this.context.scheduler.now()
+      return
+    }
+    this.pendingSince = undefined
+    if (status === 'ok') {
+      this.lastOkAt = this.context.scheduler.now()
+      if (latency !== undefined) {
+        this.rttMs = Math.round(latency)
+        this.context.metrics.rtt.record(latency)
+      }
+    } else if (status === 'timeout') {
+      this.context.metrics.counters.heartbeatTimeouts++
+      this.lastOkAt = undefined
+    }
+    this.recompute()
+  }
+
+  /** Sends a heartbeat now if connected; reconnects if the network is up but the socket is not. */
+  probe(): void {
+    const { realtime, options } = this.context
+    if (!options.ports.network.isOnline()) return
+    if (realtime.isConnected()) this.heartbeat()
+    else if (this.counts().channels > 0 && !realtime.isConnecting()) realtime.connect()
+  }
+
+  /**
+   * realtime-js declares a timeout when a heartbeat is sent while the previous one is unanswered. A heartbeat
+   * realtime-js's own timer sent a moment ago must get its full interval first, or a healthy socket would be cut.
+   */
+  private heartbeat(): void {
+    const now = this.context.scheduler.now()
+    if (this.pendingSince !== undefined && now - this.pendingSince < this.context.options.heartbeatIntervalMs * 0.9) return
+    void this.context.realtime.sendHeartbeat()
+  }
+
+  private tick(): void {
+    if (this.context.realtime.isConnected()) this.heartbeat()
+    this.recompute()
+  }
+
+  /** Re-derives the status; called on every input change. */
+  recompute(): void {
+    if (this.stopped) return
+    const { realtime, options, scheduler } = this.context
+    const now = scheduler.now()
+    const connected = realtime.isConnected()
+    if (connected) this.downSince = undefined
+    else this.downSince ??= now
+    const counts = this.counts()
+    const proven = connected && this.lastOkAt !== undefined && now - this.lastOkAt <= 2 * options.heartbeatIntervalMs
+    const state = deriveState({
+      online: options.ports.network.isOnline(),
+      connected,
+      proven,
+      allJoined: counts.allJoined,
+      everLive: this.everLive,
+      downForMs: this.downSince === undefined ? 0 : now - this.downSince,
+      heartbeatIntervalMs: options.heartbeatIntervalMs,
+    })
+    if (state === 'live') this.everLive = true
+    const previous = this.store.get()
+    this.store.set({
+      state,
+      rttMs: this.rttMs,
+      channels: counts.channels,
+      leases: counts.leases,
+      since: state === previous.state ? previous.since : now,
+    })
+  }
+
+  stop(): void {
+    if (this.stopped) return
+    this.stopped = true
+    for (const cleanup of this.cleanups.splice(0)) cleanup()
+    // Hand the heartbeat back to whoever had it before (realtime-js re-wraps it; the behaviour is unchanged).
+    const previous = this.previousHeartbeat
+    this.context.realtime.onHeartbeat((status, latency) => previous?.(status, latency))
+    this.store.set({ ...this.store.get(), state: 'offline', channels: 0, leases: 0 })
+  }
+}

@@ -1,0 +1,249 @@
+import type { RealtimeChannel } from '@supabase/supabase-js'
+import { CircuitBreaker } from './backoff.js'
+import type { PoolContext } from './context.js'
+import { SupasyncError } from './errors.js'
+import { createStore, type ReadableStore } from './store.js'
+
+/** Where a room's realtime channel is: joining (or rejoining), joined, errored (realtime-js is retrying), closed. */
+export type RoomStatus = 'joining' | 'joined' | 'errored' | 'closed'
+
+/** Options of `sync.channel()`. Holders of one topic must agree on them. */
+export interface RoomOptions {
+  broadcast?: {
+    /** Receive your own broadcasts. Default false. */
+    self?: boolean
+    /** Have the server acknowledge each send, so `send()` answers 'ok' only once it arrived. Default false. */
+    ack?: boolean
+  }
+  /** Presence settings; `key` identifies this client in the room (default: a new uuid per join, chosen by the server). */
+  presence?: { key?: string }
+  /** Join as a private channel (needs Realtime authorization policies). Default false. */
+  private?: boolean
+}
+
+/** A broadcast as listeners receive it. */
+export interface BroadcastMessage<T = unknown> {
+  event: string
+  payload: T
+}
+
+type Listener = (payload: unknown, message: BroadcastMessage) => void
+
+const canonicalOptions = (options: RoomOptions) =>
+  JSON.stringify({
+    self: options.broadcast?.self ?? false,
+    ack: options.broadcast?.ack ?? false,
+    presence: options.presence?.key ?? null,
+    private: options.private ?? false,
+  })
+
+/**
+ * One topic's realtime channel, shared by every holder. Holders come and go; the channel is left only after
+ * the last holder released it and the grace period passed. A channel the server closed is re-created; join
+ * failures back off with jitter behind a circuit breaker.
+ */
+export class Room {
+  readonly holders = new Set<object>()
+  /** event → listeners; '*' receives every event. */
+  private readonly listeners = new Map<string, Set<Listener>>()
+  private readonly statusStore = createStore<RoomStatus>('joining')
+  private channel: RealtimeChannel | undefined
+  private generation = 0
+  private cancelGrace: (() => void) | undefined
+  private cancelRetry: (() => void) | undefined
+  private readonly breaker: CircuitBreaker
+  private openedAt = 0
+  closed = false
+  readonly optionsKey: string
+
+  constructor(
+    private readonly context: PoolContext,
+    readonly topic: string,
+    readonly options: RoomOptions,
+    private readonly onClosed: (room: Room) => void,
+  ) {
+    this.optionsKey = canonicalOptions(options)
+    this.breaker = new CircuitBreaker(context.options.breakerThreshold, context.options.breakerOpenMs)
+    void this.open()
+  }
+
+  get status(): ReadableStore<RoomStatus> {
+    return this.statusStore
+  }
+
+  /** True while a realtime channel exists for this room (it counts against maxChannels). */
+  get hasChannel(): boolean {
+    return this.channel !== undefined
+  }
+
+  sameOptions(options: RoomOptions): boolean {
+    return canonicalOptions(options) === this.optionsKey
+  }
+
+  addHolder(holder: object): void {
+    this.holders.add(holder)
+    // Re-acquired within the grace period: keep the channel, no leave/join.
+    this.cancelGrace?.()
+    this.cancelGrace = undefined
+  }
+
+  removeHolder(holder: object): void {
+    this.holders.delete(holder)
+    if (this.holders.size > 0 || this.closed) return
+    this.cancelGrace?.()
+    this.cancelGrace = this.context.scheduler.after(this.context.options.graceMs, () => {
+      this.cancelGrace = undefined
+      if (this.holders.size === 0) void this.close()
+    })
+  }
+
+  listen(event: string, listener: Listener): () => void {
+    let set = this.listeners.get(event)
+    if (!set) this.listeners.set(event, (set = new Set()))
+    set.add(listener)
+    return () => {
+      set.delete(listener)
+      if (set.size === 0) this.listeners.delete(event)
+    }
+  }
+
+  get listenerCount(): number {
+    let count = 0
+    for (const set of this.listeners.values()) count += set.size
+    return count
+  }
+
+  /** The realtime channel, for packages built on the pool (presence). Undefined while being re-created. */
+  realtimeChannel(): RealtimeChannel | undefined {
+    return this.channel
+  }
+
+  async send(event: string, payload: unknown): Promise<'ok' | 'timed out' | 'error'> {
+    const size = new TextEncoder().encode(JSON.stringify(payload ?? null)).length
+    if (size > this.context.options.maxBroadcastBytes) {
+      throw new SupasyncError(
+        'PAYLOAD_TOO_LARGE',
+        `Broadcast "${event}" on "${this.topic}" is ${size} bytes; the limit is ${this.context.options.maxBroadcastBytes}. ` +
+          'Send less (an id and fetch the rest), or raise maxBroadcastBytes if your plan allows larger messages.',
+      )
+    }
+    if (!(await this.whenJoined(this.context.options.sendTimeoutMs))) return 'timed out'
+    const channel = this.channel
+    if (!channel) return 'timed out'
+    return channel.send({ type: 'broadcast', event, payload }) as Promise<'ok' | 'timed out' | 'error'>
+  }
+
+  /** Resolves true once joined, false after `timeoutMs` or when the room closes. */
+  private whenJoined(timeoutMs: number): Promise<boolean> {
+    if (this.statusStore.get() === 'joined') return Promise.resolve(true)
+    return new Promise((resolve) => {
+      const finish = (joined: boolean) => {
+        unsubscribe()
+        cancel()
+        resolve(joined)
+      }
+      const unsubscribe = this.statusStore.subscribe((status) => {
+        if (status === 'joined') finish(true)
+        else if (status === 'closed') finish(false)
+      })
+      const cancel = this.context.scheduler.after(timeoutMs, () => finish(false))
+    })
+  }
+
+  private async open(): Promise<void> {
+    await this.context.authReady()
+    if (this.closed) return
+    const generation = ++this.generation
+    this.statusStore.set('joining')
+    this.openedAt = this.context.scheduler.now()
+    const presenceKey = this.options.presence?.key
+    const channel = this.context.realtime.channel(this.topic, {
+      config: {
+        broadcast: { self: this.options.broadcast?.self ?? false, ack: this.options.broadcast?.ack ?? false },
+        presence: { key: presenceKey ?? '', enabled: presenceKey !== undefined },
+        private: this.options.private ?? false,
+      },
+    })
+    this.channel = channel
+    channel.on('broadcast', { event: '*' }, (message: { event: string; payload: unknown }) => this.dispatch(message))
+    channel.subscribe((status) => {
+      if (generation !== this.generation || this.closed) return
+      this.onStatus(status)
+    })
+    this.context.changed()
+  }
+
+  private dispatch(message: { event: string; payload: unknown }): void {
+    const broadcast: BroadcastMessage = { event: message.event, payload: message.payload }
+    for (const key of [message.event, '*']) {
+      for (const listener of [...(this.listeners.get(key) ?? [])]) {
+        this.context.metrics.counters.broadcastsDelivered++
+        try {
+          listener(message.payload, broadcast)
+        } catch (error) {
+          queueMicrotask(() => {
+            throw error
+          })
+        }
+      }
+    }
+  }
+
+  private onStatus(status: string): void {
+    const { metrics } = this.context
+    if (status === 'SUBSCRIBED') {
+      metrics.counters.joins++
+      metrics.join.record(this.context.scheduler.now() - this.openedAt)
+      this.breaker.succeed()
+      this.statusStore.set('joined')
+    } else if (status === 'CHANNEL_ERROR' || status === 'TIMED_OUT') {
+      metrics.counters.channelErrors++
+      this.statusStore.set('errored')
+      const wait = this.breaker.fail(this.context.random)
+      // realtime-js rejoins on its own schedule; once the circuit opens, stop it and retry much later.
+      if (this.breaker.isOpen) this.restart(wait, 'its joins keep failing')
+    } else if (status === 'CLOSED') {
+      // Not our doing (we ignore our own generation's CLOSED): the server closed it (token expiry, rate limit).
+      // realtime-js never rejoins such a channel, so the pool re-creates it.
+      metrics.counters.recreated++
+      this.channel = undefined
+      this.restart(this.breaker.fail(this.context.random), 'the server closed it')
+    }
+    this.context.changed()
+  }
+
+  private restart(delayMs: number, why: string): void {
+    const old = this.channel
+    this.channel = undefined
+    this.generation++
+    this.statusStore.set('errored')
+    if (old) void this.context.realtime.removeChannel(old).catch(() => undefined)
+    this.context.reportError(
+      new SupasyncError('SUBSCRIPTION_FAILED', `Channel "${this.topic}" is re-created in ${Math.round(delayMs)} ms because ${why}.`),
+    )
+    this.cancelRetry?.()
+    this.cancelRetry = this.context.scheduler.after(delayMs, () => {
+      this.cancelRetry = undefined
+      void this.open()
+    })
+  }
+
+  /** Leaves the channel now (last holder gone past the grace period, or destroy). */
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    this.generation++
+    this.cancelGrace?.()
+    this.cancelRetry?.()
+    this.listeners.clear()
+    const channel = this.channel
+    this.channel = undefined
+    this.statusStore.set('closed')
+    this.onClosed(this)
+    if (channel) {
+      this.context.metrics.counters.leaves++
+      await this.context.realtime.removeChannel(channel).catch(() => undefined)
+    }
+    this.context.changed()
+  }
+}

@@ -1,0 +1,63 @@
+import { released } from './errors.js'
+import type { BroadcastMessage, Room, RoomStatus } from './Room.js'
+import type { ReadableStore } from './store.js'
+
+/**
+ * One holder's view of a shared room: its own listeners, released together with the handle. Releasing never
+ * affects another holder of the same topic.
+ */
+export class RoomHandle {
+  private readonly offs = new Set<() => void>()
+  private isReleased = false
+
+  constructor(
+    private readonly room: Room,
+    private readonly onRelease: (handle: RoomHandle) => void,
+  ) {}
+
+  /** The topic as given to `sync.channel()`. */
+  get topic(): string {
+    return this.room.topic
+  }
+
+  /** The shared channel's status: 'joining' | 'joined' | 'errored' | 'closed'. */
+  get status(): ReadableStore<RoomStatus> {
+    return this.room.status
+  }
+
+  /**
+   * Listens to a broadcast event (`'*'` for all). Allowed before or after the join. Returns a function that
+   * removes the listener; release() removes all of this holder's listeners.
+   */
+  on<T = unknown>(event: string, listener: (payload: T, message: BroadcastMessage<T>) => void): () => void {
+    if (this.isReleased) throw released(`Room handle for "${this.room.topic}"`)
+    const off = this.room.listen(event, listener as (payload: unknown, message: BroadcastMessage) => void)
+    const remove = () => {
+      off()
+      this.offs.delete(remove)
+    }
+    this.offs.add(remove)
+    return remove
+  }
+
+  /**
+   * Broadcasts to the room. Waits for the join (up to `sendTimeoutMs`). Answers 'ok' ('ok' on arrival when the
+   * room was created with `broadcast.ack`), 'timed out' or 'error'. Throws for payloads over `maxBroadcastBytes`.
+   */
+  send(event: string, payload: unknown): Promise<'ok' | 'timed out' | 'error'> {
+    if (this.isReleased) return Promise.reject(released(`Room handle for "${this.room.topic}"`))
+    return this.room.send(event, payload)
+  }
+
+  get released(): boolean {
+    return this.isReleased
+  }
+
+  /** Gives the room up. The last release leaves the channel after the grace period. Idempotent. */
+  release(): void {
+    if (this.isReleased) return
+    this.isReleased = true
+    for (const off of [...this.offs]) off()
+    this.onRelease(this)
+  }
+}

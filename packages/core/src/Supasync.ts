@@ -1,0 +1,193 @@
+import type { RealtimeClient } from '@supabase/supabase-js'
+import { ChangesPool, type ChangesLease, type ChangesOptions } from './ChangesPool.js'
+import type { ChangePayload } from './ChangeHost.js'
+import type { ChangeSpec } from './changeSpec.js'
+import { ConnectionMonitor, type ConnectionStatus } from './ConnectionMonitor.js'
+import type { PoolContext } from './context.js'
+import { destroyed, invalidTopic, SupasyncError } from './errors.js'
+import { MetricsRecorder, type SupasyncMetrics } from './metrics.js'
+import type { ResolvedOptions } from './options.js'
+import { Room, type RoomOptions } from './Room.js'
+import { RoomHandle } from './RoomHandle.js'
+import { Scheduler } from './Scheduler.js'
+import type { ReadableStore } from './store.js'
+
+/** Topics are sent as `realtime:<topic>` in frames whose string fields hold at most 255 bytes. */
+const MAX_TOPIC_BYTES = 255 - 'realtime:'.length
+
+/** Counts for leak checks: everything goes back to zero after `destroy()` (and after all releases + grace). */
+export interface SupasyncDiagnostics {
+  rooms: number
+  roomHolders: number
+  roomListeners: number
+  changeBindings: number
+  changeLeases: number
+  /** Realtime channels this instance holds on the client. */
+  channels: number
+  /** supasync timers not yet fired or cancelled. */
+  timers: number
+  /** Subscribers of `sync.status`. */
+  statusListeners: number
+}
+
+/** One supasync instance over one supabase-js client. Create it with `createSupasync`. */
+export class Supasync {
+  private readonly rooms = new Map<string, Room>()
+  private readonly changesPool: ChangesPool
+  private readonly monitor: ConnectionMonitor
+  private readonly scheduler: Scheduler
+  private readonly recorder = new MetricsRecorder()
+  private readonly context: PoolContext
+  private isDestroyed = false
+  private authPromise: Promise<void> | undefined
+
+  constructor(
+    readonly realtime: RealtimeClient,
+    private readonly options: ResolvedOptions,
+  ) {
+    this.scheduler = new Scheduler(options.ports.timers)
+    const instanceId = Math.random().toString(36).slice(2, 8)
+    this.context = {
+      realtime,
+      options,
+      scheduler: this.scheduler,
+      metrics: this.recorder,
+      authReady: () => (this.authPromise ??= this.prepareAuth()),
+      channelCount: () => this.channelCount(),
+      changed: () => this.monitor?.recompute(),
+      reportError: (error) => options.onError(error),
+      random: Math.random,
+    }
+    this.changesPool = new ChangesPool(this.context, instanceId, () => this.rooms.size)
+    this.monitor = new ConnectionMonitor(this.context, () => ({
+      channels: this.channelCount(),
+      leases: this.leaseCount(),
+      allJoined: this.allJoined(),
+    }))
+    this.monitor.start()
+  }
+
+  /**
+   * realtime-js joins with whatever token it holds at subscribe time; supabase-js hands it the session (or
+   * `accessToken`) token asynchronously, so a channel opened right after createClient would join as anon and
+   * RLS would hide every row. Every join waits for this first.
+   */
+  private async prepareAuth(): Promise<void> {
+    const realtime = this.realtime as RealtimeClient & { _isManualToken?: () => boolean }
+    if (realtime._isManualToken?.()) return
+    await realtime.setAuth().catch(() => undefined)
+  }
+
+  private assertAlive(): void {
+    if (this.isDestroyed) throw destroyed()
+  }
+
+  /**
+   * A shared room on `topic` (broadcast, presence). Every holder of a topic shares one realtime channel; the
+   * last `release()` leaves it after `graceMs`.
+   */
+  channel(topic: string, options: RoomOptions = {}): RoomHandle {
+    this.assertAlive()
+    if (typeof topic !== 'string' || topic.trim() === '') throw invalidTopic(topic, 'it must be a non-empty string')
+    if (topic.startsWith('realtime:')) throw invalidTopic(topic, 'leave out the "realtime:" prefix; realtime-js adds it')
+    if (topic.startsWith('supasync:')) throw invalidTopic(topic, 'the "supasync:" prefix is reserved for the changes pool')
+    if (new TextEncoder().encode(topic).length > MAX_TOPIC_BYTES) throw invalidTopic(topic, `it is longer than ${MAX_TOPIC_BYTES} bytes`)
+    let room = this.rooms.get(topic)
+    if (room && !room.sameOptions(options)) {
+      throw new SupasyncError(
+        'CONFIG_CONFLICT',
+        `Channel "${topic}" is already held with options ${room.optionsKey}; holders of one topic share one channel and must pass the same options.`,
+      )
+    }
+    if (!room) {
+      if (this.channelCount() + 1 >= this.options.maxChannels) {
+        throw new SupasyncError(
+          'CHANNEL_LIMIT',
+          `Opening "${topic}" would exceed maxChannels=${this.options.maxChannels} (one channel stays spare for swaps). Release rooms you no longer need, or use fewer distinct topics.`,
+        )
+      }
+      room = new Room(this.context, topic, options, (closed) => {
+        if (this.rooms.get(topic) === closed) this.rooms.delete(topic)
+      })
+      this.rooms.set(topic, room)
+    }
+    const handle: RoomHandle = new RoomHandle(room, () => room.removeHolder(handle))
+    room.addHolder(handle)
+    this.monitor.recompute()
+    return handle
+  }
+
+  /**
+   * Subscribes `callback` to postgres_changes matching `spec`. Identical specs share one server binding;
+   * distinct ones are packed onto as few channels as the limits allow.
+   */
+  changes<Row extends Record<string, unknown> = Record<string, unknown>>(
+    spec: ChangeSpec,
+    callback: (change: ChangePayload & { new: Partial<Row>; old: Partial<Row> }) => void,
+    options?: ChangesOptions,
+  ): ChangesLease {
+    this.assertAlive()
+    return this.changesPool.subscribe(spec, callback as (change: ChangePayload) => void, options)
+  }
+
+  /** `{ state, rttMs, channels, leases, since }`; see {@link ConnectionStatus}. */
+  get status(): ReadableStore<ConnectionStatus> {
+    return this.monitor.status
+  }
+
+  /** Counters and latency histograms since creation. */
+  metrics(): SupasyncMetrics {
+    return this.recorder.snapshot()
+  }
+
+  /** Leak-check counts. */
+  diagnostics(): SupasyncDiagnostics {
+    let roomHolders = 0
+    let roomListeners = 0
+    for (const room of this.rooms.values()) {
+      roomHolders += room.holders.size
+      roomListeners += room.listenerCount
+    }
+    return {
+      rooms: this.rooms.size,
+      roomHolders,
+      roomListeners,
+      changeBindings: this.changesPool.bindingCount,
+      changeLeases: this.changesPool.leaseCount,
+      channels: this.channelCount(),
+      timers: this.scheduler.pending,
+      statusListeners: (this.monitor.status as { listenerCount?: number }).listenerCount ?? 0,
+    }
+  }
+
+  private channelCount(): number {
+    let rooms = 0
+    for (const room of this.rooms.values()) if (room.hasChannel) rooms++
+    return rooms + this.changesPool.channelCount
+  }
+
+  private leaseCount(): number {
+    let holders = 0
+    for (const room of this.rooms.values()) holders += room.holders.size
+    return holders + this.changesPool.leaseCount
+  }
+
+  private allJoined(): boolean {
+    for (const room of this.rooms.values()) if (room.status.get() !== 'joined') return false
+    return this.changesPool.allLive
+  }
+
+  /**
+   * Leaves every channel this instance opened (no grace), stops the monitor and clears every timer. The
+   * supabase client and its socket stay usable for the app. Afterwards every call throws. Idempotent.
+   */
+  async destroy(): Promise<void> {
+    if (this.isDestroyed) return
+    this.isDestroyed = true
+    this.monitor.stop()
+    this.changesPool.close()
+    await Promise.all([...this.rooms.values()].map((room) => room.close()))
+    this.rooms.clear()
+    this.scheduler.clearAll()
+  }
+}

@@ -1,0 +1,21 @@
+import type { RealtimeClient } from '@supabase/supabase-js'
+import type { SupasyncError } from './errors.js'
+import type { MetricsRecorder } from './metrics.js'
+import type { ResolvedOptions } from './options.js'
+import type { Scheduler } from './Scheduler.js'
+
+/** What the parts of one supasync instance share. Internal. */
+export interface PoolContext {
+  realtime: RealtimeClient
+  options: ResolvedOptions
+  scheduler: Scheduler
+  metrics: MetricsRecorder
+  /** Resolves once realtime-js holds the current access token, so no join goes out as anon by accident. */
+  authReady(): Promise<void>
+  /** Channels in use now, rooms and changes channels together (make-before-break replacements included). */
+  channelCount(): number
+  /** Called whenever a channel's state changes, so the connection status can be recomputed. */
+  changed(): void
+  reportError(error: SupasyncError): void
+  random(): number
+}

@@ -1,0 +1,32 @@
+/** Machine-readable reason of a {@link SupasyncError}. */
+export type SupasyncErrorCode =
+  | 'INVALID_TOPIC'
+  | 'INVALID_FILTER'
+  | 'INVALID_OPTIONS'
+  | 'RELEASED'
+  | 'DESTROYED'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'CHANNEL_LIMIT'
+  | 'CONFIG_CONFLICT'
+  | 'SUBSCRIPTION_FAILED'
+
+/** Every error supasync throws or reports: `code` for programs, a message that says how to fix the cause. */
+export class SupasyncError extends Error {
+  override name = 'SupasyncError'
+  constructor(
+    readonly code: SupasyncErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+  }
+}
+
+export const invalidTopic = (topic: unknown, why: string) =>
+  new SupasyncError('INVALID_TOPIC', `Invalid channel topic ${JSON.stringify(topic)}: ${why}`)
+
+export const released = (what: string) =>
+  new SupasyncError('RELEASED', `${what} was already released. Acquire a new one with sync.channel() or sync.changes() instead of reusing it.`)
+
+export const destroyed = () =>
+  new SupasyncError('DESTROYED', 'This supasync instance was destroyed. Create a new one with createSupasync(supabase).')
