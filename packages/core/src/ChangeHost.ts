@@ -53,6 +53,8 @@ export class ChangeHost {
   stale = 0
   private generationCounter = 0
   private rebuildQueued = false
+  /** The next rebuild re-creates a channel the server closed: fetch a fresh token first. */
+  private refreshAuthFirst = false
   private waitingForSlot = false
   private cancelRetry: (() => void) | undefined
   private readonly breaker: CircuitBreaker
@@ -93,7 +95,9 @@ export class ChangeHost {
   }
 
   private async rebuild(): Promise<void> {
-    await this.context.authReady()
+    const refresh = this.refreshAuthFirst
+    this.refreshAuthFirst = false
+    await (refresh ? this.context.refreshAuth() : this.context.authReady())
     if (this.closed) return
     if (this.desired.size === 0) {
       this.events.emptied(this)
@@ -235,6 +239,7 @@ export class ChangeHost {
     this.cancelRetry?.()
     this.cancelRetry = this.context.scheduler.after(delayMs, () => {
       this.cancelRetry = undefined
+      this.refreshAuthFirst = true
       this.requestRebuild()
     })
   }

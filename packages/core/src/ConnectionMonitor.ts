@@ -152,6 +152,8 @@ export class ConnectionMonitor {
     else this.downSince ??= now
     const counts = this.counts()
     const proven = connected && this.lastOkAt !== undefined && now - this.lastOkAt <= 2 * options.heartbeatIntervalMs
+    // Connected but unproven (just opened, or reconnected): prove it now rather than at the next tick.
+    if (connected && !proven && this.pendingSince === undefined) this.heartbeat()
     const state = deriveState({
       online: options.ports.network.isOnline(),
       connected,

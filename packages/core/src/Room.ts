@@ -150,8 +150,8 @@ export class Room {
     })
   }
 
-  private async open(): Promise<void> {
-    await this.context.authReady()
+  private async open(refreshAuth = false): Promise<void> {
+    await (refreshAuth ? this.context.refreshAuth() : this.context.authReady())
     if (this.closed) return
     const generation = ++this.generation
     this.statusStore.set('joining')
@@ -224,7 +224,7 @@ export class Room {
     this.cancelRetry?.()
     this.cancelRetry = this.context.scheduler.after(delayMs, () => {
       this.cancelRetry = undefined
-      void this.open()
+      void this.open(true)
     })
   }
 

@@ -53,6 +53,7 @@ export class Supasync {
       scheduler: this.scheduler,
       metrics: this.recorder,
       authReady: () => (this.authPromise ??= this.prepareAuth()),
+      refreshAuth: () => (this.authPromise = this.fetchFreshToken()),
       channelCount: () => this.channelCount(),
       changed: () => this.monitor?.recompute(),
       reportError: (error) => options.onError(error),
@@ -75,6 +76,17 @@ export class Supasync {
   private async prepareAuth(): Promise<void> {
     const realtime = this.realtime as RealtimeClient & { _isManualToken?: () => boolean }
     if (realtime._isManualToken?.()) return
+    await realtime.setAuth().catch(() => undefined)
+  }
+
+  /**
+   * After the server closed a channel for token expiry: ask the client's token source again. supabase-js's
+   * `accessToken` option hands realtime-js a "manual" token that realtime-js never refreshes by itself, so the
+   * callback is asked directly; a client without one keeps its token.
+   */
+  private async fetchFreshToken(): Promise<void> {
+    const realtime = this.realtime as RealtimeClient & { accessToken?: unknown }
+    if (typeof realtime.accessToken !== 'function') return
     await realtime.setAuth().catch(() => undefined)
   }
 

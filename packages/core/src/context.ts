@@ -12,6 +12,8 @@ export interface PoolContext {
   metrics: MetricsRecorder
   /** Resolves once realtime-js holds the current access token, so no join goes out as anon by accident. */
   authReady(): Promise<void>
+  /** Asks realtime-js to fetch the token again (before re-creating a channel the server closed at token expiry). */
+  refreshAuth(): Promise<void>
   /** Channels in use now, rooms and changes channels together (make-before-break replacements included). */
   channelCount(): number
   /** Called whenever a channel's state changes, so the connection status can be recomputed. */

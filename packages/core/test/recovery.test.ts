@@ -1,0 +1,122 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { startLocalStack, type LocalStack } from '@supasync/local'
+import { ALICE, BOB, CORE_SCHEMA, syncFor, waitFor } from './helpers.js'
+
+let stack: LocalStack
+beforeAll(async () => {
+  stack = await startLocalStack({ sql: [CORE_SCHEMA], realtime: { joinErrorDelayMs: 50, connectErrorDelayMs: 50 } })
+})
+afterAll(async () => {
+  await stack?.stop()
+})
+afterEach(async () => {
+  await stack.faults.reset()
+})
+
+describe('connection monitor', () => {
+  it('notices blackholed heartbeats within two intervals and is live again once the fault clears', async () => {
+    const interval = 400
+    const a = syncFor(stack, { heartbeatIntervalMs: interval })
+    try {
+      const room = a.sync.channel('probe')
+      await waitFor(() => a.sync.status.get().state === 'live', 5000, 'live')
+      expect(a.sync.status.get().rttMs).toBeGreaterThanOrEqual(0)
+      stack.faults.blackholeHeartbeats(true)
+      const cutAt = Date.now()
+      // The contract: noticed within 2 × heartbeatIntervalMs (plus scheduling slack on a loaded machine).
+      await waitFor(() => a.sync.status.get().state !== 'live', 2 * interval + 1000, 'the dead socket to be noticed')
+      const noticedAfter = Date.now() - cutAt
+      expect(noticedAfter).toBeLessThanOrEqual(2 * interval + 1000)
+      await waitFor(() => a.sync.metrics().counters.heartbeatTimeouts >= 1, 2000)
+      stack.faults.blackholeHeartbeats(false)
+      await waitFor(() => a.sync.status.get().state === 'live' && room.status.get() === 'joined', 15_000, 'recovery')
+    } finally {
+      await a.close()
+    }
+  })
+
+  it('reports offline from the network port and probes as soon as it is back', async () => {
+    const { manualPort } = await import('../src/index.js')
+    const network = manualPort(true)
+    const a = syncFor(stack, { ports: { network } })
+    try {
+      a.sync.channel('net')
+      await waitFor(() => a.sync.status.get().state === 'live', 5000)
+      network.set(false)
+      expect(a.sync.status.get().state).toBe('offline')
+      network.set(true)
+      await waitFor(() => a.sync.status.get().state === 'live', 5000)
+    } finally {
+      await a.close()
+    }
+  })
+})
+
+describe('channels the server closes', () => {
+  it('re-creates a room and a changes channel closed at token expiry, with a fresh token', async () => {
+    const shortUntil = Date.now() + 1000
+    // Tokens fetched in the first second live 2 s; later fetches get a long one (as a session refresh would).
+    const accessToken = async () => stack.signJwt({ sub: ALICE, exp: Math.floor(Date.now() / 1000) + (Date.now() < shortUntil ? 2 : 3600) })
+    const a = syncFor(stack, {}, { accessToken })
+    try {
+      const room = a.sync.channel('expiring')
+      const got: unknown[] = []
+      const lease = a.sync.changes({ table: 'components', filter: 'project_id=eq.77' }, (change) => got.push(change.new))
+      await waitFor(() => room.status.get() === 'joined' && lease.status.get() === 'live', 5000)
+      await waitFor(() => a.sync.metrics().counters.recreated >= 2, 8000, 'both channels closed by the server and re-created')
+      await waitFor(() => room.status.get() === 'joined' && lease.status.get() === 'live', 10_000, 'rejoined')
+      await stack.query('insert into components (project_id) values (77)')
+      await waitFor(() => got.length === 1, 5000, 'changes flow again')
+    } finally {
+      await a.close()
+    }
+  })
+})
+
+describe('auth', () => {
+  it('joins with the signed-in token, and a token change reaches the joined channels', async () => {
+    const aliceToken = stack.signJwt({ sub: ALICE })
+    const a = syncFor(stack, {}, { accessToken: async () => aliceToken })
+    try {
+      const got: string[] = []
+      const lease = a.sync.changes({ table: 'notes', event: 'INSERT' }, (change) => got.push(String(change.new.body)))
+      await waitFor(() => lease.status.get() === 'live', 5000)
+      await stack.query(`insert into notes (owner, body) values ('${ALICE}', 'a1'), ('${BOB}', 'b1')`)
+      await waitFor(() => got.includes('a1'), 5000, "alice's row")
+      // Now the app signs in as Bob: realtime-js pushes the new token to every joined channel.
+      await a.supabase.realtime.setAuth(stack.signJwt({ sub: BOB }))
+      await waitFor(() => {
+        for (const socket of stack.realtime.sockets) for (const session of socket.channels.values()) if (session.claims.sub === BOB) return true
+        return false
+      }, 5000, 'the server to hold the new token')
+      await stack.query(`insert into notes (owner, body) values ('${ALICE}', 'a2'), ('${BOB}', 'b2')`)
+      await waitFor(() => got.includes('b2'), 5000, "bob's row after the switch")
+      await stack.realtime.settled()
+      expect(got).toEqual(['a1', 'b2'])
+    } finally {
+      await a.close()
+    }
+  })
+})
+
+describe('join failures', () => {
+  it('backs off instead of looping and joins once the server accepts again', async () => {
+    const a = syncFor(stack)
+    try {
+      stack.faults.refuseJoins(true)
+      const room = a.sync.channel('refused')
+      await waitFor(() => room.status.get() === 'errored', 5000, 'first refusal')
+      const joinsBefore = stack.realtime.stats.joins
+      const errorsBefore = a.sync.metrics().counters.channelErrors
+      const watchUntil = Date.now() + 2500
+      await waitFor(() => Date.now() > watchUntil, 4000)
+      // realtime-js retries after 1 s, 2 s, 5 s…: at most a handful of attempts in 2.5 s, never a tight loop.
+      expect(a.sync.metrics().counters.channelErrors - errorsBefore).toBeLessThanOrEqual(3)
+      stack.faults.refuseJoins(false)
+      await waitFor(() => room.status.get() === 'joined', 15_000, 'join after the fault')
+      expect(stack.realtime.stats.joins).toBeGreaterThan(joinsBefore)
+    } finally {
+      await a.close()
+    }
+  })
+})
