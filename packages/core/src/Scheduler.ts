@@ -19,8 +19,9 @@ export class Scheduler {
     }, Math.max(0, ms))
     this.active.set(id, handle)
     return () => {
+      // TimerHandle is opaque (a port may even hand out undefined): membership, not the value, says "pending".
+      if (!this.active.has(id)) return
       const pending = this.active.get(id)
-      if (pending === undefined) return
       this.active.delete(id)
       this.timers.clearTimeout(pending)
     }

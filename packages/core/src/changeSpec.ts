@@ -66,9 +66,8 @@ export function validateFilter(filter: string): void {
     if (rest.startsWith('not.')) rest = rest.slice(4)
     const dot = rest.indexOf('.')
     const op = dot < 0 ? rest : rest.slice(0, dot)
-    if (!OPS.has(op) || dot < 0) {
-      throw invalidFilter(filter, `"${op}" is not an operator (use ${[...OPS].join(', ')})`)
-    }
+    if (!OPS.has(op)) throw invalidFilter(filter, `"${op}" is not an operator (use ${[...OPS].join(', ')})`)
+    if (dot < 0) throw invalidFilter(filter, `"${segment}" has no value after the operator (write ${op}.<value>)`)
     const value = rest.slice(dot + 1)
     if (op === 'in') {
       if (!value.startsWith('(') || !value.endsWith(')')) throw invalidFilter(filter, 'an `in` value must be wrapped in parentheses')
@@ -76,6 +75,17 @@ export function validateFilter(filter: string): void {
       if (count > MAX_IN_VALUES) throw invalidFilter(filter, `an \`in\` list may hold at most ${MAX_IN_VALUES} values, it has ${count}`)
     }
   }
+  let depth = 0
+  let quoted = false
+  for (let index = 0; index < filter.length; index++) {
+    const char = filter[index]
+    if (char === '\\' && quoted) index++
+    else if (char === '"') quoted = !quoted
+    else if (!quoted && char === '(') depth++
+    else if (!quoted && char === ')' && --depth < 0) break
+  }
+  if (quoted) throw invalidFilter(filter, 'a double quote is not closed')
+  if (depth !== 0) throw invalidFilter(filter, 'its parentheses do not balance')
 }
 
 export function normalizeSpec(spec: ChangeSpec): NormalizedSpec {
@@ -87,9 +97,12 @@ export function normalizeSpec(spec: ChangeSpec): NormalizedSpec {
   }
   const schema = spec.schema ?? 'public'
   if (typeof schema !== 'string' || schema.trim() === '') throw new SupasyncError('INVALID_FILTER', 'sync.changes(): `schema` must be a schema name.')
-  const event = (spec.event ?? '*').toUpperCase()
+  const event = typeof spec.event === 'string' ? spec.event.toUpperCase() : spec.event === undefined ? '*' : ''
   if (!EVENTS.has(event)) {
     throw new SupasyncError('INVALID_FILTER', `sync.changes(): event must be '*', 'INSERT', 'UPDATE' or 'DELETE', got ${JSON.stringify(spec.event)}.`)
+  }
+  if (spec.filter !== undefined && typeof spec.filter !== 'string') {
+    throw new SupasyncError('INVALID_FILTER', `sync.changes(): filter must be a string like "project_id=eq.42", got ${typeof spec.filter}.`)
   }
   const filter = spec.filter === undefined || spec.filter.trim() === '' ? undefined : spec.filter
   if (filter !== undefined) validateFilter(filter)
@@ -97,4 +110,4 @@ export function normalizeSpec(spec: ChangeSpec): NormalizedSpec {
 }
 
 /** Identical specs share one server binding. */
-export const specKey = (spec: NormalizedSpec) => `${spec.event}|${spec.schema}|${spec.table}|${spec.filter ?? ''}`
+export const specKey = (spec: NormalizedSpec) => JSON.stringify([spec.event, spec.schema, spec.table, spec.filter ?? ''])

@@ -20,7 +20,7 @@ export interface SupasyncOptions {
   postgresReadyTimeoutMs?: number
   /** Consecutive join failures of one channel before its circuit opens. Default 5. */
   breakerThreshold?: number
-  /** How long an open circuit waits before the next join attempt, in ms (jittered ±50 %). Default 60 000. */
+  /** How long an open circuit waits before the next join attempt, in ms (jittered: between half and all of it). Default 60 000. */
   breakerOpenMs?: number
   /** Receives errors that have no caller to throw to (a failed rejoin, a subscription the server refused). Default: console.warn. */
   onError?: (error: SupasyncError) => void

@@ -52,5 +52,5 @@ export function shallowEqual<T extends object>(a: T, b: T): boolean {
   if (a === b) return true
   const keysA = Object.keys(a) as (keyof T)[]
   if (keysA.length !== Object.keys(b).length) return false
-  return keysA.every((key) => Object.is(a[key], b[key]))
+  return keysA.every((key) => Object.prototype.hasOwnProperty.call(b, key) && Object.is(a[key], b[key]))
 }

@@ -775,7 +775,21 @@ describe('validateFilter', () => {
   })
 })
 
+describe('validateFilter balance', () => {
+  it('rejects an unclosed quote and unbalanced parentheses', () => {
+    expectSupasyncError(() => validateFilter('name=eq."open'), 'INVALID_FILTER', /double quote is not closed/)
+    expectSupasyncError(() => validateFilter('a=eq.),b=eq.1'), 'INVALID_FILTER', /parentheses do not balance/)
+    expect(() => validateFilter('name=eq."a (b"')).not.toThrow()
+  })
+})
+
 describe('specKey', () => {
+  it('cannot be made to collide by a separator inside a name', () => {
+    const left = specKey(normalizeSpec({ schema: 'a|b', table: 'c' }))
+    const right = specKey(normalizeSpec({ schema: 'a', table: 'b|c' }))
+    expect(left).not.toBe(right)
+  })
+
   it('is equal for identical specs, however they were written', () => {
     const a = normalizeSpec({ table: 'components', filter: 'project_id=eq.42' })
     const b = normalizeSpec({ table: 'components', filter: 'project_id=eq.42', schema: 'public', event: '*' })
