@@ -34,6 +34,8 @@ export interface Generation {
   readonly channel: RealtimeChannel
   readonly bindings: ReadonlySet<HostedBinding>
   subscribed: boolean
+  /** realtime-js reported CHANNEL_ERROR / TIMED_OUT since the last success. */
+  failed: boolean
   /** "Subscribed to PostgreSQL" arrived (or its wait timed out): changes flow for every binding. */
   live: boolean
   openedAt: number
@@ -53,6 +55,8 @@ export class ChangeHost {
   stale = 0
   private generationCounter = 0
   private rebuildQueued = false
+  /** Bindings changed while the first generation was still joining: rebuild once it is live. */
+  private rebuildWhenLive = false
   /** The next rebuild re-creates a channel the server closed: fetch a fresh token first. */
   private refreshAuthFirst = false
   private waitingForSlot = false
@@ -108,7 +112,14 @@ export class ChangeHost {
       this.drop(this.next)
       this.next = undefined
     }
-    const keepCurrent = this.current?.live === true
+    const current = this.current
+    if (current && !current.live && !current.failed) {
+      // Still joining: restarting it for every newcomer could starve it (bindings added tick after tick).
+      // Let it go live, then swap in one step.
+      this.rebuildWhenLive = true
+      return
+    }
+    const keepCurrent = current?.live === true
     if (keepCurrent && this.context.channelCount() >= this.context.options.maxChannels) {
       // Make-before-break needs one spare channel; wait for one instead of breaking the server limit.
       this.waitingForSlot = true
@@ -128,7 +139,7 @@ export class ChangeHost {
     const number = ++this.generationCounter
     const topic = `supasync:${this.id}:${number}`
     const channel = this.context.realtime.channel(topic, { config: { broadcast: { self: false, ack: false }, presence: { key: '', enabled: false }, private: false } })
-    const generation: Generation = { number, topic, channel, bindings: new Set(bindings), subscribed: false, live: false, openedAt: this.context.scheduler.now() }
+    const generation: Generation = { number, topic, channel, bindings: new Set(bindings), subscribed: false, failed: false, live: false, openedAt: this.context.scheduler.now() }
     for (const binding of bindings) {
       const { event, schema, table, filter } = binding.spec
       channel.on(
@@ -155,6 +166,7 @@ export class ChangeHost {
     const { metrics, scheduler, options } = this.context
     if (status === 'SUBSCRIBED') {
       generation.subscribed = true
+      generation.failed = false
       metrics.counters.joins++
       // Realtime confirms the postgres subscription separately; don't wait for it forever.
       generation.cancelReadyTimeout?.()
@@ -162,7 +174,13 @@ export class ChangeHost {
     } else if (status === 'CHANNEL_ERROR' || status === 'TIMED_OUT') {
       metrics.counters.channelErrors++
       generation.subscribed = false
+      generation.failed = true
       this.setGenerationLive(generation, false)
+      if (this.rebuildWhenLive && generation === this.current) {
+        // The joining generation failed: replace it now with the full binding set.
+        this.rebuildWhenLive = false
+        this.requestRebuild()
+      }
       const wait = this.breaker.fail(this.context.random)
       if (this.breaker.isOpen) this.restart(generation, wait, 'its joins keep failing')
     } else if (status === 'CLOSED') {
@@ -196,6 +214,10 @@ export class ChangeHost {
       this.events.swapped(this)
     } else {
       this.setGenerationLive(generation, true)
+    }
+    if (this.rebuildWhenLive && generation === this.current) {
+      this.rebuildWhenLive = false
+      this.requestRebuild()
     }
     this.context.changed()
   }

@@ -79,6 +79,21 @@ describe('make-before-break', () => {
     }
   })
 
+  it('does not starve when bindings arrive one after another while the channel is still joining', async () => {
+    const a = syncFor(stack)
+    try {
+      const leases: ChangesLease[] = []
+      for (let index = 0; index < 20; index++) {
+        leases.push(a.sync.changes({ table: 'components', filter: `project_id=eq.${800 + index}` }, () => {}))
+        await new Promise((resolve) => setTimeout(resolve, 2))
+      }
+      await waitFor(() => leases.every((lease) => lease.status.get() === 'live'), 10_000, 'all leases live')
+      expect(a.sync.diagnostics().channels).toBe(1)
+    } finally {
+      await a.close()
+    }
+  })
+
   it('compacts a channel once most of its bindings are released', async () => {
     const a = syncFor(stack, { graceMs: 10 })
     try {
