@@ -29,6 +29,14 @@ export interface BroadcastMessage<T = unknown> {
 
 type Listener = (payload: unknown, message: BroadcastMessage) => void
 
+/** A presence event from realtime-js: 'sync' after every state change, 'join'/'leave' with the metas. */
+export interface PresenceEvent {
+  event: 'sync' | 'join' | 'leave'
+  key?: string
+  newPresences?: Record<string, unknown>[]
+  leftPresences?: Record<string, unknown>[]
+}
+
 const canonicalOptions = (options: RoomOptions) =>
   JSON.stringify({
     self: options.broadcast?.self ?? false,
@@ -46,6 +54,7 @@ export class Room {
   readonly holders = new Set<object>()
   /** event → listeners; '*' receives every event. */
   private readonly listeners = new Map<string, Set<Listener>>()
+  private readonly presenceListeners = new Set<(event: PresenceEvent) => void>()
   private readonly statusStore = createStore<RoomStatus>('joining')
   private channel: RealtimeChannel | undefined
   private generation = 0
@@ -108,9 +117,27 @@ export class Room {
   }
 
   get listenerCount(): number {
-    let count = 0
+    let count = this.presenceListeners.size
     for (const set of this.listeners.values()) count += set.size
     return count
+  }
+
+  /** @internal Presence events of this room's channel (rooms opened with `presence`). */
+  onPresence(listener: (event: PresenceEvent) => void): () => void {
+    this.presenceListeners.add(listener)
+    return () => this.presenceListeners.delete(listener)
+  }
+
+  private emitPresence(event: PresenceEvent): void {
+    for (const listener of [...this.presenceListeners]) {
+      try {
+        listener(event)
+      } catch (error) {
+        queueMicrotask(() => {
+          throw error
+        })
+      }
+    }
   }
 
   /** The realtime channel, for packages built on the pool (presence). Undefined while being re-created. */
@@ -166,6 +193,16 @@ export class Room {
     })
     this.channel = channel
     channel.on('broadcast', { event: '*' }, (message: { event: string; payload: unknown }) => this.dispatch(message))
+    if (presenceKey !== undefined) {
+      // realtime-js refuses presence listeners after subscribe(): the pool registers them here, once per channel.
+      channel.on('presence', { event: 'sync' }, () => this.emitPresence({ event: 'sync' }))
+      channel.on('presence', { event: 'join' }, (payload: { key: string; newPresences: Record<string, unknown>[] }) =>
+        this.emitPresence({ event: 'join', key: payload.key, newPresences: payload.newPresences }),
+      )
+      channel.on('presence', { event: 'leave' }, (payload: { key: string; leftPresences: Record<string, unknown>[] }) =>
+        this.emitPresence({ event: 'leave', key: payload.key, leftPresences: payload.leftPresences }),
+      )
+    }
     channel.subscribe((status) => {
       if (generation !== this.generation || this.closed) return
       this.onStatus(status)
@@ -236,6 +273,7 @@ export class Room {
     this.cancelGrace?.()
     this.cancelRetry?.()
     this.listeners.clear()
+    this.presenceListeners.clear()
     const channel = this.channel
     this.channel = undefined
     this.statusStore.set('closed')

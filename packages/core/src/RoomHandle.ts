@@ -1,5 +1,6 @@
 import { released } from './errors.js'
-import type { BroadcastMessage, Room, RoomStatus } from './Room.js'
+import type { BroadcastMessage, PresenceEvent, Room, RoomStatus } from './Room.js'
+import type { RealtimeChannel } from '@supabase/supabase-js'
 import type { ReadableStore } from './store.js'
 
 /**
@@ -47,6 +48,26 @@ export class RoomHandle {
   send(event: string, payload: unknown): Promise<'ok' | 'timed out' | 'error'> {
     if (this.isReleased) return Promise.reject(released(`Room handle for "${this.room.topic}"`))
     return this.room.send(event, payload)
+  }
+
+  /**
+   * Presence events of the room (it must have been opened with `presence`); for @supasync/presence.
+   * Removed on release().
+   */
+  onPresence(listener: (event: PresenceEvent) => void): () => void {
+    if (this.isReleased) throw released(`Room handle for "${this.room.topic}"`)
+    const off = this.room.onPresence(listener)
+    const remove = () => {
+      off()
+      this.offs.delete(remove)
+    }
+    this.offs.add(remove)
+    return remove
+  }
+
+  /** The shared realtime channel (undefined while it is being re-created), for packages built on the pool. */
+  realtimeChannel(): RealtimeChannel | undefined {
+    return this.isReleased ? undefined : this.room.realtimeChannel()
   }
 
   get released(): boolean {

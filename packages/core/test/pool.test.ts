@@ -57,6 +57,31 @@ describe('rooms', () => {
   })
 })
 
+describe('presence hooks', () => {
+  it('registers presence listeners before the join and forwards sync/join/leave to holders', async () => {
+    const a = syncFor(stack)
+    const b = syncFor(stack)
+    try {
+      const alice = a.sync.channel('site:1', { presence: { key: 'alice' } })
+      const events: string[] = []
+      alice.onPresence((event) => events.push(event.key ? `${event.event}:${event.key}` : event.event))
+      const bob = b.sync.channel('site:1', { presence: { key: 'bob' } })
+      await waitFor(() => alice.status.get() === 'joined' && bob.status.get() === 'joined', 5000)
+      expect(await bob.realtimeChannel()!.track({ on_site: true })).toBe('ok')
+      await waitFor(() => events.includes('join:bob'), 5000, "bob's join")
+      expect(Object.keys(alice.realtimeChannel()!.presenceState())).toEqual(['bob'])
+      bob.release()
+      await b.sync.destroy()
+      await waitFor(() => events.includes('leave:bob'), 5000, "bob's leave")
+      alice.release()
+      expect(a.sync.diagnostics().roomListeners).toBe(0)
+    } finally {
+      await a.close()
+      await b.close()
+    }
+  })
+})
+
 describe('changes', () => {
   it('delivers each lease its own rows; identical specs share one binding', async () => {
     const a = syncFor(stack)
