@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { cpus, totalmem } from 'node:os'
+import { benchCore } from './core.bench.js'
 import { benchLocalStack } from './localStack.bench.js'
 import type { Figure } from './stats.js'
 
@@ -7,6 +8,7 @@ import type { Figure } from './stats.js'
 async function main(): Promise<void> {
   const figures: Figure[] = []
   figures.push(...(await benchLocalStack()))
+  figures.push(...(await benchCore()))
   const report = {
     date: new Date().toISOString(),
     node: process.version,

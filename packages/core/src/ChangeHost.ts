@@ -36,6 +36,8 @@ export interface Generation {
   subscribed: boolean
   /** realtime-js reported CHANNEL_ERROR / TIMED_OUT since the last success. */
   failed: boolean
+  /** Left by us: its CLOSED (fired synchronously inside removeChannel) is not a server close. */
+  dropped: boolean
   /** "Subscribed to PostgreSQL" arrived (or its wait timed out): changes flow for every binding. */
   live: boolean
   openedAt: number
@@ -139,7 +141,7 @@ export class ChangeHost {
     const number = ++this.generationCounter
     const topic = `supasync:${this.id}:${number}`
     const channel = this.context.realtime.channel(topic, { config: { broadcast: { self: false, ack: false }, presence: { key: '', enabled: false }, private: false } })
-    const generation: Generation = { number, topic, channel, bindings: new Set(bindings), subscribed: false, failed: false, live: false, openedAt: this.context.scheduler.now() }
+    const generation: Generation = { number, topic, channel, bindings: new Set(bindings), subscribed: false, failed: false, dropped: false, live: false, openedAt: this.context.scheduler.now() }
     for (const binding of bindings) {
       const { event, schema, table, filter } = binding.spec
       channel.on(
@@ -158,7 +160,7 @@ export class ChangeHost {
   }
 
   private isActive(generation: Generation): boolean {
-    return generation === this.current || generation === this.next
+    return !generation.dropped && (generation === this.current || generation === this.next)
   }
 
   private onStatus(generation: Generation, status: string): void {
@@ -267,6 +269,8 @@ export class ChangeHost {
   }
 
   private drop(generation: Generation): void {
+    if (generation.dropped) return
+    generation.dropped = true
     generation.cancelReadyTimeout?.()
     generation.live = false
     this.context.metrics.counters.leaves++

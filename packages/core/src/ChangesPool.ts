@@ -72,14 +72,16 @@ class Binding implements HostedBinding {
     for (const lease of [...this.leases]) {
       lease.error = error
       lease.status.set('error')
+      this.pool.leaseGone()
       ;(lease.onError ?? this.pool.reportError)(error)
     }
     this.leases.clear()
   }
 
   removeLease(lease: Lease): void {
-    if (!this.leases.delete(lease) || this.leases.size > 0) return
-    this.pool.scheduleRelease(this)
+    if (!this.leases.delete(lease)) return
+    this.pool.leaseGone()
+    if (this.leases.size === 0) this.pool.scheduleRelease(this)
   }
 }
 
@@ -92,6 +94,8 @@ export class ChangesPool {
   private readonly bindings = new Map<string, Binding>()
   readonly hosts = new Set<ChangeHost>()
   private hostCounter = 0
+  /** Live leases, kept as a count so status updates stay O(1) with 10 000 leases. */
+  private leases = 0
   /** Keys of changes delivered while a swap overlaps, with their expiry: first arrival wins. */
   private readonly recent = new Map<string, number>()
   private dedupeUntil = 0
@@ -121,6 +125,7 @@ export class ChangesPool {
     const lease = new Lease(binding, listener, options.onError)
     if (binding.live) lease.status.set('live')
     binding.leases.add(lease)
+    this.leases++
     this.context.changed()
     return lease
   }
@@ -170,10 +175,11 @@ export class ChangesPool {
       this.recent.set(key, now + DEDUPE_TAIL_MS + this.context.options.postgresReadyTimeoutMs)
       if (this.recent.size > 10_000) for (const [entry, expires] of this.recent) if (expires <= now) this.recent.delete(entry)
     }
-    const lag = now - Date.parse(payload.commit_timestamp)
-    for (const lease of [...binding.leases]) {
-      this.context.metrics.counters.changesDelivered++
-      this.context.metrics.changeLag.record(lag)
+    this.context.metrics.changeLag.record(now - Date.parse(payload.commit_timestamp))
+    this.context.metrics.counters.changesDelivered += binding.leases.size
+    // A listener may release leases while we iterate: copy only when there is more than one.
+    const leases = binding.leases.size === 1 ? binding.leases : [...binding.leases]
+    for (const lease of leases) {
       try {
         lease.listener(payload)
       } catch (error) {
@@ -187,6 +193,12 @@ export class ChangesPool {
   private afterSwap(): void {
     // The old generation's last frames may still be in flight: keep filtering for a moment.
     this.dedupeUntil = this.context.scheduler.now() + DEDUPE_TAIL_MS
+  }
+
+  /** A lease went away (released, or refused by the server). */
+  leaseGone(): void {
+    this.leases--
+    this.context.changed()
   }
 
   scheduleRelease(binding: Binding): void {
@@ -237,9 +249,7 @@ export class ChangesPool {
   }
 
   get leaseCount(): number {
-    let count = 0
-    for (const binding of this.bindings.values()) count += binding.leases.size
-    return count
+    return this.leases
   }
 
   get bindingCount(): number {
@@ -252,6 +262,7 @@ export class ChangesPool {
       for (const lease of binding.leases) lease.status.set('released')
       binding.leases.clear()
     }
+    this.leases = 0
     this.bindings.clear()
     for (const host of [...this.hosts]) this.removeHost(host)
     this.recent.clear()

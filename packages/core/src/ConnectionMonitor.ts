@@ -1,4 +1,5 @@
 import type { PoolContext } from './context.js'
+import { listenToHeartbeats } from './heartbeatHub.js'
 import { createStore, shallowEqual, type ReadableStore } from './store.js'
 
 /** The connection as the app should present it. */
@@ -42,8 +43,6 @@ export function deriveState(inputs: MonitorInputs): ConnectionState {
   return inputs.everLive ? 'degraded' : 'connecting'
 }
 
-type HeartbeatCallback = (status: string, latency?: number) => void
-
 /**
  * Liveness for one realtime client. realtime-js sends a heartbeat every 25 s and notices a silently dead socket
  * 25–50 s late; the monitor drives the same heartbeat at `heartbeatIntervalMs` (realtime-js treats a heartbeat
@@ -59,7 +58,6 @@ export class ConnectionMonitor {
   private everLive = false
   private rttMs: number | undefined
   private readonly cleanups: (() => void)[] = []
-  private previousHeartbeat: HeartbeatCallback | undefined
   private stopped = false
 
   constructor(
@@ -78,11 +76,7 @@ export class ConnectionMonitor {
 
   start(): void {
     const { realtime, options, scheduler } = this.context
-    this.previousHeartbeat = realtime.heartbeatCallback as HeartbeatCallback | undefined
-    realtime.onHeartbeat((status, latency) => {
-      this.onHeartbeat(status, latency)
-      this.previousHeartbeat?.(status, latency)
-    })
+    this.cleanups.push(listenToHeartbeats(realtime, (status, latency) => this.onHeartbeat(status, latency)))
     this.cleanups.push(scheduler.every(options.heartbeatIntervalMs, () => this.tick()))
     this.cleanups.push(
       options.ports.network.subscribe((online) => {
@@ -178,9 +172,6 @@ export class ConnectionMonitor {
     if (this.stopped) return
     this.stopped = true
     for (const cleanup of this.cleanups.splice(0)) cleanup()
-    // Hand the heartbeat back to whoever had it before (realtime-js re-wraps it; the behaviour is unchanged).
-    const previous = this.previousHeartbeat
-    this.context.realtime.onHeartbeat((status, latency) => previous?.(status, latency))
     this.store.set({ ...this.store.get(), state: 'offline', channels: 0, leases: 0 })
   }
 }

@@ -98,6 +98,7 @@ export class Room {
 
   removeHolder(holder: object): void {
     this.holders.delete(holder)
+    this.context.changed()
     if (this.holders.size > 0 || this.closed) return
     this.cancelGrace?.()
     this.cancelGrace = this.context.scheduler.after(this.context.options.graceMs, () => {

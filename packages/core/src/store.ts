@@ -15,36 +15,53 @@ export interface WritableStore<T> extends ReadableStore<T> {
   readonly listenerCount: number
 }
 
+/**
+ * A class, not a closure bundle: leases hold one store each, and 10 000 leases must stay under 1 KB apiece
+ * (methods live on the prototype; the listener set exists only once someone subscribes).
+ */
+class Store<T> implements WritableStore<T> {
+  private listeners: Set<(value: T) => void> | undefined
+
+  constructor(
+    private value: T,
+    private readonly equals: (a: T, b: T) => boolean,
+  ) {}
+
+  get(): T {
+    return this.value
+  }
+
+  set(next: T): void {
+    if (this.equals(this.value, next)) return
+    this.value = next
+    if (!this.listeners) return
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(next)
+      } catch (error) {
+        // One broken subscriber must not starve the others; surface it asynchronously like an event target would.
+        queueMicrotask(() => {
+          throw error
+        })
+      }
+    }
+  }
+
+  subscribe(listener: (value: T) => void): () => void {
+    ;(this.listeners ??= new Set()).add(listener)
+    return () => {
+      this.listeners?.delete(listener)
+    }
+  }
+
+  get listenerCount(): number {
+    return this.listeners?.size ?? 0
+  }
+}
+
 /** Creates a store; `set` notifies only when `equals` says the value changed. */
 export function createStore<T>(initial: T, equals: (a: T, b: T) => boolean = Object.is): WritableStore<T> {
-  let value = initial
-  const listeners = new Set<(value: T) => void>()
-  return {
-    get: () => value,
-    set(next) {
-      if (equals(value, next)) return
-      value = next
-      for (const listener of [...listeners]) {
-        try {
-          listener(value)
-        } catch (error) {
-          // One broken subscriber must not starve the others; surface it asynchronously like an event target would.
-          queueMicrotask(() => {
-            throw error
-          })
-        }
-      }
-    },
-    subscribe(listener) {
-      listeners.add(listener)
-      return () => {
-        listeners.delete(listener)
-      }
-    },
-    get listenerCount() {
-      return listeners.size
-    },
-  }
+  return new Store(initial, equals)
 }
 
 /** Shallow equality for flat status objects, so an unchanged snapshot keeps its reference. */

@@ -79,6 +79,26 @@ describe('make-before-break', () => {
     }
   })
 
+  it('abandoning an in-flight swap for a newer one keeps the live lease live and reports nothing', async () => {
+    const a = syncFor(stack)
+    try {
+      const first = a.sync.changes({ table: 'components', filter: 'project_id=eq.950' }, () => {})
+      await waitFor(() => first.status.get() === 'live', 5000)
+      const statuses: string[] = []
+      first.status.subscribe((status) => statuses.push(status))
+      const second = a.sync.changes({ table: 'components', filter: 'project_id=eq.951' }, () => {})
+      await Promise.resolve()
+      await new Promise((resolve) => setImmediate(resolve))
+      const third = a.sync.changes({ table: 'components', filter: 'project_id=eq.952' }, () => {})
+      await waitFor(() => second.status.get() === 'live' && third.status.get() === 'live', 5000)
+      expect(statuses).toEqual([])
+      expect(a.errors).toEqual([])
+      expect(a.sync.metrics().counters.recreated).toBe(0)
+    } finally {
+      await a.close()
+    }
+  })
+
   it('does not starve when bindings arrive one after another while the channel is still joining', async () => {
     const a = syncFor(stack)
     try {

@@ -35,6 +35,23 @@ describe('connection monitor', () => {
     }
   })
 
+  it('keeps a newer instance on the same client live when an older one is destroyed', async () => {
+    const { createSupasync } = await import('../src/index.js')
+    const a = syncFor(stack, { heartbeatIntervalMs: 300 })
+    try {
+      const older = createSupasync(a.supabase, { heartbeatIntervalMs: 300 })
+      older.channel('older')
+      a.sync.channel('newer')
+      await waitFor(() => a.sync.status.get().state === 'live' && older.status.get().state === 'live', 5000)
+      await older.destroy()
+      const samplesBefore = a.sync.metrics().rttMs.count
+      await waitFor(() => a.sync.metrics().rttMs.count >= samplesBefore + 2, 5000, 'heartbeats still reaching the newer instance')
+      expect(a.sync.status.get().state).toBe('live')
+    } finally {
+      await a.close()
+    }
+  })
+
   it('reports offline from the network port and probes as soon as it is back', async () => {
     const { manualPort } = await import('../src/index.js')
     const network = manualPort(true)
