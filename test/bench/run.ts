@@ -2,9 +2,10 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { cpus, totalmem } from 'node:os'
 import { benchCore } from './core.bench.js'
 import { benchLocalStack } from './localStack.bench.js'
+import { benchmarksMarkdown } from './markdown.js'
 import type { Figure } from './stats.js'
 
-/** `npm run bench`: every suite, JSON to bench-results/latest.json and a readable table on stdout. */
+/** `npm run bench`: every suite; JSON to bench-results/latest.json, the table to stdout and to docs/benchmarks.md. */
 async function main(): Promise<void> {
   const figures: Figure[] = []
   figures.push(...(await benchLocalStack()))
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
   }
   await mkdir('bench-results', { recursive: true })
   await writeFile('bench-results/latest.json', `${JSON.stringify(report, null, 2)}\n`)
+  await writeFile('docs/benchmarks.md', benchmarksMarkdown(report))
   console.log(JSON.stringify(report))
   console.log()
   console.table(

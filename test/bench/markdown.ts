@@ -1,0 +1,25 @@
+import type { Figure } from './stats.js'
+
+/** The latest figures as the table in docs/benchmarks.md, so the docs always show the last full run. */
+export function benchmarksMarkdown(report: { date: string; node: string; cpus: number; memoryGiB: number; figures: Figure[] }): string {
+  const rows = report.figures.map((figure) => {
+    const met = figure.ok === undefined ? '' : figure.ok ? 'yes' : '**no**'
+    return `| ${figure.suite} | ${figure.name} | ${figure.value} ${figure.unit} | ${figure.target ?? ''} | ${met} |`
+  })
+  return `# Benchmarks
+
+Written by \`npm run bench\` (never part of \`npm test\`); the JSON of the same run is in
+\`bench-results/latest.json\` (not committed). Last run: ${report.date}, Node ${report.node}, ${report.cpus} cores,
+${report.memoryGiB} GiB. Everything — Postgres, PostgREST, the Realtime server, the clients and the writer — shares
+these ${report.cpus} cores, so latency figures carry scheduling noise of a few milliseconds and ratios between
+runs move by several percent; the "paired" core figures (both sides subscribed at once to the same rows) are the
+steadiest comparison with raw realtime-js.
+
+| suite | figure | value | target | met |
+|---|---|---|---|---|
+${rows.join('\n')}
+
+How each figure is measured: \`test/bench/*.bench.ts\` (local stack: \`localStack.bench.ts\`; core vs raw
+realtime-js: \`core.bench.ts\`; presence: \`presence.bench.ts\`).
+`
+}
