@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { cpus, totalmem } from 'node:os'
 import { benchCore } from './core.bench.js'
 import { benchLocalStack } from './localStack.bench.js'
+import { benchPresence } from './presence.bench.js'
 import { benchmarksMarkdown } from './markdown.js'
 import type { Figure } from './stats.js'
 
@@ -10,6 +11,7 @@ async function main(): Promise<void> {
   const figures: Figure[] = []
   figures.push(...(await benchLocalStack()))
   figures.push(...(await benchCore()))
+  figures.push(...(await benchPresence()))
   const report = {
     date: new Date().toISOString(),
     node: process.version,

@@ -9,6 +9,7 @@ export type SupasyncErrorCode =
   | 'CHANNEL_LIMIT'
   | 'CONFIG_CONFLICT'
   | 'SUBSCRIPTION_FAILED'
+  | 'PRESENCE_REJECTED'
 
 /** Every error supasync throws or reports: `code` for programs, a message that says how to fix the cause. */
 export class SupasyncError extends Error {

@@ -1,0 +1,379 @@
+import type { RealtimeChannel } from '@supabase/supabase-js'
+import { createStore, SupasyncError, type PresenceEvent, type RoomHandle, type RoomStatus, type Supasync, type ReadableStore } from '@supasync/core'
+import { CallBudget } from './CallBudget.js'
+import { encodeMeta, newConnectionId, parseMeta, signature, type DesiredMeta } from './meta.js'
+import type { ResolvedPresenceOptions } from './options.js'
+import { initialModel, reducePresence, type PresenceAction, type PresenceModel, type ReducerConfig } from './presenceReducer.js'
+import { TimerSlots } from './TimerSlots.js'
+import type { ConnectionMeta, PresenceMember, PresenceState } from './types.js'
+
+type Slot = 'flush' | 'typing' | 'away' | 'deadline'
+
+/** How soon a flush looks again when the channel is joined but realtime-js cannot push at the moment, in ms. */
+const RETRY_PUSH_MS = 500
+
+/** Counts for leak checks and rate-limit assertions. */
+export interface PresenceDiagnostics {
+  /** Presence calls (track + untrack) sent since creation. */
+  calls: number
+  /** Presence calls inside the current window (what the budget sees). */
+  callsInWindow: number
+  /** Timers pending (flush, typing expiry, away, member expiry). */
+  timers: number
+  /** Subscribers of `members` and `typing`, plus the engine's own listeners (channel, status, visibility). */
+  listeners: number
+  /** Rooms (createPresence calls) sharing this topic on this supasync instance. */
+  holders: number
+}
+
+/**
+ * The presence of one topic on one supasync instance, shared by every {@link PresenceRoom} of it: one pooled
+ * channel, one tracked entry for this connection, one member list.
+ *
+ * Outgoing: the desired payload (state, away, typing) changes freely; `flush()` sends the latest one when the
+ * {@link CallBudget} allows, serialised (one call in flight), never twice the same. Every (re)join starts a new
+ * server-side channel with nothing tracked and a fresh call window, so the payload is tracked again at once.
+ * Incoming: realtime-js's presence events keep a mirror of the server's state (a full read after every join),
+ * reconciled into the member list by {@link reducePresence} once per burst of events (a microtask).
+ */
+export class PresenceEngine<S extends PresenceState = PresenceState> {
+  readonly conn = newConnectionId()
+  readonly handle: RoomHandle
+  readonly holders = new Set<object>()
+  private readonly timers: TimerSlots<Slot>
+  private readonly budget: CallBudget
+  private readonly config: ReducerConfig
+  private readonly membersStore = createStore<readonly PresenceMember<S>[]>([])
+  private readonly typingStore = createStore<readonly string[]>([])
+  private model: PresenceModel<S> = initialModel<S>()
+  private desired: DesiredMeta<S>
+  private typingUntil = 0
+  /** Signature of what the server holds for this connection in the current join; undefined when nothing. */
+  private sentSig: string | undefined
+  /** Signature of a payload the server refused; not retried until the payload changes or the channel rejoins. */
+  private refusedSig: string | undefined
+  private inflight = false
+  private joinEpoch = 0
+  /** key → connection id → entry: the server's presence state as this channel knows it. */
+  private mirror = new Map<string, Map<string, ConnectionMeta<S>>>()
+  /** The channel the mirror was read from; another one (or a rejoin) means a full read at its next sync. */
+  private mirrorChannel: RealtimeChannel | undefined
+  private dirty: Set<string> | 'all' = new Set()
+  private reconcileQueued = false
+  private flushQueued = false
+  private offs: (() => void)[] = []
+  private disposed = false
+  private calls = 0
+
+  constructor(
+    sync: Supasync,
+    readonly topic: string,
+    readonly options: ResolvedPresenceOptions,
+    readonly optionsKey: string,
+    initialState: S,
+    private readonly onDisposed: () => void,
+  ) {
+    this.timers = new TimerSlots(options.timers)
+    this.budget = new CallBudget(options.maxCallsPerWindow, options.callWindowMs, options.minCallIntervalMs)
+    this.config = {
+      selfKey: options.key,
+      selfConn: this.conn,
+      reconnectGraceMs: options.reconnectGraceMs,
+      offlineRetentionMs: options.offlineRetentionMs,
+    }
+    this.desired = { state: initialState, away: false, typing: false }
+    this.handle = sync.channel(topic, { ...options.channel, presence: { key: options.key } })
+    this.dispatch({ type: 'self', now: this.timers.now(), desired: this.desired, at: this.timers.now() })
+    this.offs.push(this.handle.onPresence((event) => this.onPresence(event)))
+    this.offs.push(this.options.visibility.subscribe((visible) => this.onVisibility(visible)))
+    if (!this.options.visibility.isVisible()) this.onVisibility(false)
+    const channel = this.handle.realtimeChannel()
+    if (channel && this.handle.status.get() === 'joined') this.readAll(channel)
+    this.offs.push(this.handle.status.subscribe((status) => this.onStatus(status)))
+    if (this.handle.status.get() === 'joined') this.scheduleFlush()
+  }
+
+  get members(): ReadableStore<readonly PresenceMember<S>[]> {
+    return this.membersStore
+  }
+
+  get typing(): ReadableStore<readonly string[]> {
+    return this.typingStore
+  }
+
+  get status(): ReadableStore<RoomStatus> {
+    return this.handle.status
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed
+  }
+
+  /** This connection's latest desired state (what `update()` set), before rate limiting. */
+  get state(): S {
+    return this.desired.state
+  }
+
+  update(patch: Partial<S> | ((previous: S) => S)): void {
+    if (this.disposed) return
+    const next = typeof patch === 'function' ? patch(this.desired.state) : ({ ...this.desired.state, ...patch } as S)
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) {
+      throw new SupasyncError('INVALID_OPTIONS', 'update(): the state must be a plain object (it is sent as the presence payload).')
+    }
+    this.setDesired({ state: next })
+  }
+
+  setTyping(on: boolean): void {
+    if (this.disposed) return
+    if (!on) {
+      this.typingUntil = 0
+      this.timers.clear('typing')
+      if (this.desired.typing) this.setDesired({ typing: false })
+      return
+    }
+    // Repeated calls only move the deadline: no new timer, no new payload, no presence call.
+    this.typingUntil = this.timers.now() + this.options.typingTimeoutMs
+    if (!this.desired.typing) this.setDesired({ typing: true })
+    if (!this.timers.has('typing')) this.timers.set('typing', this.options.typingTimeoutMs, () => this.typingExpired())
+  }
+
+  diagnostics(): PresenceDiagnostics {
+    return {
+      calls: this.calls,
+      callsInWindow: this.budget.used(this.timers.now()),
+      timers: this.timers.size,
+      listeners: this.membersStore.listenerCount + this.typingStore.listenerCount + this.offs.length,
+      holders: this.holders.size,
+    }
+  }
+
+  /** The last holder left: untrack (with the budget's spare call), release the room, clear every timer and listener. */
+  dispose(untrack = true): void {
+    if (this.disposed) return
+    this.disposed = true
+    this.timers.clearAll()
+    for (const off of this.offs) off()
+    this.offs = []
+    const channel = this.handle.realtimeChannel()
+    if (untrack && channel && this.canPush(channel) && (this.sentSig !== undefined || this.inflight)) {
+      this.budget.record(this.timers.now())
+      this.calls++
+      channel.untrack().catch(() => undefined)
+    }
+    this.handle.release()
+    this.onDisposed()
+  }
+
+  // ---- outgoing --------------------------------------------------------------------------------------------
+
+  private setDesired(patch: Partial<DesiredMeta<S>>): void {
+    this.desired = { ...this.desired, ...patch }
+    const now = this.timers.now()
+    this.dispatch({ type: 'self', now, desired: this.desired, at: now })
+    this.scheduleFlush()
+  }
+
+  private typingExpired(): void {
+    const remaining = this.typingUntil - this.timers.now()
+    if (remaining > 0) this.timers.set('typing', remaining, () => this.typingExpired())
+    else this.setDesired({ typing: false })
+  }
+
+  private onVisibility(visible: boolean): void {
+    if (this.disposed) return
+    if (visible) {
+      this.timers.clear('away')
+      if (this.desired.away) this.setDesired({ away: false })
+    } else if (!this.desired.away && !this.timers.has('away')) {
+      this.timers.set('away', this.options.awayAfterMs, () => this.setDesired({ away: true }))
+    }
+  }
+
+  /** Coalesces synchronous changes (update + setTyping in one handler) into one flush. */
+  private scheduleFlush(): void {
+    if (this.flushQueued) return
+    this.flushQueued = true
+    queueMicrotask(() => {
+      this.flushQueued = false
+      this.flush()
+    })
+  }
+
+  private canPush(channel: RealtimeChannel): boolean {
+    // Only push straight onto an open socket of a joined channel: realtime-js would otherwise buffer the push
+    // and send it after the next join, where it would count against a call window the budget knows nothing of.
+    return channel.state === 'joined' && channel.socket.isConnected()
+  }
+
+  private flush(): void {
+    if (this.disposed || this.inflight) return
+    const channel = this.handle.realtimeChannel()
+    if (!channel || this.handle.status.get() !== 'joined') return // the next 'joined' flushes
+    if (!this.canPush(channel)) {
+      // Joined as far as the pool knows, but realtime-js cannot push right now (its socket just dropped and the
+      // error is on its way): look again shortly rather than rely on a status change that may not come.
+      if (!this.timers.has('flush')) this.timers.set('flush', RETRY_PUSH_MS, () => this.flush())
+      return
+    }
+    const sig = signature(this.desired)
+    if (sig === this.sentSig || sig === this.refusedSig) {
+      this.timers.clear('flush')
+      return
+    }
+    const now = this.timers.now()
+    const at = this.budget.nextAllowedAt(now)
+    if (at > now) {
+      if (this.timers.dueAt('flush') !== at) this.timers.set('flush', at - now, () => this.flush())
+      return
+    }
+    this.timers.clear('flush')
+    this.send(channel, sig, now)
+  }
+
+  private send(channel: RealtimeChannel, sig: string, now: number): void {
+    const epoch = this.joinEpoch
+    this.budget.record(now)
+    this.calls++
+    this.inflight = true
+    channel.track(encodeMeta(this.conn, this.desired, now)).then(
+      (result) => this.tracked(epoch, sig, result),
+      () => this.tracked(epoch, sig, 'error'),
+    )
+  }
+
+  private tracked(epoch: number, sig: string, result: string): void {
+    if (this.disposed || epoch !== this.joinEpoch) return
+    this.inflight = false
+    if (result === 'ok') this.sentSig = sig
+    else if (result === 'error') {
+      this.refusedSig = sig
+      this.options.onError(
+        new SupasyncError(
+          'PRESENCE_REJECTED',
+          `Presence on "${this.topic}": the server refused the track (a private channel needs a presence write policy; the payload must be a JSON object within the size limit).`,
+        ),
+      )
+    } else {
+      // Timed out: it may or may not have arrived. Send it again (within the budget) so the latest state is sure to.
+      this.sentSig = undefined
+    }
+    this.flush()
+  }
+
+  // ---- incoming --------------------------------------------------------------------------------------------
+
+  private onStatus(status: RoomStatus): void {
+    if (this.disposed) return
+    if (status === 'joined') {
+      // A new server-side channel: nothing tracked, a fresh call window, a presence_state on its way.
+      this.joinEpoch++
+      this.inflight = false
+      this.sentSig = undefined
+      this.refusedSig = undefined
+      this.budget.reset()
+      this.timers.clear('flush')
+      this.mirrorChannel = undefined
+      this.scheduleFlush()
+    } else if (status === 'closed') {
+      // The supasync instance was destroyed: the channel is gone, and so is this connection's entry.
+      this.dispose(false)
+    }
+  }
+
+  private onPresence(event: PresenceEvent): void {
+    if (this.disposed) return
+    const channel = this.handle.realtimeChannel()
+    if (!channel) return
+    if (channel !== this.mirrorChannel) {
+      // After a (re)join the first sync follows presence_state: read it whole, ignore the events before it.
+      if (event.event === 'sync') this.readAll(channel)
+      return
+    }
+    if (event.event === 'sync') {
+      this.queueReconcile()
+      return
+    }
+    const key = event.key
+    if (key === undefined) return
+    let entries = this.mirror.get(key)
+    if (event.event === 'join') {
+      for (const raw of event.newPresences ?? []) {
+        const meta = parseMeta<S>(raw)
+        if (!meta) continue
+        if (!entries) this.mirror.set(key, (entries = new Map()))
+        const current = entries.get(meta.conn)
+        if (!current || meta.at >= current.at) entries.set(meta.conn, meta)
+      }
+    } else {
+      for (const raw of event.leftPresences ?? []) {
+        const meta = parseMeta<S>(raw)
+        const current = meta && entries?.get(meta.conn)
+        // An update arrives as the new entry's join plus the old entry's leave: only the entry with that ref goes.
+        if (meta && current && (current.ref === meta.ref || (meta.ref === '' && meta.at >= current.at))) entries?.delete(meta.conn)
+      }
+      if (entries?.size === 0) this.mirror.delete(key)
+    }
+    if (this.dirty !== 'all') this.dirty.add(key)
+  }
+
+  /**
+   * The whole state, read once per (re)join. realtime-js's own state is only trusted right after a
+   * presence_state sync: older versions corrupt it in between (see `parseMeta`), so later changes come from
+   * the join/leave events instead. Of duplicate entries of one connection the newest (`at`) wins.
+   */
+  private readAll(channel: RealtimeChannel): void {
+    const mirror = new Map<string, Map<string, ConnectionMeta<S>>>()
+    for (const [key, presences] of Object.entries(channel.presenceState())) {
+      const entries = new Map<string, ConnectionMeta<S>>()
+      for (const raw of presences) {
+        const meta = parseMeta<S>(raw)
+        const current = meta && entries.get(meta.conn)
+        if (meta && (!current || meta.at >= current.at)) entries.set(meta.conn, meta)
+      }
+      if (entries.size > 0) mirror.set(key, entries)
+    }
+    this.mirror = mirror
+    this.mirrorChannel = channel
+    this.dirty = 'all'
+    this.queueReconcile()
+  }
+
+  private queueReconcile(): void {
+    if (this.reconcileQueued) return
+    this.reconcileQueued = true
+    queueMicrotask(() => {
+      this.reconcileQueued = false
+      if (this.disposed) return
+      const dirty = this.dirty
+      this.dirty = new Set()
+      if (dirty !== 'all' && dirty.size === 0) return
+      this.dispatch({ type: 'server', now: this.timers.now(), presences: this.mirror, keys: dirty === 'all' ? undefined : dirty })
+    })
+  }
+
+  // ---- the model -------------------------------------------------------------------------------------------
+
+  private dispatch(action: PresenceAction<S>): void {
+    const next = reducePresence(this.model, action, this.config)
+    if (next === this.model) return
+    this.model = next
+    this.membersStore.set(next.list)
+    this.typingStore.set(next.typing)
+    this.scheduleDeadline()
+  }
+
+  private scheduleDeadline(): void {
+    const deadline = this.model.nextDeadline
+    if (this.disposed) return
+    if (deadline === undefined) {
+      this.timers.clear('deadline')
+      return
+    }
+    if (this.timers.dueAt('deadline') === deadline) return
+    this.timers.set('deadline', deadline - this.timers.now(), () => {
+      this.dispatch({ type: 'tick', now: this.timers.now() })
+      // A timer may fire a millisecond early on the port's clock: whatever is still due gets a new timer.
+      this.scheduleDeadline()
+    })
+  }
+}

@@ -1,0 +1,47 @@
+import { SupasyncError, type Supasync } from '@supasync/core'
+import { resolvePresenceOptions, sharedOptionsKey, type PresenceOptions } from './options.js'
+import { PresenceEngine } from './PresenceEngine.js'
+import { PresenceRoom } from './PresenceRoom.js'
+import type { PresenceState } from './types.js'
+
+/** supasync instance → topic → the shared presence of that topic. */
+const engines = new WeakMap<Supasync, Map<string, PresenceEngine>>()
+
+/**
+ * Joins the presence room `topic` on a pooled channel of `sync`.
+ *
+ * ```ts
+ * const room = createPresence(sync, 'wedding:42', { key: userId, state: { name, role: 'photographer' } })
+ * room.members.subscribe((members) => render(members))   // [{ key, state, status, lastSeen, connections, typing, self }]
+ * room.update({ task: 'first dance' })                    // coalesced under the server's 5 calls / 30 s limit
+ * room.setTyping(true)                                    // on every keystroke; expires by itself
+ * room.leave()
+ * ```
+ *
+ * Several rooms of one topic on one `sync` (two components of one tab) share one channel and one tracked
+ * entry: they must agree on `key` and the timing options; their `state`s are merged.
+ */
+export function createPresence<S extends PresenceState = PresenceState>(sync: Supasync, topic: string, options: PresenceOptions<S>): PresenceRoom<S> {
+  const resolved = resolvePresenceOptions(options as PresenceOptions)
+  const optionsKey = sharedOptionsKey(resolved)
+  let topics = engines.get(sync)
+  if (!topics) engines.set(sync, (topics = new Map()))
+  const existing = topics.get(topic)
+  if (existing && !existing.isDisposed) {
+    if (existing.optionsKey !== optionsKey) {
+      throw new SupasyncError(
+        'CONFIG_CONFLICT',
+        `Presence "${topic}" is already held on this supasync instance with options ${existing.optionsKey}; rooms of one topic share one tracked entry and must pass the same key and timing options.`,
+      )
+    }
+    // PresenceEngine is invariant in S: one engine serves every holder of the topic, whatever state type each declares.
+    const shared = existing as unknown as PresenceEngine<S>
+    if (options.state) shared.update(options.state)
+    return new PresenceRoom(shared)
+  }
+  const engine: PresenceEngine<S> = new PresenceEngine<S>(sync, topic, resolved, optionsKey, { ...(options.state ?? {}) } as S, () => {
+    if (topics.get(topic) === (engine as unknown)) topics.delete(topic)
+  })
+  topics.set(topic, engine as unknown as PresenceEngine)
+  return new PresenceRoom(engine)
+}
