@@ -14,6 +14,8 @@ export interface HostedBinding {
   setLive(live: boolean): void
   /** The server refused this binding's subscription. */
   fail(error: SupasyncError): void
+  /** Has been live at least once (the server accepted it): never a suspect when a later subscription is refused. */
+  readonly everLive: boolean
 }
 
 /** The realtime-js postgres_changes payload. */
@@ -25,6 +27,28 @@ export interface ChangePayload {
   new: Record<string, unknown>
   old: Record<string, unknown>
   errors: unknown
+}
+
+/** Same members, regardless of order. */
+function sameBindings(a: ReadonlySet<HostedBinding>, b: ReadonlySet<HostedBinding>): boolean {
+  if (a.size !== b.size) return false
+  for (const binding of a) if (!b.has(binding)) return false
+  return true
+}
+
+/** How the server prints each clause of a filter in its errors: `{"column", "op", "value", negated}` (approximately, for `in`). */
+function clauseTexts(filter: string | undefined): string[] {
+  if (!filter) return []
+  return filter.split(/,(?![^(]*\))/).map((clause) => {
+    const equals = clause.indexOf('=')
+    let rest = clause.slice(equals + 1)
+    const negated = rest.startsWith('not.')
+    if (negated) rest = rest.slice(4)
+    const dot = rest.indexOf('.')
+    const op = rest.slice(0, dot)
+    const value = rest.slice(dot + 1)
+    return op === 'in' ? `{${JSON.stringify(clause.slice(0, equals))}, "in", ` : `{${JSON.stringify(clause.slice(0, equals))}, ${JSON.stringify(op)}, ${JSON.stringify(value.replace(/^"(.*)"$/, '$1'))}, ${negated}}`
+  })
 }
 
 /** One realtime channel carrying a fixed set of bindings. A host replaces generations, never edits one. */
@@ -109,18 +133,20 @@ export class ChangeHost {
       this.events.emptied(this)
       return
     }
+    const pending = this.next ?? (this.current && !this.current.live ? this.current : undefined)
+    if (pending && !pending.failed) {
+      // A generation is still joining (the first one, or a swap): restarting it for every newcomer would starve
+      // it under a steady stream of new bindings. Let it go live, then swap again with everything accumulated.
+      if (!sameBindings(pending.bindings, this.desired)) this.rebuildWhenLive = true
+      return
+    }
     if (this.next) {
-      // A swap is in flight but lacks the newest bindings: abandon it for a complete one.
       this.drop(this.next)
       this.next = undefined
     }
     const current = this.current
-    if (current && !current.live && !current.failed) {
-      // Still joining: restarting it for every newcomer could starve it (bindings added tick after tick).
-      // Let it go live, then swap in one step.
-      this.rebuildWhenLive = true
-      return
-    }
+    // Nothing changed since the live generation was made (a second rebuild queued during the auth wait).
+    if (current?.live && sameBindings(current.bindings, this.desired)) return
     const keepCurrent = current?.live === true
     if (keepCurrent && this.context.channelCount() >= this.context.options.maxChannels) {
       // Make-before-break needs one spare channel; wait for one instead of breaking the server limit.
@@ -170,23 +196,35 @@ export class ChangeHost {
       generation.subscribed = true
       generation.failed = false
       metrics.counters.joins++
-      // Realtime confirms the postgres subscription separately; don't wait for it forever.
+      // Realtime confirms the postgres subscription separately; don't wait for it forever. A first generation is
+      // then treated as live (nothing to lose); a swap is retried instead, because promoting it unconfirmed and
+      // leaving the old channel could lose changes.
       generation.cancelReadyTimeout?.()
-      generation.cancelReadyTimeout = scheduler.after(options.postgresReadyTimeoutMs, () => this.markLive(generation))
+      generation.cancelReadyTimeout = scheduler.after(options.postgresReadyTimeoutMs, () => {
+        generation.cancelReadyTimeout = undefined
+        if (generation === this.next) this.restart(generation, this.breaker.fail(this.context.random), '"Subscribed to PostgreSQL" never came')
+        else this.markLive(generation)
+      })
     } else if (status === 'CHANNEL_ERROR' || status === 'TIMED_OUT') {
       metrics.counters.channelErrors++
+      generation.cancelReadyTimeout?.()
+      generation.cancelReadyTimeout = undefined
       generation.subscribed = false
       generation.failed = true
       this.setGenerationLive(generation, false)
-      if (this.rebuildWhenLive && generation === this.current) {
-        // The joining generation failed: replace it now with the full binding set.
+      const wait = this.breaker.fail(this.context.random)
+      // With the socket up this was the join itself failing: retry after a jittered backoff instead of
+      // realtime-js's fixed schedule, so clients refused together do not retry in lockstep. After a socket
+      // error realtime-js rejoins on reconnect by itself.
+      if (this.context.realtime.isConnected() || this.breaker.isOpen) {
+        this.restart(generation, wait, this.breaker.isOpen ? 'its joins keep failing' : 'the join failed')
+      } else if (this.rebuildWhenLive && generation === this.current) {
         this.rebuildWhenLive = false
         this.requestRebuild()
       }
-      const wait = this.breaker.fail(this.context.random)
-      if (this.breaker.isOpen) this.restart(generation, wait, 'its joins keep failing')
     } else if (status === 'CLOSED') {
       // The server closed it (token expiry, rate limit): realtime-js will not rejoin, so make a new generation.
+      generation.cancelReadyTimeout?.()
       metrics.counters.recreated++
       generation.subscribed = false
       this.setGenerationLive(generation, false)
@@ -199,6 +237,7 @@ export class ChangeHost {
     generation.cancelReadyTimeout?.()
     generation.cancelReadyTimeout = undefined
     if (!this.isActive(generation) || generation.live || this.closed) return
+    if (!generation.subscribed || generation.failed) return
     // A rejoin after a socket error re-sends "Subscribed to PostgreSQL" too: that also makes it live again.
     this.context.metrics.join.record(this.context.scheduler.now() - generation.openedAt)
     this.breaker.succeed()
@@ -217,7 +256,7 @@ export class ChangeHost {
     } else {
       this.setGenerationLive(generation, true)
     }
-    if (this.rebuildWhenLive && generation === this.current) {
+    if (this.rebuildWhenLive && generation === this.current && !this.next) {
       this.rebuildWhenLive = false
       this.requestRebuild()
     }
@@ -233,10 +272,11 @@ export class ChangeHost {
   /** The server refused the subscription of a generation: every binding on it is refused (all or nothing). */
   private refused(generation: Generation, message: string): void {
     if (!this.isActive(generation)) return
-    const previouslyLive = new Set(generation === this.next ? (this.current?.bindings ?? []) : [])
-    const suspects = [...generation.bindings].filter((binding) => !previouslyLive.has(binding))
-    // Name the culprit when the server's text allows it; otherwise every newcomer is suspect.
-    const named = suspects.filter((binding) => message.includes(`table: ${binding.spec.table},`) && (!binding.spec.filter || message.includes(binding.spec.filter.split('=')[0]!)))
+    // Bindings that were live before are innocent: the server accepted them already.
+    const suspects = [...generation.bindings].filter((binding) => !binding.everLive)
+    // Name the culprit when the server's text pins it down (its table and every filter clause as the server
+    // prints them); only if none matches is every newcomer suspect.
+    const named = suspects.filter((binding) => message.includes(`table: ${binding.spec.table},`) && clauseTexts(binding.spec.filter).every((text) => message.includes(text)))
     const failed = named.length > 0 ? named : suspects
     const error = new SupasyncError('SUBSCRIPTION_FAILED', `Realtime refused the postgres_changes subscription: ${message}`)
     for (const binding of failed) {
@@ -255,10 +295,12 @@ export class ChangeHost {
   }
 
   private restart(generation: Generation, delayMs: number, why: string): void {
+    const wasCurrent = generation === this.current
     if (generation === this.next) this.next = undefined
-    if (generation === this.current) this.current = undefined
+    if (wasCurrent) this.current = undefined
     this.drop(generation)
-    for (const binding of generation.bindings) binding.setLive(false)
+    // A failed replacement leaves the live generation (and its leases) as they are.
+    if (wasCurrent) for (const binding of generation.bindings) binding.setLive(false)
     this.context.reportError(new SupasyncError('SUBSCRIPTION_FAILED', `A changes channel is re-created in ${Math.round(delayMs)} ms because ${why}.`))
     this.cancelRetry?.()
     this.cancelRetry = this.context.scheduler.after(delayMs, () => {

@@ -50,6 +50,7 @@ class Binding implements HostedBinding {
   readonly leases = new Set<Lease>()
   host: ChangeHost | undefined
   live = false
+  everLive = false
   cancelGrace: (() => void) | undefined
 
   constructor(
@@ -64,6 +65,7 @@ class Binding implements HostedBinding {
 
   setLive(live: boolean): void {
     this.live = live
+    if (live) this.everLive = true
     for (const lease of this.leases) if (lease.status.get() !== 'error') lease.status.set(live ? 'live' : 'pending')
   }
 
@@ -117,8 +119,9 @@ export class ChangesPool {
     let binding = this.bindings.get(key)
     if (!binding) {
       binding = new Binding(this, key, normalized)
-      this.bindings.set(key, binding)
+      // Placing may throw CHANNEL_LIMIT: only a placed binding is registered.
       this.place(binding)
+      this.bindings.set(key, binding)
     }
     binding.cancelGrace?.()
     binding.cancelGrace = undefined
@@ -173,7 +176,11 @@ export class ChangesPool {
         return
       }
       this.recent.set(key, now + DEDUPE_TAIL_MS + this.context.options.postgresReadyTimeoutMs)
-      if (this.recent.size > 10_000) for (const [entry, expires] of this.recent) if (expires <= now) this.recent.delete(entry)
+      // Insertion order is expiry order: drop expired entries from the front, and cap the size.
+      for (const [entry, expires] of this.recent) {
+        if (expires > now && this.recent.size <= 20_000) break
+        this.recent.delete(entry)
+      }
     }
     this.context.metrics.changeLag.record(now - Date.parse(payload.commit_timestamp))
     this.context.metrics.counters.changesDelivered += binding.leases.size

@@ -1,5 +1,5 @@
 import type { PoolContext } from './context.js'
-import { listenToHeartbeats } from './heartbeatHub.js'
+import { ensureHeartbeatHub, listenToHeartbeats } from './heartbeatHub.js'
 import { createStore, shallowEqual, type ReadableStore } from './store.js'
 
 /** The connection as the app should present it. */
@@ -11,6 +11,7 @@ export interface ConnectionStatus {
    * 'live' only when the socket answered a heartbeat within the last two intervals and every channel is joined;
    * 'connecting' until the first time that holds; 'degraded' after it held once and no longer does;
    * 'offline' when the network port says so, or the socket has been down for two heartbeat intervals.
+   * An idle instance (no channel, no lease) is 'live' while online: nothing can arrive late.
    */
   state: ConnectionState
   /** Last heartbeat round trip, in ms; undefined before the first reply. */
@@ -34,12 +35,15 @@ export interface MonitorInputs {
   /** How long the socket has been down, in ms (0 when connected). */
   downForMs: number
   heartbeatIntervalMs: number
+  /** No channel is held: nothing can be delivered late, and realtime-js closes an unused socket. */
+  idle?: boolean
 }
 
 export function deriveState(inputs: MonitorInputs): ConnectionState {
   if (!inputs.online) return 'offline'
+  if (inputs.idle) return 'live'
   if (inputs.connected && inputs.proven && inputs.allJoined) return 'live'
-  if (!inputs.connected && inputs.downForMs >= 2 * inputs.heartbeatIntervalMs && inputs.everLive) return 'offline'
+  if (!inputs.connected && inputs.downForMs >= 2 * inputs.heartbeatIntervalMs) return 'offline'
   return inputs.everLive ? 'degraded' : 'connecting'
 }
 
@@ -127,11 +131,18 @@ export class ConnectionMonitor {
    */
   private heartbeat(): void {
     const now = this.context.scheduler.now()
-    if (this.pendingSince !== undefined && now - this.pendingSince < this.context.options.heartbeatIntervalMs * 0.9) return
-    void this.context.realtime.sendHeartbeat()
+    const realtime = this.context.realtime
+    // realtime-js's own record of an unanswered heartbeat is the truth; our callback-based record may be blind
+    // if the app replaced the callback. A fresh pending one gets its full interval before it counts as lost.
+    if (realtime.pendingHeartbeatRef) {
+      this.pendingSince ??= now
+      if (now - this.pendingSince < this.context.options.heartbeatIntervalMs * 0.9) return
+    }
+    void realtime.sendHeartbeat()
   }
 
   private tick(): void {
+    ensureHeartbeatHub(this.context.realtime)
     if (this.context.realtime.isConnected()) this.heartbeat()
     this.recompute()
   }
@@ -147,7 +158,7 @@ export class ConnectionMonitor {
     const counts = this.counts()
     const proven = connected && this.lastOkAt !== undefined && now - this.lastOkAt <= 2 * options.heartbeatIntervalMs
     // Connected but unproven (just opened, or reconnected): prove it now rather than at the next tick.
-    if (connected && !proven && this.pendingSince === undefined) this.heartbeat()
+    if (connected && !proven && !realtime.pendingHeartbeatRef) this.heartbeat()
     const state = deriveState({
       online: options.ports.network.isOnline(),
       connected,
@@ -156,6 +167,7 @@ export class ConnectionMonitor {
       everLive: this.everLive,
       downForMs: this.downSince === undefined ? 0 : now - this.downSince,
       heartbeatIntervalMs: options.heartbeatIntervalMs,
+      idle: counts.channels === 0 && counts.leases === 0,
     })
     if (state === 'live') this.everLive = true
     const previous = this.store.get()

@@ -41,7 +41,7 @@ const canonicalOptions = (options: RoomOptions) =>
   JSON.stringify({
     self: options.broadcast?.self ?? false,
     ack: options.broadcast?.ack ?? false,
-    presence: options.presence?.key ?? null,
+    presence: options.presence ? (options.presence.key ?? '') : null,
     private: options.private ?? false,
   })
 
@@ -181,20 +181,29 @@ export class Room {
   private async open(refreshAuth = false): Promise<void> {
     await (refreshAuth ? this.context.refreshAuth() : this.context.authReady())
     if (this.closed) return
+    try {
+      this.openChannel()
+    } catch (error) {
+      this.statusStore.set('errored')
+      this.context.reportError(new SupasyncError('SUBSCRIPTION_FAILED', `Channel "${this.topic}" could not be opened: ${String(error)}`, { cause: error }))
+    }
+  }
+
+  private openChannel(): void {
     const generation = ++this.generation
     this.statusStore.set('joining')
     this.openedAt = this.context.scheduler.now()
-    const presenceKey = this.options.presence?.key
+    const presence = this.options.presence
     const channel = this.context.realtime.channel(this.topic, {
       config: {
         broadcast: { self: this.options.broadcast?.self ?? false, ack: this.options.broadcast?.ack ?? false },
-        presence: { key: presenceKey ?? '', enabled: presenceKey !== undefined },
+        presence: { key: presence?.key ?? '', enabled: presence !== undefined },
         private: this.options.private ?? false,
       },
     })
     this.channel = channel
     channel.on('broadcast', { event: '*' }, (message: { event: string; payload: unknown }) => this.dispatch(message))
-    if (presenceKey !== undefined) {
+    if (presence !== undefined) {
       // realtime-js refuses presence listeners after subscribe(): the pool registers them here, once per channel.
       channel.on('presence', { event: 'sync' }, () => this.emitPresence({ event: 'sync' }))
       channel.on('presence', { event: 'join' }, (payload: { key: string; newPresences: Record<string, unknown>[] }) =>
@@ -238,8 +247,12 @@ export class Room {
       metrics.counters.channelErrors++
       this.statusStore.set('errored')
       const wait = this.breaker.fail(this.context.random)
-      // realtime-js rejoins on its own schedule; once the circuit opens, stop it and retry much later.
-      if (this.breaker.isOpen) this.restart(wait, 'its joins keep failing')
+      // With the socket up the join itself failed: retry after a jittered backoff (not realtime-js's fixed
+      // schedule, so clients refused together do not retry in lockstep). After a socket error realtime-js
+      // rejoins on reconnect by itself, unless the circuit is open.
+      if (this.context.realtime.isConnected() || this.breaker.isOpen) {
+        this.restart(wait, this.breaker.isOpen ? 'its joins keep failing' : 'the join failed')
+      }
     } else if (status === 'CLOSED') {
       // Not our doing (we ignore our own generation's CLOSED): the server closed it (token expiry, rate limit).
       // realtime-js never rejoins such a channel, so the pool re-creates it.

@@ -112,6 +112,14 @@ export class Supasync {
       )
     }
     if (!room) {
+      // realtime-js keeps one channel object per topic: one opened by the app or another supasync instance on this
+      // client would be handed to us as is (never subscribed by us) and killed by our release.
+      if (this.realtime.getChannels().some((channel) => channel.topic === `realtime:${topic}`)) {
+        throw new SupasyncError(
+          'CONFIG_CONFLICT',
+          `Channel "${topic}" is already open on this supabase client outside this supasync instance. Use one supasync instance per client and open the topic only through it.`,
+        )
+      }
       if (this.channelCount() + 1 >= this.options.maxChannels) {
         throw new SupasyncError(
           'CHANNEL_LIMIT',

@@ -2,28 +2,58 @@ import type { RealtimeClient } from '@supabase/supabase-js'
 
 type HeartbeatListener = (status: string, latency?: number) => void
 
+interface Hub {
+  listeners: Set<HeartbeatListener>
+  /** The callback we put in realtime-js's slot; if the slot holds something else, the app replaced it. */
+  installed: HeartbeatListener | undefined
+}
+
 /**
- * realtime-js has one heartbeat callback slot and wraps whatever is put there, so instances cannot each
- * install and later restore their own. One dispatcher per client is installed once (keeping any callback the
- * app had set) and supasync instances add and remove themselves.
+ * realtime-js has one heartbeat callback slot. `onHeartbeat(fn)` wraps `fn` with its own token refresh, so
+ * chaining through it would refresh the token twice per heartbeat; the hub writes the slot of the socket
+ * adapter directly (falling back to `onHeartbeat` if that internal is missing), chains whatever callback was
+ * there, and re-installs itself if the app later calls `onHeartbeat` (see {@link ensureHeartbeatHub}).
  */
-const hubs = new WeakMap<RealtimeClient, Set<HeartbeatListener>>()
+const hubs = new WeakMap<RealtimeClient, Hub>()
+
+interface AdapterSlot {
+  socketAdapter?: { heartbeatCallback?: HeartbeatListener }
+}
+
+function install(realtime: RealtimeClient, hub: Hub): void {
+  const adapter = (realtime as unknown as AdapterSlot).socketAdapter
+  const previous = (adapter ? adapter.heartbeatCallback : realtime.heartbeatCallback) as HeartbeatListener | undefined
+  const dispatch: HeartbeatListener = (status, latency) => {
+    for (const listener of [...hub.listeners]) listener(status, latency)
+    previous?.(status, latency)
+  }
+  if (adapter && 'heartbeatCallback' in adapter) {
+    adapter.heartbeatCallback = dispatch
+    hub.installed = dispatch
+  } else {
+    realtime.onHeartbeat(dispatch)
+    hub.installed = undefined
+  }
+}
+
+/** Re-installs the dispatcher if the app replaced realtime-js's heartbeat callback since. */
+export function ensureHeartbeatHub(realtime: RealtimeClient): void {
+  const hub = hubs.get(realtime)
+  if (!hub?.installed) return
+  const adapter = (realtime as unknown as AdapterSlot).socketAdapter
+  if (adapter && adapter.heartbeatCallback !== hub.installed) install(realtime, hub)
+}
 
 export function listenToHeartbeats(realtime: RealtimeClient, listener: HeartbeatListener): () => void {
-  let listeners = hubs.get(realtime)
-  if (!listeners) {
-    const set = new Set<HeartbeatListener>()
-    listeners = set
-    hubs.set(realtime, set)
-    const previous = realtime.heartbeatCallback as HeartbeatListener | undefined
-    realtime.onHeartbeat((status, latency) => {
-      for (const each of [...set]) each(status, latency)
-      previous?.(status, latency)
-    })
+  let hub = hubs.get(realtime)
+  if (!hub) {
+    hub = { listeners: new Set(), installed: undefined }
+    hubs.set(realtime, hub)
+    install(realtime, hub)
   }
-  const set = listeners
-  set.add(listener)
+  const listeners = hub.listeners
+  listeners.add(listener)
   return () => {
-    set.delete(listener)
+    listeners.delete(listener)
   }
 }

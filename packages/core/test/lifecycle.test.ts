@@ -51,6 +51,33 @@ describe('bad input', () => {
   })
 })
 
+describe('limits and shared clients', () => {
+  it('refuses a topic the app already opened on the same client, instead of hijacking its channel', async () => {
+    const a = syncFor(stack)
+    try {
+      const own = a.supabase.channel('app-owned').subscribe()
+      expectCode(() => a.sync.channel('app-owned'), 'CONFIG_CONFLICT', /already open on this supabase client/)
+      await a.supabase.removeChannel(own)
+    } finally {
+      await a.close()
+    }
+  })
+
+  it('recovers a spec refused with CHANNEL_LIMIT once a channel is free', async () => {
+    const a = syncFor(stack, { maxChannels: 2, graceMs: 10 })
+    try {
+      const room = a.sync.channel('hog')
+      expectCode(() => a.sync.changes({ table: 'components', filter: 'project_id=eq.5' }, () => {}), 'CHANNEL_LIMIT', /maxChannels=2/)
+      room.release()
+      await waitFor(() => a.sync.diagnostics().rooms === 0, 5000, 'room gone')
+      const lease = a.sync.changes({ table: 'components', filter: 'project_id=eq.5' }, () => {})
+      await waitFor(() => lease.status.get() === 'live', 5000, 'lease live after the limit freed')
+    } finally {
+      await a.close()
+    }
+  })
+})
+
 describe('cleanup', () => {
   it('returns every count to zero after releases and grace, and destroy() leaves no channel or timer', async () => {
     const a = syncFor(stack, { graceMs: 50 })

@@ -847,8 +847,10 @@ describe('deriveState', () => {
     { label: 'down exactly 2 intervals after live', inputs: down(2 * interval, true), expected: 'offline' },
     { label: 'down long after live', inputs: down(60_000, true), expected: 'offline' },
     // Never live: stays connecting however long it is down.
-    { label: 'down 2 intervals, never live', inputs: down(2 * interval, false), expected: 'connecting' },
-    { label: 'down long, never live', inputs: down(600_000, false), expected: 'connecting' },
+    { label: 'down 2 intervals, never live (unreachable from the start)', inputs: down(2 * interval, false), expected: 'offline' },
+    { label: 'down long, never live', inputs: down(600_000, false), expected: 'offline' },
+    { label: 'idle (nothing held) while online', inputs: { idle: true, connected: false, proven: false }, expected: 'live' },
+    { label: 'idle but offline', inputs: { idle: true, online: false }, expected: 'offline' },
     { label: 'down 0 ms, never live', inputs: down(0, false), expected: 'connecting' },
     // The threshold scales with the interval; a connected socket is never "down".
     { label: 'short interval: down 200 ms at 100 ms interval', inputs: { ...down(200, true), heartbeatIntervalMs: 100 }, expected: 'offline' },

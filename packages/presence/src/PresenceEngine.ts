@@ -36,12 +36,17 @@ export interface PresenceDiagnostics {
  * Incoming: realtime-js's presence events keep a mirror of the server's state (a full read after every join),
  * reconciled into the member list by {@link reducePresence} once per burst of events (a microtask).
  */
+
+/** Call budgets per realtime channel object (a re-created channel is a new object: a fresh server window). */
+const channelBudgets = new WeakMap<object, CallBudget>()
+
 export class PresenceEngine<S extends PresenceState = PresenceState> {
   readonly conn = newConnectionId()
   readonly handle: RoomHandle
   readonly holders = new Set<object>()
   private readonly timers: TimerSlots<Slot>
-  private readonly budget: CallBudget
+  /** Used only while the room has no realtime channel (being re-created): nothing can be sent then anyway. */
+  private readonly detachedBudget: CallBudget
   private readonly config: ReducerConfig
   private readonly membersStore = createStore<readonly PresenceMember<S>[]>([])
   private readonly typingStore = createStore<readonly string[]>([])
@@ -74,7 +79,7 @@ export class PresenceEngine<S extends PresenceState = PresenceState> {
     private readonly onDisposed: () => void,
   ) {
     this.timers = new TimerSlots(options.timers)
-    this.budget = new CallBudget(options.maxCallsPerWindow, options.callWindowMs, options.minCallIntervalMs)
+    this.detachedBudget = new CallBudget(options.maxCallsPerWindow, options.callWindowMs, options.minCallIntervalMs)
     this.config = {
       selfKey: options.key,
       selfConn: this.conn,
@@ -91,6 +96,21 @@ export class PresenceEngine<S extends PresenceState = PresenceState> {
     if (channel && this.handle.status.get() === 'joined') this.readAll(channel)
     this.offs.push(this.handle.status.subscribe((status) => this.onStatus(status)))
     if (this.handle.status.get() === 'joined') this.scheduleFlush()
+  }
+
+  /**
+   * The server counts calls per channel process, not per presence room: a room left and re-acquired within the
+   * pool's grace period reuses the joined channel, so its calls must go on the same budget.
+   */
+  private get budget(): CallBudget {
+    const channel = this.handle.realtimeChannel()
+    if (!channel) return this.detachedBudget
+    let budget = channelBudgets.get(channel)
+    if (!budget) {
+      budget = new CallBudget(this.options.maxCallsPerWindow, this.options.callWindowMs, this.options.minCallIntervalMs)
+      channelBudgets.set(channel, budget)
+    }
+    return budget
   }
 
   get members(): ReadableStore<readonly PresenceMember<S>[]> {

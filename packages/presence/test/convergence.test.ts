@@ -133,6 +133,31 @@ describe('the presence rate limit', () => {
     }
   })
 
+  it('a room left and re-acquired within the grace period keeps spending the same server budget', async () => {
+    const a = syncFor(stack, { graceMs: 5000 })
+    const b = syncFor(stack)
+    try {
+      const bob = createPresence(b.sync, 'regrace', { key: 'bob' })
+      let ann = createPresence(a.sync, 'regrace', { key: 'ann', state: { n: 0 } })
+      await waitFor(() => stateOf(bob, 'ann') !== undefined, 5000, 'converged')
+      ann.update({ n: 1 })
+      await waitFor(() => (stateOf(bob, 'ann') as { n: number } | undefined)?.n === 1, 5000, 'first update')
+      ann.leave()
+      // Within the pool's grace the same server channel is reused: track, update, untrack already counted there.
+      ann = createPresence(a.sync, 'regrace', { key: 'ann', state: { n: 2 } })
+      for (let n = 3; n < 8; n++) {
+        ann.update({ n })
+        await new Promise((resolve) => setTimeout(resolve, 300))
+      }
+      await waitFor(() => (stateOf(bob, 'ann') as { n: number } | undefined)?.n === 7, 40_000, 'the final state')
+      expect(a.sync.metrics().counters.recreated).toBe(0)
+      expect(ann.status.get()).toBe('joined')
+    } finally {
+      await a.close()
+      await b.close()
+    }
+  }, 60_000)
+
   it('typing rides in the tracked payload: repeated setTyping(true) costs one call, the expiry one more', async () => {
     const a = syncFor(stack)
     const b = syncFor(stack)
