@@ -3,6 +3,7 @@ import { cpus, totalmem } from 'node:os'
 import { benchCore } from './core.bench.js'
 import { benchLocalStack } from './localStack.bench.js'
 import { benchPresence } from './presence.bench.js'
+import { benchQueue } from './queue.bench.js'
 import { benchmarksMarkdown } from './markdown.js'
 import type { Figure } from './stats.js'
 
@@ -12,6 +13,7 @@ async function main(): Promise<void> {
   figures.push(...(await benchLocalStack()))
   figures.push(...(await benchCore()))
   figures.push(...(await benchPresence()))
+  figures.push(...(await benchQueue()))
   const report = {
     date: new Date().toISOString(),
     node: process.version,

@@ -11,11 +11,14 @@ export type SupasyncErrorCode =
   | 'SUBSCRIPTION_FAILED'
   | 'PRESENCE_REJECTED'
 
-/** Every error supasync throws or reports: `code` for programs, a message that says how to fix the cause. */
-export class SupasyncError extends Error {
+/**
+ * Every error supasync throws or reports: `code` for programs, a message that says how to fix the cause.
+ * Packages built on core (queue) extend it with their own codes via the type parameter.
+ */
+export class SupasyncError<Code extends string = SupasyncErrorCode> extends Error {
   override name = 'SupasyncError'
   constructor(
-    readonly code: SupasyncErrorCode,
+    readonly code: Code,
     message: string,
     options?: { cause?: unknown },
   ) {

@@ -1,0 +1,92 @@
+import type { QueueStorage } from './QueueStorage.js'
+
+// node:fs is imported on first use, so importing @supasync/queue in a browser bundle pulls in no Node built-ins.
+type Fs = typeof import('node:fs/promises')
+let fsModule: Promise<Fs> | undefined
+const loadFs = () => (fsModule ??= import('node:fs/promises'))
+const join = (...parts: string[]) => parts.join('/')
+
+export interface FileStorageOptions {
+  /** Directory that holds the queue; created when missing. One sub-directory per namespace, one file per entry. */
+  path: string
+  /**
+   * fsync every record before it counts as written. Default `true`: a write survives a power cut, not only a killed
+   * process. `false` is faster and still survives `kill -9` (the OS page cache outlives the process).
+   */
+  fsync?: boolean
+}
+
+const SUFFIX = '.entry'
+const TEMP = '.tmp'
+
+/** A namespace as a safe directory name: no separators, no `..`. */
+const scopeDirectory = (scope: string) => `ns-${encodeURIComponent(scope).replace(/\./g, '%2E')}`
+const safeKey = (key: string) => {
+  if (!/^[A-Za-z0-9_-]+$/.test(key)) throw new Error(`fileStorage: key ${JSON.stringify(key)} is not a safe file name`)
+  return key
+}
+
+/**
+ * Node file storage. Each entry is one file written as temp file + fsync + rename, so a process killed mid-write
+ * leaves either the previous file or the new one; leftover temp files are deleted on the next read.
+ */
+export function fileStorage(options: FileStorageOptions): QueueStorage {
+  const fsync = options.fsync ?? true
+  const directory = (scope: string) => join(options.path, scopeDirectory(scope))
+  const made = new Set<string>()
+  const ensure = async (scope: string) => {
+    const dir = directory(scope)
+    if (!made.has(dir)) {
+      await (await loadFs()).mkdir(dir, { recursive: true })
+      made.add(dir)
+    }
+    return dir
+  }
+  return {
+    description: `file:${options.path}`,
+    async readAll(scope) {
+      const { readdir, readFile, unlink } = await loadFs()
+      const dir = await ensure(scope)
+      const records = new Map<string, string>()
+      for (const name of (await readdir(dir)).sort()) {
+        if (name.endsWith(TEMP)) {
+          await unlink(join(dir, name)).catch(() => undefined) // a write that never reached its rename
+          continue
+        }
+        if (!name.endsWith(SUFFIX)) continue
+        records.set(name.slice(0, -SUFFIX.length), await readFile(join(dir, name), 'utf8'))
+      }
+      return records
+    },
+    async write(scope, key, text) {
+      const { open, rename, unlink } = await loadFs()
+      const dir = await ensure(scope)
+      const target = join(dir, safeKey(key) + SUFFIX)
+      const temp = join(dir, `.${key}.${globalThis.crypto.randomUUID().slice(0, 8)}${TEMP}`)
+      const handle = await open(temp, 'w')
+      try {
+        await handle.writeFile(text, 'utf8')
+        if (fsync) await handle.sync()
+      } finally {
+        await handle.close()
+      }
+      try {
+        await rename(temp, target)
+      } catch (error) {
+        await unlink(temp).catch(() => undefined)
+        throw error
+      }
+    },
+    async remove(scope, keys) {
+      const { unlink } = await loadFs()
+      const dir = await ensure(scope)
+      await Promise.all(
+        keys.map((key) =>
+          unlink(join(dir, safeKey(key) + SUFFIX)).catch((error: NodeJS.ErrnoException) => {
+            if (error.code !== 'ENOENT') throw error
+          }),
+        ),
+      )
+    },
+  }
+}
