@@ -1,23 +1,9 @@
-import type { LocalStack } from '@supasync/local'
-import { createSupasync, type Supasync, type SupasyncOptions, type TimerPort } from '@supasync/core'
+import type { TimerPort } from '@supasync/core'
 
 export { waitFor } from '../../local/test/helpers.js'
 
 /** A supasync instance over a fresh supabase-js client (its own socket: one tab) of the stack. */
-export function syncFor(stack: LocalStack, options: SupasyncOptions = {}) {
-  const supabase = stack.createClient()
-  const errors: Error[] = []
-  const sync: Supasync = createSupasync(supabase, { onError: (error) => errors.push(error), ...options })
-  return {
-    supabase,
-    sync,
-    errors,
-    async close() {
-      await sync.destroy()
-      await supabase.removeAllChannels()
-    },
-  }
-}
+export { syncFor } from '../../core/test/helpers.js'
 
 /** A manual clock implementing TimerPort: time moves only on `advance`, firing due timers in order. */
 export interface ManualClock extends TimerPort {
