@@ -9,7 +9,7 @@ import { destroyedError, QueueError, QueueFullError, type QueueFailure } from '.
 import { KeyLocks } from './KeyLocks.js'
 import { conflictKeys, describeOperation, normalizeOperation, type QueueOperation } from './operations.js'
 import type { ResolvedQueueOptions } from './options.js'
-import { isRetryable, RequestFailure } from './requestFailure.js'
+import { isAuthExpired, isRetryable, RequestFailure } from './requestFailure.js'
 import type { QueueStorage } from './storage/QueueStorage.js'
 
 /** `pending > 0` is the "Work not saved" banner. */
@@ -71,6 +71,8 @@ interface RuntimeEntry {
   batch: string | undefined
   /** Send alone: its batch was refused, so it must be told apart from its neighbours. */
   solo: boolean
+  /** State `sent`: its removal from storage is under way (else it failed and is retried on the next trigger). */
+  removing?: boolean
 }
 
 interface Quarantined {
@@ -79,13 +81,18 @@ interface Quarantined {
   reason: QueueFailure
 }
 
-/** Storage + namespace pairs owned by a live queue in this process: two queues replaying one outbox would double-send. */
-const owners = new WeakMap<QueueStorage, Set<string>>()
+/**
+ * Outboxes (storage location, or the storage object when it has none, + namespace) owned by a live queue in this
+ * process: two queues replaying one outbox would double-send, even through two storage objects for one place.
+ */
+const owners = new Map<unknown, Set<string>>()
 
 /** The offline write queue. Create it with `createQueue`. */
 export class Queue {
   private readonly entries: RuntimeEntry[] = []
   private readonly quarantined = new Map<string, Quarantined>()
+  /** retry(id) calls storing their revived entry. */
+  private readonly reviving = new Map<string, Promise<void>>()
   private readonly statusStore: WritableStore<QueueStatus>
   private readonly failedStore: WritableStore<readonly DeadLetter[]>
   private readonly cleanups: (() => void)[] = []
@@ -102,6 +109,8 @@ export class Queue {
   private totalSent = 0
   private totalDead = 0
   private lastError: QueueFailure | null = null
+  /** The start-up load failed: stored writes are unknown, so status keeps showing it until the queue is recreated. */
+  private loadError: QueueFailure | null = null
   private destroyed = false
   private isReady = false
   /** Resolves once stored entries are loaded (never rejects: a failed load is reported and the queue starts empty). */
@@ -110,13 +119,17 @@ export class Queue {
   constructor(private readonly options: ResolvedQueueOptions) {
     const { storage, namespace, persist } = options
     if (persist === 'durable') {
-      const taken = owners.get(storage) ?? new Set<string>()
+      const place: unknown = storage.location ?? storage
+      const taken = owners.get(place) ?? new Set<string>()
       if (taken.has(namespace)) {
-        throw new QueueError('NAMESPACE_IN_USE', `Another queue in this process already uses namespace ${JSON.stringify(namespace)} on ${storage.description}. Destroy it first, or share one queue.`)
+        throw new QueueError('NAMESPACE_IN_USE', `Another queue in this process already uses namespace ${JSON.stringify(namespace)} on ${storage.location ?? storage.description}. Destroy it first, or share one queue.`)
       }
       taken.add(namespace)
-      owners.set(storage, taken)
-      this.releaseOwnership = () => taken.delete(namespace)
+      owners.set(place, taken)
+      this.releaseOwnership = () => {
+        taken.delete(namespace)
+        if (taken.size === 0 && owners.get(place) === taken) owners.delete(place)
+      }
     }
     this.statusStore = createStore<QueueStatus>({ pending: 0, failed: 0, flushing: false, lastError: null }, shallowEqual)
     this.failedStore = createStore<readonly DeadLetter[]>([])
@@ -141,7 +154,10 @@ export class Queue {
     return this.statusStore
   }
 
-  /** Dead letters, oldest first, with their reasons. Same array until it changes. */
+  /**
+   * Dead letters, oldest first, with their reasons. Same array until it changes. A dead letter blocks its record:
+   * later writes to the same record (same keys) wait until it is `retry`-ed (then it goes first) or `discard`-ed.
+   */
   get failed(): ReadableStore<readonly DeadLetter[]> {
     return this.failedStore
   }
@@ -178,7 +194,7 @@ export class Queue {
     }
     this.move(entry, 'stored')
     if (this.options.autoFlush) this.schedulePump()
-    else this.settle()
+    else this.pump() // a flush() that waited for this write to be stored sends it (pump keeps draining for it)
     this.publish()
     return { id: stored.id, operation: op }
   }
@@ -198,8 +214,17 @@ export class Queue {
     })
   }
 
-  /** Moves a dead letter back into the queue (it keeps its place in order) and flushes. */
-  async retry(id: string): Promise<void> {
+  /** Moves a dead letter back into the queue (it keeps its place in order) and flushes (also with `autoFlush: false`). */
+  retry(id: string): Promise<void> {
+    // A second retry(id) while the first is storing the revived entry shares its outcome.
+    const running = this.reviving.get(id)
+    if (running) return running
+    const revival = this.revive(id).finally(() => this.reviving.delete(id))
+    this.reviving.set(id, revival)
+    return revival
+  }
+
+  private async revive(id: string): Promise<void> {
     await this.ready
     if (this.destroyed) throw destroyedError()
     if (this.quarantined.has(id)) throw new QueueError('CORRUPT_ENTRY', `Entry ${id} is corrupt and cannot be sent; inspect failed[].raw, then discard(${JSON.stringify(id)}).`)
@@ -210,17 +235,24 @@ export class Queue {
     await this.options.storage.write(this.options.namespace, id, encodeEntry(revived)).catch((cause: unknown) => {
       throw new QueueError('STORAGE_FAILED', `Could not store the retried entry ${id}: ${messageOf(cause)}`, { cause })
     })
+    if (this.destroyed) return
+    if (entry.state !== 'dead' || !this.entries.includes(entry)) {
+      // clear() removed it while its revival was being stored: take the stored copy away again.
+      if (!this.entries.includes(entry)) await this.removeStored([id])
+      return
+    }
     entry.stored = revived
     entry.solo = false
     this.move(entry, 'revive')
     this.deadChanged()
-    this.pump()
+    this.pump(true)
   }
 
   /** Deletes a dead letter (or a quarantined corrupt entry) from memory and storage. */
   async discard(id: string): Promise<void> {
     await this.ready
     if (this.destroyed) throw destroyedError()
+    if (this.reviving.has(id)) throw new QueueError('UNKNOWN_ENTRY', `Entry ${JSON.stringify(id)} is being retried; it is no longer a dead letter.`)
     const index = this.entries.findIndex((candidate) => candidate.stored.id === id && candidate.state === 'dead')
     if (index < 0 && !this.quarantined.has(id)) throw new QueueError('UNKNOWN_ENTRY', `No dead letter with id ${JSON.stringify(id)}.`)
     await this.removeStored([id])
@@ -234,12 +266,25 @@ export class Queue {
   async clear(): Promise<void> {
     await this.ready
     if (this.destroyed) throw destroyedError()
-    const removable = this.entries.filter((entry) => entry.state === 'pending' || entry.state === 'waiting' || entry.state === 'dead')
+    const removable = this.entries.filter(
+      (entry) => entry.state === 'pending' || entry.state === 'waiting' || entry.state === 'dead' || (entry.state === 'sent' && !entry.removing),
+    )
     const ids = [...removable.map((entry) => entry.stored.id), ...this.quarantined.keys()]
-    await this.removeStored(ids)
-    for (const entry of removable) {
-      const index = this.entries.indexOf(entry)
-      if (index >= 0) this.entries.splice(index, 1)
+    // Out of the queue before the await, so nothing chosen here starts sending while the storage works.
+    for (const entry of removable) this.entries.splice(this.entries.indexOf(entry), 1)
+    this.publish()
+    try {
+      await this.removeStored(ids)
+    } catch (error) {
+      // Nothing was cleared for sure: put the writes back in their order (the array is sorted by seq).
+      for (const entry of removable) {
+        if (this.destroyed) break
+        const at = this.entries.findIndex((other) => other.stored.seq > entry.stored.seq)
+        this.entries.splice(at < 0 ? this.entries.length : at, 0, entry)
+      }
+      this.publish()
+      this.pump()
+      throw error
     }
     this.quarantined.clear()
     this.lastError = null
@@ -279,7 +324,13 @@ export class Queue {
     try {
       records = await storage.readAll(namespace)
     } catch (cause) {
-      this.fail(new QueueError('STORAGE_FAILED', `Could not read the queue from ${storage.description}: ${messageOf(cause)}. Queued writes there are untouched; they load on the next start.`, { cause }))
+      const error = new QueueError(
+        'STORAGE_FAILED',
+        `Could not read the queue from ${storage.description}: ${messageOf(cause)}. Writes queued there are untouched but NOT counted in pending and not sent; fix the storage (permissions, disk), then restart the app or create the queue again to load and send them. Writes enqueued now are ordered after them.`,
+        { cause },
+      )
+      this.loadError = failureOf(error)
+      this.fail(error)
       records = new Map()
     }
     const loaded: StoredEntry[] = []
@@ -296,7 +347,12 @@ export class Queue {
     }
     loaded.sort((a, b) => a.seq - b.seq)
     for (const stored of loaded) this.entries.push(this.track(stored, stored.dead ? 'dead' : 'pending'))
-    this.nextSeq = (loaded.at(-1)?.seq ?? 0) + 1
+    // seq must grow across runs: after the stored ones, and after a failed load (when they are unknown) past any
+    // seq an earlier run can have given (a clock-based start: 1000 per ms, far below 2^53).
+    let maxStored = 0
+    for (const stored of loaded) maxStored = Math.max(maxStored, stored.seq)
+    for (const { raw } of this.quarantined.values()) maxStored = Math.max(maxStored, seqOf(raw))
+    this.nextSeq = this.loadError ? Math.max(maxStored + 1, Date.now() * 1000) : maxStored + 1
     this.isReady = true
     this.deadChanged()
     this.publish()
@@ -338,7 +394,9 @@ export class Queue {
   /** Starts as many batches as `concurrency` allows, then checks whether flush() callers can be answered. */
   private pump(force = false): void {
     if (this.destroyed || !this.isReady) return
-    if (force) this.draining = true
+    // flush() callers still waiting (e.g. for a write being stored) keep the queue draining with autoFlush: false.
+    if (force || this.flushWaiters.length > 0) this.draining = true
+    if (force) this.retryRemovals()
     if ((this.options.autoFlush || this.draining) && this.online) {
       while (this.running < this.options.concurrency) {
         const batch = this.nextBatch()
@@ -365,7 +423,7 @@ export class Queue {
     const entries = this.entries
     for (let index = 0; index < entries.length; index++) {
       const entry = entries[index]!
-      if (!isLive(entry.state)) continue
+      // A dead letter (and a write awaiting removal) holds its records: later writes to them wait for retry/discard.
       if (entry.state === 'pending' && !locks.conflicts(entry.keys)) {
         const batch = [entry]
         if (entry.solo || entry.batch === undefined) return batch
@@ -374,7 +432,6 @@ export class Queue {
         let weight = batchWeight(entry.stored.op)
         for (let next = index + 1; next < entries.length; next++) {
           const candidate = entries[next]!
-          if (!isLive(candidate.state)) continue
           const candidateWeight = batchWeight(candidate.stored.op)
           if (candidate.state !== 'pending' || candidate.solo || candidate.batch !== entry.batch || weight + candidateWeight > this.options.maxBatchRows) break
           if (locks.conflicts(candidate.keys) || inBatch.conflicts(candidate.keys)) break
@@ -437,13 +494,42 @@ export class Queue {
     for (const entry of batch) this.move(entry, 'succeeded')
     this.totalSent += batch.length
     if (!this.entries.some((entry) => entry.state === 'waiting')) this.lastError = null
-    await this.removeStored(batch.map((entry) => entry.stored.id)).catch((error: unknown) => this.fail(asQueueError(error)))
+    await this.removeSent(batch)
+  }
+
+  /**
+   * Removes confirmed writes from storage. Until that worked they stay in memory (state `sent`) holding their records,
+   * so a later write to the same record cannot be sent before them: otherwise a restart would replay the stale one
+   * over it. A failed removal is retried on the next trigger or flush.
+   */
+  private async removeSent(sent: RuntimeEntry[]): Promise<void> {
+    for (const entry of sent) entry.removing = true
+    try {
+      await this.removeStored(sent.map((entry) => entry.stored.id))
+    } catch (error) {
+      for (const entry of sent) entry.removing = false
+      if (this.destroyed) return
+      this.fail(asQueueError(error))
+      this.scheduleWake()
+      return
+    }
+    for (const entry of sent) if (entry.state === 'sent' && this.entries.includes(entry)) this.move(entry, 'removed')
+  }
+
+  private retryRemovals(): void {
+    const stuck = this.entries.filter((entry) => entry.state === 'sent' && !entry.removing)
+    if (stuck.length === 0) return
+    void this.removeSent(stuck).finally(() => {
+      this.publish()
+      this.pump()
+    })
   }
 
   private onBatchFailed(batch: RuntimeEntry[], error: unknown): void {
     const failure = failureOf(error)
     this.lastError = failure
-    if (isRetryable(error)) {
+    if (isRetryable(error) || isAuthExpired(error)) {
+      // An expired/invalid JWT too: the session may have refreshed by the next trigger (online, visible, flush()).
       for (const entry of batch) this.move(entry, 'exhausted')
       this.scheduleWake()
       return
@@ -568,13 +654,13 @@ export class Queue {
 
   private publish(): void {
     if (this.destroyed) return
-    this.statusStore.set({ pending: this.liveCount(), failed: this.failedStore.get().length, flushing: this.running > 0, lastError: this.lastError })
+    this.statusStore.set({ pending: this.liveCount(), failed: this.failedStore.get().length, flushing: this.running > 0, lastError: this.lastError ?? this.loadError })
   }
 
   /** Answers flush() callers once nothing runs, nothing is being stored and nothing more can be sent now. */
   private settle(): void {
     if (this.flushWaiters.length === 0 || this.running > 0) return
-    if (this.entries.some((entry) => entry.state === 'storing')) return
+    if (this.entries.some((entry) => entry.state === 'storing' || (entry.state === 'sent' && entry.removing))) return
     if (this.online && this.nextBatch()) return
     const pending = this.liveCount()
     for (const waiter of this.flushWaiters.splice(0)) waiter.resolve({ sent: this.totalSent - waiter.sent, failed: this.totalDead - waiter.dead, pending })
@@ -591,6 +677,12 @@ function linked(parent: AbortSignal): AbortController & { release(): void } {
   return controller
 }
 
+/** The seq of a corrupt record when it can still be read (so new writes are ordered after it), else 0. */
+function seqOf(raw: string): number {
+  const match = /\\?"seq\\?":(\d+)/.exec(raw)
+  return match ? Number(match[1]) : 0
+}
+
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error))
 
 function asQueueError(error: unknown): QueueError {
@@ -600,7 +692,7 @@ function asQueueError(error: unknown): QueueError {
 function failureOf(error: unknown): QueueFailure {
   const at = Date.now()
   if (error instanceof RequestFailure) {
-    return { code: isRetryable(error) ? 'UNREACHABLE' : 'REJECTED', message: error.message, status: error.status, pgCode: error.pgCode, details: error.details, hint: error.hint, at }
+    return { code: isRetryable(error) || isAuthExpired(error) ? 'UNREACHABLE' : 'REJECTED', message: error.message, status: error.status, pgCode: error.pgCode, details: error.details, hint: error.hint, at }
   }
   if (error instanceof QueueError) return { code: error.code, message: error.message, at }
   return { code: 'UNREACHABLE', message: messageOf(error), at }

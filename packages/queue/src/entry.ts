@@ -4,20 +4,22 @@ import { normalizeOperation, type QueueOperation } from './operations.js'
 /**
  * Life of one queued write. `storing` → `pending` once the storage has it; `inflight` while its request (and the
  * backoff between attempts, `retrying`) runs; `waiting` when the retries of this flush ran out (it retries on the
- * next trigger); `dead` when the server refused it for good. Success removes the entry (done).
+ * next trigger); `dead` when the server refused it for good. Success makes it `sent` (confirmed, not pending) until
+ * it is removed from storage (done); while `sent` it still holds its records.
  */
-export type EntryState = 'storing' | 'pending' | 'inflight' | 'retrying' | 'waiting' | 'dead'
+export type EntryState = 'storing' | 'pending' | 'inflight' | 'retrying' | 'waiting' | 'dead' | 'sent'
 
-export type EntryEvent = 'stored' | 'send' | 'attemptFailed' | 'succeeded' | 'rejected' | 'exhausted' | 'wake' | 'revive' | 'split'
+export type EntryEvent = 'stored' | 'send' | 'attemptFailed' | 'succeeded' | 'rejected' | 'exhausted' | 'wake' | 'revive' | 'split' | 'removed'
 
 /** The state table. A missing cell is a bug in the queue, so {@link transition} throws. */
 const TABLE: Record<EntryState, Partial<Record<EntryEvent, EntryState | 'done'>>> = {
   storing: { stored: 'pending' },
   pending: { send: 'inflight', wake: 'pending' },
-  inflight: { attemptFailed: 'retrying', succeeded: 'done', rejected: 'dead', exhausted: 'waiting', split: 'pending' },
-  retrying: { send: 'inflight', attemptFailed: 'retrying', succeeded: 'done', rejected: 'dead', exhausted: 'waiting', split: 'pending' },
+  inflight: { attemptFailed: 'retrying', succeeded: 'sent', rejected: 'dead', exhausted: 'waiting', split: 'pending' },
+  retrying: { send: 'inflight', attemptFailed: 'retrying', succeeded: 'sent', rejected: 'dead', exhausted: 'waiting', split: 'pending' },
   waiting: { wake: 'pending' },
   dead: { revive: 'pending' },
+  sent: { removed: 'done' },
 }
 
 export function transition(state: EntryState, event: EntryEvent): EntryState | 'done' {
@@ -26,8 +28,11 @@ export function transition(state: EntryState, event: EntryEvent): EntryState | '
   return next
 }
 
-/** States that still owe the server a write: they count as pending ("work not saved") and hold their record keys. */
-export const isLive = (state: EntryState) => state !== 'dead'
+/**
+ * States that still owe the server a write: they count as pending ("work not saved"). Every entry in the queue,
+ * dead letters included, holds its record keys (a dead letter blocks later writes to its record until retry/discard).
+ */
+export const isLive = (state: EntryState) => state !== 'dead' && state !== 'sent'
 
 /** What the storage holds per entry. */
 export interface StoredEntry {

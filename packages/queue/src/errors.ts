@@ -14,7 +14,7 @@ export type QueueErrorCode =
   | 'CORRUPT_ENTRY'
   /** The server refused the write for good (a 4xx other than 408/429): the entry is a dead letter. */
   | 'REJECTED'
-  /** The write could not reach the server (network, 408, 429, 5xx) after the retries of one flush. */
+  /** The write could not reach the server (network, 408, 429, 5xx) after the retries of one flush, or a 401 said the JWT expired (PGRST301/PGRST303): it waits for the next trigger. */
   | 'UNREACHABLE'
   /** `retry`/`discard` named an entry that is not a dead letter. */
   | 'UNKNOWN_ENTRY'

@@ -53,10 +53,12 @@ export type QueueOperation = InsertOperation | UpsertOperation | UpdateOperation
 
 /** The lock that an RPC without keys (or a write without a usable key) takes: it conflicts with everything. */
 export const ALL_KEY = '*'
-const tableKey = (schema: string | undefined, table: string) => `${schema ?? ''}.${table}`
+/** Schema `undefined` is the client's default, `public`: both spellings must lock the same records. */
+const tableKey = (schema: string | undefined, table: string) => `${schema ?? 'public'}.${table}`
 /** The key that locks a whole table. */
 export const tableWideKey = (schema: string | undefined, table: string) => `${tableKey(schema, table)}#*`
-const recordKey = (schema: string | undefined, table: string, id: unknown) => `${tableKey(schema, table)}#${JSON.stringify(id)}`
+/** Ids are compared as text: PostgREST sends `1` and `'1'` to the same primary key. */
+const recordKey = (schema: string | undefined, table: string, id: unknown) => `${tableKey(schema, table)}#${JSON.stringify(String(id))}`
 
 const isScalar = (value: unknown): value is string | number | boolean =>
   typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))

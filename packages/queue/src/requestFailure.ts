@@ -30,6 +30,15 @@ export function isRetryable(error: unknown): boolean {
   return status === 0 || status === 408 || status === 429 || status >= 500
 }
 
+/**
+ * A 401 whose PostgREST code says the JWT expired or is invalid (PGRST301, PGRST303): retrying now with the same token
+ * fails the same way, but the session may refresh, so the write waits for the next flush trigger instead of becoming
+ * a dead letter.
+ */
+export function isAuthExpired(error: unknown): boolean {
+  return error instanceof RequestFailure && error.status === 401 && (error.pgCode === 'PGRST301' || error.pgCode === 'PGRST303')
+}
+
 /** `Retry-After` as seconds or an HTTP date → ms from `now`; undefined when absent or unreadable. */
 export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
   if (value == null || value.trim() === '') return undefined

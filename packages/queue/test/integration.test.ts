@@ -150,7 +150,7 @@ describe('queue against real PostgREST + Postgres', () => {
     expect(landed).toBeGreaterThan(0)
     expect(landed).toBeLessThan(50)
     // A temp file of a write cut short by a kill must not confuse the restart.
-    const namespaceDir = join(dir, 'ns-foreman')
+    const namespaceDir = join(dir, `ns-${Buffer.from('foreman').toString('hex')}`)
     await writeFile(join(namespaceDir, '.cut-short.tmp'), '{"v":1,"su')
     const second = run('resume')
     expect(await second.exit, second.stderr()).toBe(0)

@@ -305,7 +305,8 @@ describe('queue (unit, executor double)', () => {
 
   it('has a state table that refuses impossible moves', () => {
     expect(transition('pending', 'send')).toBe('inflight')
-    expect(transition('inflight', 'succeeded')).toBe('done')
+    expect(transition('inflight', 'succeeded')).toBe('sent')
+    expect(transition('sent', 'removed')).toBe('done')
     expect(transition('retrying', 'rejected')).toBe('dead')
     expect(() => transition('dead', 'send')).toThrow(/no transition/)
   })

@@ -6,6 +6,12 @@
 export interface QueueStorage {
   /** A name for messages (`file:/var/app/outbox`). */
   readonly description: string
+  /**
+   * Where the records live, when two storage objects can reach the same place (`file:/abs/path`,
+   * `indexeddb:name`). Two queues on the same location + namespace in one process are refused. Omit it for a
+   * storage whose objects never share records (each object is then its own place).
+   */
+  readonly location?: string
   /** Every record of a scope, key → text. */
   readAll(scope: string): Promise<Map<string, string>>
   /** Creates or replaces one record. Resolves once it is durable as far as this storage can promise. */

@@ -16,11 +16,28 @@ export interface FileStorageOptions {
   fsync?: boolean
 }
 
+/** `path` made absolute and normalised (`.`, `..`, repeated and trailing `/`), without importing node:path. */
+function absolutePath(path: string): string {
+  const cwd = (globalThis as { process?: { cwd?: () => string } }).process?.cwd?.() ?? ''
+  const full = path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path) ? path : `${cwd}/${path}`
+  const parts: string[] = []
+  for (const part of full.replace(/\\/g, '/').split('/')) {
+    if (part === '' || part === '.') continue
+    if (part === '..') parts.pop()
+    else parts.push(part)
+  }
+  return (full.startsWith('/') ? '/' : '') + parts.join('/')
+}
+
 const SUFFIX = '.entry'
 const TEMP = '.tmp'
 
-/** A namespace as a safe directory name: no separators, no `..`. */
-const scopeDirectory = (scope: string) => `ns-${encodeURIComponent(scope).replace(/\./g, '%2E')}`
+/**
+ * A namespace as a safe directory name: `ns-` + the hex of its UTF-8 bytes. Lower case only, so namespaces that differ
+ * only in case (`User`, `user`) never share a directory on a case-insensitive file system (macOS, Windows).
+ */
+const scopeDirectory = (scope: string) =>
+  `ns-${Array.from(new TextEncoder().encode(scope), (byte) => byte.toString(16).padStart(2, '0')).join('')}`
 const safeKey = (key: string) => {
   if (!/^[A-Za-z0-9_-]+$/.test(key)) throw new Error(`fileStorage: key ${JSON.stringify(key)} is not a safe file name`)
   return key
@@ -44,6 +61,7 @@ export function fileStorage(options: FileStorageOptions): QueueStorage {
   }
   return {
     description: `file:${options.path}`,
+    location: `file:${absolutePath(options.path)}`,
     async readAll(scope) {
       const { readdir, readFile, unlink } = await loadFs()
       const dir = await ensure(scope)
@@ -54,7 +72,10 @@ export function fileStorage(options: FileStorageOptions): QueueStorage {
           continue
         }
         if (!name.endsWith(SUFFIX)) continue
-        records.set(name.slice(0, -SUFFIX.length), await readFile(join(dir, name), 'utf8'))
+        // One unreadable file must not fail the whole load: it is handed over as text the queue cannot decode, so the
+        // queue quarantines it (listed in failed, kept on disk) and loads the rest.
+        const text = await readFile(join(dir, name), 'utf8').catch((error: unknown) => `unreadable entry file: ${error instanceof Error ? error.message : String(error)}`)
+        records.set(name.slice(0, -SUFFIX.length), text)
       }
       return records
     },
@@ -75,6 +96,18 @@ export function fileStorage(options: FileStorageOptions): QueueStorage {
       } catch (error) {
         await unlink(temp).catch(() => undefined)
         throw error
+      }
+      // The rename lives in the directory: sync it too, or a power cut can lose the new name (POSIX). Directories
+      // cannot be opened for sync on some platforms (Windows): skipped there.
+      if (fsync) {
+        const dirHandle = await open(dir, 'r').catch(() => undefined)
+        if (dirHandle) {
+          try {
+            await dirHandle.sync().catch(() => undefined)
+          } finally {
+            await dirHandle.close()
+          }
+        }
       }
     },
     async remove(scope, keys) {

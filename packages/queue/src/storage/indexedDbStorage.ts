@@ -17,6 +17,7 @@ export function indexedDbStorage(options: IndexedDbStorageOptions = {}): QueueSt
   const db = () => (store ??= createStore(name, 'entries'))
   return {
     description: `indexeddb:${name}`,
+    location: `indexeddb:${name}`,
     async readAll(scope) {
       const records = new Map<string, string>()
       for (const [key, value] of await entries<IDBValidKey, unknown>(db())) {
