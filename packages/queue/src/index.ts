@@ -1,6 +1,6 @@
 export { createQueue } from './createQueue.js'
 export { Queue } from './Queue.js'
-export type { QueueStatus, DeadLetter, QueuedWrite, FlushResult, QueueDiagnostics } from './Queue.js'
+export type { QueueStatus, DeadLetter, QueuedWrite, FlushResult, QueueDiagnostics } from './queueTypes.js'
 export type { QueueOptions, QueueRetryOptions } from './options.js'
 export type { QueueOperation, InsertOperation, UpsertOperation, UpdateOperation, DeleteOperation, RpcOperation, Row, Match } from './operations.js'
 export { QueueError, QueueFullError } from './errors.js'
