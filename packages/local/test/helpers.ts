@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process'
 import WebSocket from 'ws'
 
 /** Polls `check` until it returns a truthy value or `timeoutMs` passes; bounded, never a fixed sleep. */
@@ -83,4 +84,18 @@ export function statusLog(): { statuses: string[]; errors: (Error | undefined)[]
   const statuses: string[] = []
   const errors: (Error | undefined)[] = []
   return { statuses, errors, callback: (status, error) => (statuses.push(status), errors.push(error)) }
+}
+
+/**
+ * Runs a TypeScript script in a child Node process (`node --import tsx`, not the tsx binary: that one is a
+ * wrapper process, and a kill must hit the process that owns the resources). Collects stdout lines as they come.
+ */
+export function runTsChild(script: string, args: string[] = [], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
+  const lines: string[] = []
+  let stderr = ''
+  child.stdout.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean)))
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  return { child, lines, exit, stderr: () => stderr }
 }

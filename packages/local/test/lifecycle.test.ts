@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { connect } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { startLocalStack } from '../src/index.js'
 import { startPostgres } from '../src/postgres.js'
-import { waitFor } from './helpers.js'
+import { runTsChild, waitFor } from './helpers.js'
 
 const portRefuses = (url: string) =>
   new Promise<boolean>((resolve) => {
@@ -17,17 +16,7 @@ const portRefuses = (url: string) =>
 
 const childScript = fileURLToPath(new URL('./fixtures/stackChild.ts', import.meta.url))
 
-/** Runs the child script; resolves with its stdout lines as they come, and the exit. */
-function runChild(mode: 'stop' | 'hang') {
-  // node --import tsx, not the tsx binary: that one is a wrapper process, and the kill must hit the stack's owner.
-  const child = spawn(process.execPath, ['--import', 'tsx', childScript, mode], { stdio: ['ignore', 'pipe', 'pipe'] })
-  const lines: string[] = []
-  let stderr = ''
-  child.stdout.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean)))
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-  return { child, lines, exit, stderr: () => stderr }
-}
+const runChild = (mode: 'stop' | 'hang') => runTsChild(childScript, [mode])
 
 describe('stack lifecycle', () => {
   it('runs on an existing Postgres given by databaseUrl, and leaves that Postgres running at stop()', async () => {

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process'
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -6,6 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { startLocalStack, type LocalStack } from '@supasync/local'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { createQueue, memoryStorage, supabaseExecutor, type QueueOptions } from '../src/index.js'
+import { runTsChild } from '../../local/test/helpers.js'
 import { waitFor } from './helpers.js'
 
 const SCHEMA = `
@@ -124,17 +124,9 @@ describe('queue against real PostgREST + Postgres', () => {
     const dir = await mkdtemp(join(tmpdir(), 'supasync-queue-'))
     onTestFinished(() => rm(dir, { recursive: true, force: true }))
     const run = (mode: string) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', childScript, mode, dir], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, STACK_URL: stack.url, STACK_KEY: stack.serviceRoleKey },
-      })
-      onTestFinished(() => void child.kill('SIGKILL'))
-      const lines: string[] = []
-      let stderr = ''
-      child.stdout.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean)))
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-      const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-      return { child, lines, exit, stderr: () => stderr }
+      const started = runTsChild(childScript, [mode, dir], { STACK_URL: stack.url, STACK_KEY: stack.serviceRoleKey })
+      onTestFinished(() => void started.child.kill('SIGKILL'))
+      return started
     }
     const first = run('enqueue')
     await waitFor(() => first.lines.includes('stored') || first.child.exitCode !== null, 20_000, 'the child to store 50 writes')
