@@ -1,0 +1,63 @@
+/**
+ * A record version. Numbers compare numerically (finite, exact up to 2^53: e.g. `Date.parse(row.updated_at)`
+ * or a commit timestamp in ms); strings compare by Unicode code point (e.g. fixed-width ISO-8601 UTC
+ * timestamps). Use one version type per cache: comparing a number with a string throws `CacheVersionError`.
+ */
+export type CacheVersion = number | string
+
+/** One cached record: its key (e.g. the row's primary key), its version and its JSON-serialisable value. */
+export interface CacheEntry<V> {
+  /** The record key, e.g. the row's primary key as a string. */
+  key: string
+  /** The record version, e.g. `Date.parse(row.updated_at)`; see `CacheVersion`. */
+  version: CacheVersion
+  /** The record, JSON-serialisable. */
+  value: V
+}
+
+/** Counters of one cache instance since it was created (in-process: Redis counters are per adapter instance). */
+export interface CacheStats {
+  /** Reads (`get`, each key of `getMany`) that found an entry. */
+  hits: number
+  /** Reads that found nothing. */
+  misses: number
+  /** Writes that were applied (newer or equal version, or no stored entry). */
+  sets: number
+  /** Writes skipped because the stored version was newer. */
+  skippedStale: number
+  /** Entries evicted to respect a size limit (memory cache only). */
+  evictions?: number
+  /** Entries held now, when the adapter can tell without I/O (memory cache only). */
+  entries?: number
+  /** Per-layer stats (tiered cache only). */
+  layers?: { l1: CacheStats; l2: CacheStats }
+}
+
+/**
+ * The one interface every adapter implements.
+ *
+ * Version rule: a write whose version is older than the stored one is a no-op and reports `false`; an equal
+ * version overwrites (idempotent replays of the same row are harmless) and reports `true`. `delete`, `clear`,
+ * LRU eviction and Redis TTL expiry forget the version: a later write of any version is then accepted.
+ *
+ * Values must survive JSON (plain objects, arrays, strings, numbers, booleans, null). The memory cache keeps
+ * references: do not mutate a value after `set` or an entry returned by `get`.
+ */
+export interface Cache<V> {
+  /** The entry for `key`, or `undefined`. */
+  get(key: string): Promise<CacheEntry<V> | undefined>
+  /** Entries for `keys`, in the same order (`undefined` where missing). */
+  getMany(keys: readonly string[]): Promise<Array<CacheEntry<V> | undefined>>
+  /** Stores `entry` unless a newer version is stored. Resolves `true` if written, `false` if skipped as stale. */
+  set(entry: CacheEntry<V>): Promise<boolean>
+  /** `set` for each entry, in order (later entries for the same key see earlier ones). One result per entry. */
+  setMany(entries: readonly CacheEntry<V>[]): Promise<boolean[]>
+  /** Removes `key` (and forgets its version). */
+  delete(key: string): Promise<void>
+  /** Removes every entry of this cache (its namespace only). */
+  clear(): Promise<void>
+  /** A snapshot of the counters. */
+  stats(): CacheStats
+  /** Flushes pending writes and releases what the adapter holds. Later calls reject with `CacheClosedError`. */
+  close(): Promise<void>
+}

@@ -1,0 +1,8 @@
+export type { Cache, CacheEntry, CacheStats, CacheVersion } from './Cache'
+export { compareVersions } from './compareVersions'
+export { CacheClosedError, CacheVersionError } from './errors'
+export { memoryCache, DEFAULT_MAX_ENTRIES, type MemoryCache, type MemoryCacheOptions } from './memoryCache'
+export { indexedDbCache, type IndexedDbCacheOptions } from './indexedDbCache'
+export { redisCache, DEFAULT_REDIS_PREFIX, type RedisCacheOptions } from './redisCache'
+export type { IoRedisClientLike, NodeRedisClientLike, RedisClientLike } from './RedisClientLike'
+export { tieredCache } from './tieredCache'

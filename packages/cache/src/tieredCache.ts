@@ -1,0 +1,79 @@
+import type { Cache, CacheEntry } from './Cache'
+import { StatsCounter } from './StatsCounter'
+
+/**
+ * Two caches as one: `l1` is the fast near cache (e.g. `memoryCache()`), `l2` the larger or shared one (e.g.
+ * `indexedDbCache()` or `redisCache()`), which is authoritative for the version rule.
+ *
+ * - Read-through: a miss in `l1` reads `l2` and fills `l1` with what it found.
+ * - Write-through: writes go to `l2` first; when `l2` applies them they go to `l1`; when `l2` holds a newer version
+ *   the `l1` copy is dropped, so the next read fetches the newer one.
+ * - `stats()`: `hits`/`misses` of the tiered reads (a hit in either layer is a hit), `sets`/`skippedStale` as
+ *   decided by `l2`, and `layers: { l1, l2 }` with each layer's own stats.
+ * - `close()` closes both layers.
+ */
+export function tieredCache<V = unknown>(l1: Cache<V>, l2: Cache<V>): Cache<V> {
+  const stats = new StatsCounter()
+
+  const getMany = async (keys: readonly string[]): Promise<Array<CacheEntry<V> | undefined>> => {
+    const found = await l1.getMany(keys)
+    const missing: number[] = []
+    found.forEach((entry, i) => {
+      if (entry === undefined) missing.push(i)
+    })
+    if (missing.length > 0) {
+      const fromL2 = await l2.getMany(missing.map((i) => keys[i] as string))
+      const fill: Array<CacheEntry<V>> = []
+      missing.forEach((index, j) => {
+        const entry = fromL2[j]
+        if (entry !== undefined) {
+          found[index] = entry
+          fill.push(entry)
+        }
+      })
+      if (fill.length > 0) await l1.setMany(fill)
+    }
+    for (const entry of found) {
+      if (entry === undefined) stats.misses++
+      else stats.hits++
+    }
+    return found
+  }
+
+  const setMany = async (entries: readonly CacheEntry<V>[]): Promise<boolean[]> => {
+    const results = await l2.setMany(entries)
+    const applied = entries.filter((_, i) => results[i] === true)
+    const stale = entries.filter((_, i) => results[i] !== true)
+    await Promise.all([
+      applied.length > 0 ? l1.setMany(applied) : undefined,
+      ...stale.map((entry) => l1.delete(entry.key)),
+    ])
+    for (const result of results) stats.written(result)
+    return results
+  }
+
+  return {
+    async get(key) {
+      return (await getMany([key]))[0]
+    },
+    getMany,
+    async set(entry) {
+      return (await setMany([entry]))[0] ?? false
+    },
+    setMany,
+    async delete(key) {
+      await l2.delete(key)
+      await l1.delete(key)
+    },
+    async clear() {
+      await l2.clear()
+      await l1.clear()
+    },
+    stats() {
+      return stats.snapshot({ layers: { l1: l1.stats(), l2: l2.stats() } })
+    },
+    async close() {
+      await Promise.all([l1.close(), l2.close()])
+    },
+  }
+}
