@@ -105,6 +105,11 @@ export class Supasync {
     if (topic.startsWith('supasync:')) throw invalidTopic(topic, 'the "supasync:" prefix is reserved for the changes pool')
     if (new TextEncoder().encode(topic).length > MAX_TOPIC_BYTES) throw invalidTopic(topic, `it is longer than ${MAX_TOPIC_BYTES} bytes`)
     let room = this.rooms.get(topic)
+    if (room && !room.sameOptions(options) && room.holders.size === 0) {
+      // Only its grace period keeps it: nobody holds it, so reopen it with the new options.
+      void room.close()
+      room = undefined
+    }
     if (room && !room.sameOptions(options)) {
       throw new SupasyncError(
         'CONFIG_CONFLICT',

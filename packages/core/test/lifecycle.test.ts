@@ -63,6 +63,24 @@ describe('limits and shared clients', () => {
     }
   })
 
+  it('reopens a room in its grace period when it is acquired again with other options', async () => {
+    const a = syncFor(stack, { graceMs: 5000 })
+    try {
+      const first = a.sync.channel('reopen')
+      await waitFor(() => first.status.get() === 'joined')
+      first.release()
+      const second = a.sync.channel('reopen', { broadcast: { self: true } })
+      const got: unknown[] = []
+      second.on('echo', (payload) => got.push(payload))
+      await waitFor(() => second.status.get() === 'joined', 5000, 'the reopened room')
+      expect(await second.send('echo', { n: 1 })).toBe('ok')
+      await waitFor(() => got.length === 1, 5000, 'self broadcast with the new options')
+      expect(a.supabase.getChannels()).toHaveLength(1)
+    } finally {
+      await a.close()
+    }
+  })
+
   it('recovers a spec refused with CHANNEL_LIMIT once a channel is free', async () => {
     const a = syncFor(stack, { maxChannels: 2, graceMs: 10 })
     try {
