@@ -1,48 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
-import {
-  decodePgOutputMessage,
-  pgTimestampToUnixMicros,
-  UNCHANGED_TOAST,
-  type PgOutputMessage,
-  type TupleValue,
-} from './pgoutput.js'
-import { pgTextToJson, type PgType } from './pgValues.js'
+import { decodePgOutputMessage, pgTimestampToUnixMicros, type PgOutputMessage } from './pgoutput.js'
+import { buildChange, type DecodedChange } from './DecodedChange.js'
+import { RelationCatalog } from './RelationCatalog.js'
 
-/** One row change of a committed transaction, decoded and typed the way the Realtime server presents it. */
-export interface DecodedChange {
-  schema: string
-  table: string
-  type: 'INSERT' | 'UPDATE' | 'DELETE'
-  /** Commit time in the real server's format: UTC, millisecond precision (truncated), 'Z', e.g. '2026-11-23T07:28:00.123Z'. */
-  commitTimestamp: string
-  /** Commit time in microseconds since the Unix epoch (for latency measurement). */
-  commitTimeMicros: number
-  /**
-   * All published columns of the relation in attnum order, with the pg typname (e.g. 'int8', 'text', '_int4').
-   * Shared between the changes of one relation version: treat as read-only (so is `keyColumns`).
-   */
-  columns: { name: string; type: string; typeOid: number; isKey: boolean }[]
-  /** New row (INSERT/UPDATE), to_jsonb-typed. Unchanged-TOAST columns are taken from the old tuple when present, otherwise omitted. */
-  record?: Record<string, unknown>
-  /**
-   * Old row: key columns only under REPLICA IDENTITY DEFAULT (the 'K' tuple), all columns under FULL ('O').
-   * An UPDATE without an old tuple (DEFAULT identity, key unchanged) gets the key columns of the new row, as the
-   * real server sends a PK-only old_record. DELETE always has it.
-   */
-  oldRecord?: Record<string, unknown>
-  /** Names of the replica-identity key columns (flag 1 in the Relation message); every column under FULL. */
-  keyColumns: string[]
-  /**
-   * Primary key columns from the catalog (pg_index.indisprimary), in key order; the replica-identity key when the
-   * table has no primary key. Unlike `keyColumns` this stays the primary key under REPLICA IDENTITY FULL.
-   */
-  primaryKey: string[]
-  /** LSN of the change record, as Postgres prints pg_lsn. */
-  lsn: string
-  /** OID of the relation. */
-  relationId: number
-}
+export type { DecodedChange } from './DecodedChange.js'
 
 /** Options for {@link ChangeStream}. */
 export interface ChangeStreamOptions {
@@ -68,35 +30,6 @@ export interface ChangeStreamStats {
   changes: number
   /** pg_logical_slot_get_binary_changes calls that succeeded. */
   polls: number
-}
-
-interface ColumnInfo {
-  name: string
-  typeOid: number
-  isKey: boolean
-}
-
-interface RelationInfo {
-  id: number
-  schema: string
-  table: string
-  columns: ColumnInfo[]
-  keyColumns: string[]
-  primaryKey: string[]
-  /** The public column list, shared by every change of this relation version. */
-  described: DecodedChange['columns']
-}
-
-interface TypeRow {
-  oid: number
-  typname: string
-  typtype: string
-  typelem: number
-  typbasetype: number
-  typrelid: number
-  typdelim: string
-  is_array: boolean
-  fields: { name: string; type: number }[] | null
 }
 
 /** Longest wait between retries after failures; short because a local database usually recovers quickly. */
@@ -148,11 +81,7 @@ export class ChangeStream {
   private lastSnapshotAt = 0
   private changesSinceSnapshot = false
 
-  private readonly relations = new Map<number, RelationInfo>()
-  /** Primary key columns per relation, read when its Relation message arrives (a new one follows every ALTER). */
-  private readonly primaryKeys = new Map<number, string[]>()
-  private readonly types = new Map<number, TypeRow>()
-  private readonly typeDescriptors = new Map<number, PgType>()
+  private readonly catalog: RelationCatalog
   /** The open transaction: pgoutput never splits one across polls, but nothing is lost if it ever did. */
   private pending: DecodedChange[] | undefined
 
@@ -170,6 +99,7 @@ export class ChangeStream {
         // An onError that throws must not take the poll loop down with it.
       }
     }
+    this.catalog = new RelationCatalog(this.reportError)
   }
 
   /** Creates the slot and starts polling. Changes committed before start() are never emitted. */
@@ -313,7 +243,7 @@ export class ChangeStream {
       await this.closeClient()
       throw error
     }
-    this.relations.clear()
+    this.catalog.clearRelations()
     this.pending = undefined
   }
 
@@ -401,13 +331,13 @@ export class ChangeStream {
       if (!message) continue
       messages.push({ lsn, message })
       if (message.tag === 'relation') {
-        for (const column of message.columns) if (!this.types.has(column.typeOid)) unknownTypes.add(column.typeOid)
+        for (const column of message.columns) if (!this.catalog.hasType(column.typeOid)) unknownTypes.add(column.typeOid)
       }
     }
     const relationIds = messages.filter(({ message }) => message.tag === 'relation').map(({ message }) => (message as { relationId: number }).relationId)
     if (relationIds.length > 0) {
       try {
-        await this.loadPrimaryKeys(client, relationIds)
+        await this.catalog.loadPrimaryKeys(client, relationIds)
       } catch (error) {
         this.clientBroken = true
         this.reportError(new Error(`Could not look up primary keys: ${asError(error).message}`))
@@ -415,7 +345,7 @@ export class ChangeStream {
     }
     if (unknownTypes.size > 0) {
       try {
-        await this.loadTypes(client, unknownTypes)
+        await this.catalog.loadTypes(client, unknownTypes)
       } catch (error) {
         // Deliver the batch with the affected values as text rather than drop it. The failed statement took the
         // slot with it, so the next round reconnects (and reports the gap).
@@ -433,34 +363,19 @@ export class ChangeStream {
       case 'begin':
         this.pending = []
         return
-      case 'relation': {
+      case 'relation':
         // Types of this message's columns were loaded before apply() ran.
-        const columns = message.columns.map((column) => ({ name: column.name, typeOid: column.typeOid, isKey: column.isKey }))
-        this.relations.set(message.relationId, {
-          id: message.relationId,
-          schema: message.schema,
-          table: message.table,
-          columns,
-          keyColumns: columns.filter((column) => column.isKey).map((column) => column.name),
-          primaryKey: this.primaryKeys.get(message.relationId) ?? columns.filter((column) => column.isKey).map((column) => column.name),
-          described: columns.map((column) => ({
-            name: column.name,
-            type: this.types.get(column.typeOid)?.typname ?? 'unknown',
-            typeOid: column.typeOid,
-            isKey: column.isKey,
-          })),
-        })
+        this.catalog.addRelation(message)
         return
-      }
       case 'insert':
       case 'update':
       case 'delete': {
-        const relation = this.relations.get(message.relationId)
+        const relation = this.catalog.relation(message.relationId)
         if (!relation) {
           this.reportError(new Error(`pgoutput change for relation ${message.relationId} arrived before its Relation message`))
           return
         }
-        const change = this.buildChange(lsn, relation, message)
+        const change = buildChange(lsn, this.catalog, relation, message)
         if (change) (this.pending ??= []).push(change)
         return
       }
@@ -495,165 +410,6 @@ export class ChangeStream {
       }
     }
   }
-
-  private buildChange(
-    lsn: string,
-    relation: RelationInfo,
-    message: Extract<PgOutputMessage, { tag: 'insert' | 'update' | 'delete' }>,
-  ): DecodedChange | undefined {
-    const base = {
-      schema: relation.schema,
-      table: relation.table,
-      // Filled in at the Commit message, which carries the authoritative commit time.
-      commitTimestamp: '',
-      commitTimeMicros: 0,
-      columns: relation.described,
-      keyColumns: relation.keyColumns,
-      primaryKey: relation.primaryKey,
-      lsn,
-      relationId: relation.id,
-    }
-    switch (message.tag) {
-      case 'insert':
-        return { ...base, type: 'INSERT', record: this.tupleToRecord(relation, message.newTuple, undefined, false) }
-      case 'update': {
-        const old = message.oldTuple
-        const keyOnly = message.oldKind === 'K'
-        const record = this.tupleToRecord(relation, message.newTuple, old, false, keyOnly)
-        const oldRecord = old
-          ? this.tupleToRecord(relation, old, undefined, keyOnly)
-          : pickKeys(record, relation.keyColumns)
-        return { ...base, type: 'UPDATE', record, oldRecord }
-      }
-      case 'delete':
-        return {
-          ...base,
-          type: 'DELETE',
-          oldRecord: this.tupleToRecord(relation, message.oldTuple, undefined, message.oldKind === 'K'),
-        }
-    }
-  }
-
-  /**
-   * @param fallback Old tuple to take unchanged-TOAST values from.
-   * @param keyOnly For 'K' tuples: Postgres fills non-key columns with NULL there, which are not real values.
-   * @param fallbackKeyOnly The fallback is a 'K' tuple, so only its key columns hold real values.
-   */
-  private tupleToRecord(
-    relation: RelationInfo,
-    tuple: TupleValue[],
-    fallback: TupleValue[] | undefined,
-    keyOnly: boolean,
-    fallbackKeyOnly = false,
-  ): Record<string, unknown> {
-    const record: Record<string, unknown> = {}
-    relation.columns.forEach((column, index) => {
-      if (keyOnly && !column.isKey) return
-      let value = tuple[index]
-      if (value === UNCHANGED_TOAST && (column.isKey || !fallbackKeyOnly)) value = fallback?.[index]
-      // Missing (a tuple shorter than the relation) or still unchanged-TOAST: the value is unknown, so omit it.
-      if (value === undefined || value === UNCHANGED_TOAST) return
-      if (value instanceof Uint8Array) {
-        // Only produced in binary mode, which this stream never requests.
-        record[column.name] = Buffer.from(value).toString('hex')
-        return
-      }
-      record[column.name] = this.convert(value, column.typeOid)
-    })
-    return record
-  }
-
-  private convert(text: string | null, typeOid: number): unknown {
-    try {
-      return pgTextToJson(text, this.descriptor(typeOid))
-    } catch (error) {
-      // A value this converter cannot parse is still worth delivering as the text Postgres sent.
-      this.reportError(new Error(`Could not convert a value of type ${typeOid} to JSON: ${asError(error).message}`))
-      return text
-    }
-  }
-
-  private descriptor(typeOid: number, depth = 0): PgType {
-    const cached = this.typeDescriptors.get(typeOid)
-    if (cached) return cached
-    const row = this.types.get(typeOid)
-    let descriptor: PgType
-    if (!row || depth > 16) {
-      descriptor = { kind: 'base', name: 'unknown' }
-    } else if (row.typtype === 'd') {
-      // to_jsonb looks through domains to the base type.
-      descriptor = this.descriptor(row.typbasetype, depth + 1)
-    } else if (row.is_array) {
-      const element = this.types.get(row.typelem)
-      descriptor = { kind: 'array', element: this.descriptor(row.typelem, depth + 1), delimiter: element?.typdelim ?? ',' }
-    } else if (row.typtype === 'c' && row.fields) {
-      descriptor = {
-        kind: 'composite',
-        fields: row.fields.map((field) => ({ name: field.name, type: this.descriptor(field.type, depth + 1) })),
-      }
-    } else {
-      descriptor = { kind: 'base', name: row.typname }
-    }
-    if (row) this.typeDescriptors.set(typeOid, descriptor)
-    return descriptor
-  }
-
-  /** Loads the given types and everything they refer to (domain bases, array elements, composite fields). */
-  private async loadPrimaryKeys(client: pg.Client, relationIds: number[]): Promise<void> {
-    const { rows } = await client.query<{ relid: string; cols: string[] }>(
-      `select i.indrelid::int8::text as relid,
-              array_agg(a.attname::text order by array_position(i.indkey::int2[], a.attnum)) as cols
-         from pg_index i
-         join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey::int2[])
-        where i.indisprimary and i.indrelid = any($1::oid[])
-        group by i.indrelid`,
-      [relationIds],
-    )
-    for (const id of relationIds) this.primaryKeys.delete(id)
-    for (const row of rows) this.primaryKeys.set(Number(row.relid), row.cols)
-  }
-
-  private async loadTypes(client: pg.Client, oids: Set<number>): Promise<void> {
-    let wanted = [...oids].filter((oid) => !this.types.has(oid))
-    for (let round = 0; wanted.length > 0 && round < 16; round++) {
-      const { rows } = await client.query<TypeRow>(
-        `select t.oid::int4 as oid, t.typname, t.typtype, t.typelem::int4 as typelem, t.typbasetype::int4 as typbasetype,
-                t.typrelid::int4 as typrelid, t.typdelim,
-                (t.typelem <> 0 and t.typsubscript = 'array_subscript_handler'::regproc
-                  and t.typname not in ('int2vector', 'oidvector')) as is_array,
-                case when t.typtype = 'c' then (
-                  select json_agg(json_build_object('name', a.attname, 'type', a.atttypid::int4) order by a.attnum)
-                  from pg_attribute a where a.attrelid = t.typrelid and a.attnum > 0 and not a.attisdropped
-                ) end as fields
-           from pg_type t where t.oid = any($1::oid[])`,
-        [wanted],
-      )
-      const next = new Set<number>()
-      for (const row of rows) {
-        // OIDs above 2^31 come back negative from ::int4; map them to the unsigned value pgoutput uses.
-        const fix = (oid: number) => (oid < 0 ? oid + 2 ** 32 : oid)
-        const type: TypeRow = {
-          ...row,
-          oid: fix(row.oid),
-          typelem: fix(row.typelem),
-          typbasetype: fix(row.typbasetype),
-          fields: row.fields?.map((field) => ({ name: field.name, type: fix(field.type) })) ?? null,
-        }
-        this.types.set(type.oid, type)
-        this.typeDescriptors.clear()
-        const refs = [type.typtype === 'd' ? type.typbasetype : 0, type.is_array ? type.typelem : 0]
-        for (const field of type.fields ?? []) refs.push(field.type)
-        for (const ref of refs) if (ref !== 0 && !this.types.has(ref)) next.add(ref)
-      }
-      wanted = [...next]
-    }
-  }
-}
-
-function pickKeys(record: Record<string, unknown>, keys: string[]): Record<string, unknown> {
-  const picked: Record<string, unknown> = {}
-  for (const key of keys) if (key in record) picked[key] = record[key]
-  return picked
 }
 
 /** Quotes an identifier only when Postgres would otherwise fold or reject it, so plain names stay readable. */
