@@ -17,6 +17,10 @@
 --
 -- Realtime: components, timeline_items and vendors are in the
 -- supabase_realtime publication (section D).
+--
+-- Polling fallback: if packages/polling/sql/supasync-polling.sql ran first,
+-- components and timeline_items get supasync's updated_at and tombstone
+-- triggers (section E); without it this file still loads.
 
 -- ===========================================================================
 -- Shared: updated_at trigger function
@@ -258,5 +262,24 @@ begin
       execute format('alter publication supabase_realtime add table public.%I', t);
     end if;
   end loop;
+end
+$$;
+
+-- ===========================================================================
+-- E. Polling fallback (optional)
+-- ===========================================================================
+-- supasync's polling layer reads changes by updated_at cursor and hard
+-- deletes from public.supasync_tombstones. Both come from
+-- packages/polling/sql/supasync-polling.sql; `npm start` loads it before this
+-- file. When it has not run (e.g. this file loaded alone), skip: everything
+-- above works without it. enable_polling is idempotent, so re-running is safe.
+-- (Its BEFORE INSERT OR UPDATE trigger also stamps INSERTs; the
+-- *_set_updated_at triggers above stay for when the migration is absent.)
+do $$
+begin
+  if pg_catalog.to_regprocedure('supasync.enable_polling(regclass,text)') is not null then
+    perform supasync.enable_polling('public.components');
+    perform supasync.enable_polling('public.timeline_items');
+  end if;
 end
 $$;

@@ -1,0 +1,338 @@
+-- supasync-polling.sql — server side of supasync's polling fallback.
+--
+-- The polling layer reads changes through PostgREST by cursor:
+--   select * from <table> where updated_at > <cursor - overlap>
+-- That sees inserts and updates, but a hard DELETE leaves nothing to read.
+-- This migration adds what such polling needs:
+--
+--   supasync.touch_updated_at()    BEFORE INSERT OR UPDATE trigger: the
+--                                  server stamps updated_at on every write.
+--   supasync.tombstones            one row per hard-deleted primary key,
+--   supasync.record_tombstone()    filled by an AFTER DELETE trigger.
+--   public.supasync_tombstones     the tombstones as PostgREST sees them
+--                                  (security_invoker view; see section 4).
+--   supasync.enable_polling(t, soft_delete_column)
+--                                  installs both triggers on a table.
+--   supasync.prune_tombstones(older_than)
+--                                  deletes old tombstones.
+--
+-- Requirements: PostgreSQL 15+ (security_invoker views; hosted Supabase is
+-- 15+), roles anon and authenticated (as on Supabase). Run it as the role
+-- that owns your tables (on Supabase: `postgres`, i.e. a normal migration).
+-- Idempotent: safe to run twice; re-running upgrades the functions in place.
+-- See packages/polling/sql/README.md.
+
+create schema if not exists supasync;
+comment on schema supasync is 'supasync polling helpers (updated_at stamps, tombstones). Not exposed by PostgREST; read tombstones via public.supasync_tombstones.';
+
+-- API roles need USAGE to read supasync.tombstones through the
+-- security_invoker view. Everything else in the schema is revoked below, so
+-- USAGE grants nothing further.
+grant usage on schema supasync to anon, authenticated, service_role;
+
+-- ===========================================================================
+-- 1. updated_at stamping
+-- ===========================================================================
+-- Sets updated_at on every INSERT and UPDATE, overriding whatever the client
+-- sent: the server owns the polling cursor column. (A client-supplied,
+-- older updated_at would put the row behind other clients' cursors, and they
+-- would never see it.)
+--
+-- Why clock_timestamp(), not now(): now() is the *transaction's* start time.
+-- All rows written by one transaction -- and the same row updated twice in
+-- it -- would get the same stamp, and a long transaction would stamp its rows
+-- with a time long before they were written. clock_timestamp() is the time of
+-- this very row write, so each row version gets its own increasing stamp.
+--
+-- Commit-order caveat (what the polling overlap window is for): no timestamp
+-- taken inside a transaction reflects COMMIT order. Transaction A stamps a
+-- row at 10:00:00.100 but commits at 10:00:00.900; transaction B stamps and
+-- commits at 10:00:00.500. A poll at 10:00:00.600 sees B's row and advances
+-- its cursor to .500; A's row becomes visible later with a stamp (.100) that
+-- is *behind* the cursor. The polling layer therefore re-reads a window
+-- before its cursor (updated_at > cursor - overlap) and de-duplicates. Rows
+-- from transactions that stay open longer than the overlap window between
+-- their write and their commit can still be missed by polling -- keep write
+-- transactions short, or raise the overlap.
+create or replace function supasync.touch_updated_at()
+returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  if tg_when <> 'BEFORE' or tg_level <> 'ROW' or tg_op not in ('INSERT', 'UPDATE') then
+    raise exception 'supasync.touch_updated_at() must be a BEFORE INSERT OR UPDATE ... FOR EACH ROW trigger';
+  end if;
+  new.updated_at := clock_timestamp();
+  return new;
+end
+$$;
+comment on function supasync.touch_updated_at() is
+  'BEFORE INSERT OR UPDATE row trigger: sets updated_at = clock_timestamp() (server-owned polling cursor).';
+
+-- ===========================================================================
+-- 2. Tombstones
+-- ===========================================================================
+-- row_key is a JSON object of the deleted row's primary key columns, exactly
+-- as to_jsonb(row) renders them: {"id": 42}, {"id": "7f1c..."} (uuid),
+-- {"project_id": 1, "user_id": "..."} (composite). jsonb objects are
+-- canonical (key order does not matter), so one key = one tombstone.
+create table if not exists supasync.tombstones (
+  table_schema text        not null,
+  table_name   text        not null,
+  row_key      jsonb       not null,
+  deleted_at   timestamptz not null default clock_timestamp(),
+  primary key (table_schema, table_name, row_key)
+);
+comment on table supasync.tombstones is
+  'One row per hard-deleted primary key of a table with supasync.record_tombstone() (see supasync.enable_polling). Pruned by supasync.prune_tombstones().';
+
+-- "What was deleted from table T since cursor C" (the polling query).
+create index if not exists tombstones_table_deleted_at_idx
+  on supasync.tombstones (table_schema, table_name, deleted_at);
+
+-- AFTER DELETE row trigger: upserts a tombstone for the deleted row's key.
+--
+-- Which columns form the key:
+--   * no trigger arguments (what enable_polling installs): the table's
+--     PRIMARY KEY, read from pg_index / pg_attribute when the trigger fires.
+--     Deriving it at fire time (rather than freezing column names into the
+--     trigger at install time) means a changed primary key needs no
+--     re-install; the catalog lookup is served from Postgres' syscache.
+--   * trigger arguments: the given column names, in order, e.g.
+--       create trigger supasync_record_tombstone after delete on t
+--         for each row execute function supasync.record_tombstone('tenant_id', 'slug');
+--     For tables without a primary key (use a unique, not-null column set).
+--
+-- Re-delete: if a key is deleted, re-inserted and deleted again, the existing
+-- tombstone's deleted_at moves to the new delete (ON CONFLICT DO UPDATE), so a
+-- poller whose cursor passed the first delete still sees the second one.
+--
+-- Partitions: a trigger on a partitioned table is cloned onto each partition,
+-- and TG_TABLE_NAME is then the partition's name. Tombstones are recorded
+-- under the partition tree's root table, which is what clients query.
+--
+-- SECURITY DEFINER: the deleting role (e.g. authenticated) has no privileges
+-- on supasync.tombstones; the function runs as its owner (the migration role,
+-- which also owns the table and so is not subject to its RLS).
+create or replace function supasync.record_tombstone()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  key_columns text[];
+  old_row     jsonb;
+  key_value   jsonb;
+  missing     text;
+  target      oid;
+  target_schema text;
+  target_name   text;
+begin
+  if tg_when <> 'AFTER' or tg_level <> 'ROW' or tg_op <> 'DELETE' then
+    raise exception 'supasync.record_tombstone() must be an AFTER DELETE ... FOR EACH ROW trigger';
+  end if;
+
+  if tg_nargs > 0 then
+    key_columns := tg_argv;
+  else
+    select array_agg(a.attname::text order by k.ord)
+      into key_columns
+      from pg_catalog.pg_index i
+      cross join lateral unnest(i.indkey::int2[]) with ordinality as k(attnum, ord)
+      join pg_catalog.pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum
+     where i.indrelid = tg_relid and i.indisprimary;
+    if key_columns is null then
+      raise exception 'supasync.record_tombstone(): table %.% has no primary key', tg_table_schema, tg_table_name
+        using hint = 'Add a primary key, or pass the key columns as trigger arguments: execute function supasync.record_tombstone(''col1'', ''col2'')';
+    end if;
+  end if;
+
+  old_row := pg_catalog.to_jsonb(old);
+  select c into missing from unnest(key_columns) as c where not (old_row ? c) limit 1;
+  if missing is not null then
+    raise exception 'supasync.record_tombstone(): table %.% has no column %', tg_table_schema, tg_table_name, missing;
+  end if;
+  select pg_catalog.jsonb_object_agg(c, old_row -> c) into key_value from unnest(key_columns) as c;
+
+  target := coalesce(pg_catalog.pg_partition_root(tg_relid), tg_relid);
+  if target = tg_relid then
+    target_schema := tg_table_schema;
+    target_name := tg_table_name;
+  else
+    select n.nspname, c.relname into target_schema, target_name
+      from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+     where c.oid = target;
+  end if;
+
+  insert into supasync.tombstones as t (table_schema, table_name, row_key, deleted_at)
+  values (target_schema, target_name, key_value, pg_catalog.clock_timestamp())
+  on conflict (table_schema, table_name, row_key)
+  do update set deleted_at = excluded.deleted_at;
+  return null;
+end
+$$;
+comment on function supasync.record_tombstone() is
+  'AFTER DELETE row trigger: upserts (schema, table, primary key) into supasync.tombstones. Optional arguments: key column names.';
+
+-- ===========================================================================
+-- 3. Registry, enable_polling, prune_tombstones
+-- ===========================================================================
+-- Which tables enable_polling was run on, and their soft-delete column (for
+-- operators and tooling; the triggers do not read it).
+create table if not exists supasync.polled_tables (
+  table_schema       text not null,
+  table_name         text not null,
+  soft_delete_column text,
+  enabled_at         timestamptz not null default now(),
+  primary key (table_schema, table_name)
+);
+comment on table supasync.polled_tables is
+  'Tables set up by supasync.enable_polling() and their soft-delete column, if any.';
+
+-- Installs, on `target`:
+--   supasync_touch_updated_at   BEFORE INSERT OR UPDATE -> touch_updated_at()
+--   supasync_record_tombstone   AFTER DELETE            -> record_tombstone()
+-- Idempotent (CREATE OR REPLACE TRIGGER). The table must have an
+-- `updated_at timestamptz` column and a primary key.
+--
+-- soft_delete_column: name of a timestamp(tz) column (e.g. deleted_at) that
+-- the app sets instead of deleting. The row stays; setting the column is an
+-- UPDATE, so updated_at advances and polling picks it up, and polling treats
+-- a non-null value as "deleted" (null again = restored). The tombstone
+-- trigger is installed regardless, because hard deletes still happen
+-- (ON DELETE CASCADE, purging old soft-deleted rows) and must reach clients.
+create or replace function supasync.enable_polling(target regclass, soft_delete_column text default null)
+returns void
+language plpgsql
+set search_path = ''
+as $$
+declare
+  rel_schema text;
+  rel_name   text;
+  rel_kind   "char";
+  col_type   text;
+begin
+  select n.nspname, c.relname, c.relkind into rel_schema, rel_name, rel_kind
+    from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+   where c.oid = target;
+  if rel_kind not in ('r', 'p') then
+    raise exception 'supasync.enable_polling(): % is not a table', target;
+  end if;
+
+  select pg_catalog.format_type(a.atttypid, a.atttypmod) into col_type
+    from pg_catalog.pg_attribute a
+   where a.attrelid = target and a.attname = 'updated_at' and a.attnum > 0 and not a.attisdropped;
+  if col_type is null then
+    raise exception 'supasync.enable_polling(): % has no updated_at column', target
+      using hint = format('alter table %s add column updated_at timestamptz not null default now();', target);
+  end if;
+  if col_type <> 'timestamp with time zone' then
+    raise exception 'supasync.enable_polling(): %.updated_at is %, expected timestamptz', target, col_type;
+  end if;
+
+  if not exists (select 1 from pg_catalog.pg_index i where i.indrelid = target and i.indisprimary) then
+    raise exception 'supasync.enable_polling(): % has no primary key', target
+      using hint = 'Add a primary key, or create the tombstone trigger yourself with the key columns as arguments (see supasync.record_tombstone).';
+  end if;
+
+  if soft_delete_column is not null then
+    col_type := null;
+    select pg_catalog.format_type(a.atttypid, a.atttypmod) into col_type
+      from pg_catalog.pg_attribute a
+     where a.attrelid = target and a.attname = soft_delete_column and a.attnum > 0 and not a.attisdropped;
+    if col_type is null then
+      raise exception 'supasync.enable_polling(): % has no column %', target, soft_delete_column
+        using hint = format('alter table %s add column %I timestamptz;', target, soft_delete_column);
+    end if;
+    if col_type not in ('timestamp with time zone', 'timestamp without time zone') then
+      raise exception 'supasync.enable_polling(): soft-delete column %.% is %, expected timestamptz (null = live, non-null = deleted)',
+        target, soft_delete_column, col_type;
+    end if;
+  end if;
+
+  execute format(
+    'create or replace trigger supasync_touch_updated_at before insert or update on %s '
+    'for each row execute function supasync.touch_updated_at()', target);
+  execute format(
+    'create or replace trigger supasync_record_tombstone after delete on %s '
+    'for each row execute function supasync.record_tombstone()', target);
+
+  insert into supasync.polled_tables (table_schema, table_name, soft_delete_column)
+  values (rel_schema, rel_name, soft_delete_column)
+  on conflict (table_schema, table_name)
+  do update set soft_delete_column = excluded.soft_delete_column, enabled_at = now();
+end
+$$;
+comment on function supasync.enable_polling(regclass, text) is
+  'Installs supasync_touch_updated_at and supasync_record_tombstone triggers on a table (idempotent); optionally records a soft-delete column.';
+
+-- Deletes tombstones older than `older_than`; returns how many. A client that
+-- has not polled for longer than this retention must do a full resync (it
+-- can no longer learn which rows were deleted). Schedule it, e.g. with
+-- pg_cron: select cron.schedule('supasync-prune', '0 3 * * *',
+--   $$select supasync.prune_tombstones('7 days')$$);
+create or replace function supasync.prune_tombstones(older_than interval default '7 days')
+returns bigint
+language sql
+set search_path = ''
+as $$
+  with pruned as (
+    delete from supasync.tombstones
+     where deleted_at < pg_catalog.clock_timestamp() - older_than
+    returning 1
+  )
+  select count(*) from pruned;
+$$;
+comment on function supasync.prune_tombstones(interval) is
+  'Deletes tombstones older than the given interval (default 7 days); returns the number deleted.';
+
+-- Functions are executable by PUBLIC by default. None of these is for API
+-- roles (triggers still fire: EXECUTE is only checked at CREATE TRIGGER).
+revoke all on function supasync.touch_updated_at()              from public, anon, authenticated;
+revoke all on function supasync.record_tombstone()              from public, anon, authenticated;
+revoke all on function supasync.enable_polling(regclass, text)  from public, anon, authenticated;
+revoke all on function supasync.prune_tombstones(interval)      from public, anon, authenticated;
+revoke all on table supasync.polled_tables from public, anon, authenticated;
+
+-- ===========================================================================
+-- 4. Who may read tombstones
+-- ===========================================================================
+-- A role may read the tombstones of exactly the tables it may SELECT from
+-- (has_table_privilege, evaluated for the requesting role). Tombstones of a
+-- dropped table are visible to nobody but the owner / service_role.
+--
+-- Note: this is table-level, not row-level. The source table's RLS policies
+-- are NOT applied to its tombstones (the row is gone; there is nothing left to
+-- evaluate them on). A user who can read *some* rows of a table sees the
+-- tombstones of *all* its deleted rows -- each reveals only the table name,
+-- the primary key and the delete time. If primary keys are themselves
+-- sensitive, do not enable tombstones on that table (use a soft-delete
+-- column, whose rows stay under RLS).
+alter table supasync.tombstones enable row level security;
+
+drop policy if exists tombstones_select_readable_tables on supasync.tombstones;
+create policy tombstones_select_readable_tables on supasync.tombstones
+  for select to anon, authenticated
+  using (pg_catalog.has_table_privilege(
+    pg_catalog.to_regclass(pg_catalog.format('%I.%I', table_schema, table_name)), 'SELECT'));
+
+revoke all on table supasync.tombstones from public, anon, authenticated;
+grant select on table supasync.tombstones to anon, authenticated, service_role;
+
+-- PostgREST exposes only its configured schemas (`public` on the supasync
+-- local stack and by default on Supabase), so the tombstones are published as
+-- a view in public. security_invoker = true: the view reads
+-- supasync.tombstones as the requesting role, so the policy above applies
+-- (a plain view would run as its owner and bypass it).
+create or replace view public.supasync_tombstones
+  with (security_invoker = true)
+  as select table_schema, table_name, row_key, deleted_at from supasync.tombstones;
+comment on view public.supasync_tombstones is
+  'Hard-deleted primary keys of tables you can SELECT from (supasync polling). Filter by table_schema, table_name, deleted_at.';
+
+-- Supabase's default privileges grant ALL on new public tables/views to the
+-- API roles; this view is read-only for them.
+revoke all on table public.supasync_tombstones from public, anon, authenticated;
+grant select on table public.supasync_tombstones to anon, authenticated, service_role;
