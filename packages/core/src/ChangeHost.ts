@@ -103,6 +103,11 @@ export class ChangeHost {
     return (this.current ? 1 : 0) + (this.next ? 1 : 0)
   }
 
+  /** Channels to budget for: a host waiting to re-create its channel keeps its slot reserved. */
+  get reservedChannels(): number {
+    return this.closed || this.desired.size === 0 ? this.channelCount : Math.max(1, this.channelCount)
+  }
+
   get isLive(): boolean {
     return this.current?.live === true && this.next === undefined
   }

@@ -255,6 +255,13 @@ export class ChangesPool {
     return count
   }
 
+  /** Channels to budget for, slots of hosts waiting to re-create their channel included. */
+  get reservedChannels(): number {
+    let count = 0
+    for (const host of this.hosts) count += host.reservedChannels
+    return count
+  }
+
   get leaseCount(): number {
     return this.leases
   }

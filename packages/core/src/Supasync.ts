@@ -54,7 +54,7 @@ export class Supasync {
       metrics: this.recorder,
       authReady: () => (this.authPromise ??= this.prepareAuth()),
       refreshAuth: () => (this.authPromise = this.fetchFreshToken()),
-      channelCount: () => this.channelCount(),
+      channelCount: () => this.reservedChannels(),
       changed: () => this.monitor?.recompute(),
       reportError: (error) => options.onError(error),
       random: Math.random,
@@ -125,7 +125,7 @@ export class Supasync {
           `Channel "${topic}" is already open on this supabase client outside this supasync instance. Use one supasync instance per client and open the topic only through it.`,
         )
       }
-      if (this.channelCount() + 1 >= this.options.maxChannels) {
+      if (this.reservedChannels() + 1 >= this.options.maxChannels) {
         throw new SupasyncError(
           'CHANNEL_LIMIT',
           `Opening "${topic}" would exceed maxChannels=${this.options.maxChannels} (one channel stays spare for swaps). Release rooms you no longer need, or use fewer distinct topics.`,
@@ -183,6 +183,13 @@ export class Supasync {
       timers: this.scheduler.pending,
       statusListeners: (this.monitor.status as { listenerCount?: number }).listenerCount ?? 0,
     }
+  }
+
+  /** Every room holds a slot, even while its channel is being re-created. */
+  private reservedChannels(): number {
+    let rooms = 0
+    for (const room of this.rooms.values()) if (!room.closed) rooms++
+    return rooms + this.changesPool.reservedChannels
   }
 
   private channelCount(): number {

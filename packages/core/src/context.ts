@@ -14,7 +14,10 @@ export interface PoolContext {
   authReady(): Promise<void>
   /** Asks realtime-js to fetch the token again (before re-creating a channel the server closed at token expiry). */
   refreshAuth(): Promise<void>
-  /** Channels in use now, rooms and changes channels together (make-before-break replacements included). */
+  /**
+   * Channels to budget against maxChannels: those in use (make-before-break replacements included) plus the slots
+   * of rooms and hosts waiting to re-create theirs, so a swap elsewhere cannot take them.
+   */
   channelCount(): number
   /** Called whenever a channel's state changes, so the connection status can be recomputed. */
   changed(): void
