@@ -13,6 +13,7 @@ import WebSocket from 'ws'
 import { createSupasync, type ChangesLease, type Supasync, type SupasyncDiagnostics } from '../../packages/core/src/index.js'
 import { startLocalStack, type LocalStack } from '../../packages/local/src/index.js'
 import { summarize, type Figure } from './stats.js'
+import { sendToParent } from './ipc.js'
 
 // `at` is the row's insert time with µs precision (commit_timestamp only has ms). A single-row autocommit
 // insert commits right after it, so `callback time − at` is commit-to-callback latency (plus the commit itself).
@@ -487,8 +488,7 @@ export async function benchCore(): Promise<Figure[]> {
 // Child side
 // ---------------------------------------------------------------------------------------------------------
 
-/** Resolves once the message is handed to the IPC channel: exiting before that would lose it. */
-const report = (message: Message) => new Promise<void>((resolve) => process.send?.(message, () => resolve()))
+const report: (message: Message) => Promise<void> = sendToParent
 
 function clientFor(url: string, key: string): SupabaseClient {
   return createClient(url, key, {

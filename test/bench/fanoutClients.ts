@@ -4,14 +4,14 @@
 // RealtimeClient per socket (what an app sees, realtime-js's own processing included).
 import { RealtimeClient } from '@supabase/supabase-js'
 import WebSocket from 'ws'
+import { sendToParent } from './ipc.js'
 
 const [url, apikey, socketsText, kind] = process.argv.slice(2) as [string, string, string, 'raw' | 'realtime-js']
 const sockets = Number(socketsText)
 const latencies: number[] = []
 const closers: (() => Promise<void> | void)[] = []
 
-/** Resolves once the message is handed to the IPC channel: exiting before that would lose it. */
-const send = (message: unknown) => new Promise<void>((resolve) => process.send?.(message, () => resolve()))
+const send = sendToParent
 const record = (commitTimestamp: string) => latencies.push(Date.now() - Date.parse(commitTimestamp))
 
 function rawSocket(index: number): Promise<void> {

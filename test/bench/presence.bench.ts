@@ -19,6 +19,7 @@ import { createSupasync } from '../../packages/core/src/index.js'
 import { startLocalStack } from '../../packages/local/src/index.js'
 import { createPresence, type PresenceRoom } from '../../packages/presence/src/index.js'
 import { summarize, type Figure } from './stats.js'
+import { sendToParent } from './ipc.js'
 
 const CHILD_FLAG = '--supasync-presence-bench-child'
 const SELF = fileURLToPath(import.meta.url)
@@ -129,8 +130,7 @@ export async function benchPresence(): Promise<Figure[]> {
 // Child side
 // ---------------------------------------------------------------------------------------------------------
 
-/** Resolves once the message is handed to the IPC channel: exiting before that would lose it. */
-const report = (message: unknown) => new Promise<void>((resolve) => process.send?.(message, () => resolve()))
+const report = sendToParent
 
 function clientFor(url: string, key: string): SupabaseClient {
   return createClient(url, key, {
