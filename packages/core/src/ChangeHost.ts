@@ -10,6 +10,8 @@ export interface HostedBinding {
   readonly spec: NormalizedSpec
   /** Hands a realtime-js payload to every lease of this binding (the pool dedupes during swaps). */
   deliver(payload: ChangePayload, from: Generation): void
+  /** A channel carrying this binding got SUBSCRIBED (changes may not flow yet). */
+  subscribed(): void
   /** The host's live generation now includes this binding (or no longer does). */
   setLive(live: boolean): void
   /** The server refused this binding's subscription. */
@@ -201,6 +203,7 @@ export class ChangeHost {
       generation.subscribed = true
       generation.failed = false
       metrics.counters.joins++
+      for (const binding of generation.bindings) binding.subscribed()
       // Realtime confirms the postgres subscription separately; don't wait for it forever. A first generation is
       // then treated as live (nothing to lose); a swap is retried instead, because promoting it unconfirmed and
       // leaving the old channel could lose changes.

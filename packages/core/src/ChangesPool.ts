@@ -20,6 +20,12 @@ export interface ChangesLease {
 export interface ChangesOptions {
   /** Called once if the server refuses the subscription (bad column, table not published). Default: the instance's onError. */
   onError?: (error: SupasyncError) => void
+  /**
+   * Called on every SUBSCRIBED of a channel carrying this binding (the first join, each rejoin, each
+   * make-before-break replacement), before the server's "Subscribed to PostgreSQL" turns the lease 'live'.
+   * Changes committed while the channel was down are not replayed: this is the moment to catch up by reading.
+   */
+  onSubscribed?: () => void
 }
 
 /** How long after a swap duplicates from the old generation are still filtered out, in ms. */
@@ -33,6 +39,7 @@ class Lease implements ChangesLease {
     readonly binding: Binding,
     readonly listener: (change: ChangePayload) => void,
     readonly onError: ((error: SupasyncError) => void) | undefined,
+    readonly onSubscribed: (() => void) | undefined,
   ) {}
 
   get spec(): NormalizedSpec {
@@ -61,6 +68,10 @@ class Binding implements HostedBinding {
 
   deliver(payload: ChangePayload, from: Generation): void {
     this.pool.deliver(this, payload, from)
+  }
+
+  subscribed(): void {
+    for (const lease of [...this.leases]) lease.onSubscribed?.()
   }
 
   setLive(live: boolean): void {
@@ -125,7 +136,7 @@ export class ChangesPool {
     }
     binding.cancelGrace?.()
     binding.cancelGrace = undefined
-    const lease = new Lease(binding, listener, options.onError)
+    const lease = new Lease(binding, listener, options.onError, options.onSubscribed)
     if (binding.live) lease.status.set('live')
     binding.leases.add(lease)
     this.leases++

@@ -7,6 +7,7 @@ import type { PoolContext } from './context.js'
 import { destroyed, invalidTopic, SupasyncError } from './errors.js'
 import { MetricsRecorder, type SupasyncMetrics } from './metrics.js'
 import type { ResolvedOptions } from './options.js'
+import type { SupasyncPorts } from './ports.js'
 import { Room, type RoomOptions } from './Room.js'
 import { RoomHandle } from './RoomHandle.js'
 import { Scheduler } from './Scheduler.js'
@@ -153,6 +154,14 @@ export class Supasync {
   ): ChangesLease {
     this.assertAlive()
     return this.changesPool.subscribe(spec, callback as (change: ChangePayload) => void, options)
+  }
+
+  /**
+   * The environment ports this instance runs on (timers, network, visibility). Packages built on core (polling,
+   * presence) take their clock and timers from here, so a test that fakes time for the instance fakes it for them.
+   */
+  get ports(): SupasyncPorts {
+    return this.options.ports
   }
 
   /** `{ state, rttMs, channels, leases, since }`; see {@link ConnectionStatus}. */

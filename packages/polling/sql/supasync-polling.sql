@@ -49,11 +49,11 @@ grant usage on schema supasync to anon, authenticated, service_role;
 -- row at 10:00:00.100 but commits at 10:00:00.900; transaction B stamps and
 -- commits at 10:00:00.500. A poll at 10:00:00.600 sees B's row and advances
 -- its cursor to .500; A's row becomes visible later with a stamp (.100) that
--- is *behind* the cursor. The polling layer therefore re-reads a window
--- before its cursor (updated_at > cursor - overlap) and de-duplicates. Rows
--- from transactions that stay open longer than the overlap window between
--- their write and their commit can still be missed by polling -- keep write
--- transactions short, or raise the overlap.
+-- is *behind* the cursor. The polling layer therefore never moves its cursor
+-- past public.supasync_watermark() (section 5: the start of the oldest open
+-- transaction), re-reads a small overlap window before it, and de-duplicates
+-- by primary key + updated_at. Without the watermark function, rows from a
+-- transaction that stays open longer than the overlap window can be missed.
 create or replace function supasync.touch_updated_at()
 returns trigger
 language plpgsql
@@ -336,3 +336,41 @@ comment on view public.supasync_tombstones is
 -- API roles; this view is read-only for them.
 revoke all on table public.supasync_tombstones from public, anon, authenticated;
 grant select on table public.supasync_tombstones to anon, authenticated, service_role;
+
+-- ===========================================================================
+-- 5. Poll watermark
+-- ===========================================================================
+-- The cursor stamp (clock_timestamp() in the trigger above, or a now()
+-- default) is never earlier than the start of the writing transaction. So a
+-- row stamped before the start of the oldest transaction still open is
+-- committed (or rolled back) for good, and a poll may safely move its cursor
+-- up to that instant, however long a transaction stays open: the client reads
+-- this watermark first, then `updated_at >= previous watermark`, and keeps the
+-- new watermark for the next read. Every still-open client transaction holds
+-- it back, read-only ones included (harmless: they only widen the re-read).
+--
+-- security definer: API roles see other roles' xact_start as NULL in
+-- pg_stat_activity. The owner must see them: a superuser, or a member of
+-- pg_read_all_stats (hosted Supabase's postgres role is). If the owner cannot,
+-- the watermark degrades to now() and the client's overlap window is the only
+-- protection left.
+create or replace function public.supasync_watermark()
+returns timestamptz
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select least(
+    pg_catalog.now(),
+    (select pg_catalog.min(a.xact_start)
+       from pg_catalog.pg_stat_activity a
+      where a.backend_type = 'client backend'
+        and a.xact_start is not null
+        and a.pid <> pg_catalog.pg_backend_pid())
+  )
+$$;
+comment on function public.supasync_watermark() is
+  'Start of the oldest open client transaction (or now()): rows stamped before it are final (supasync polling cursor).';
+revoke all on function public.supasync_watermark() from public, anon, authenticated;
+grant execute on function public.supasync_watermark() to anon, authenticated, service_role;

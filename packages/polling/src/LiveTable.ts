@@ -1,0 +1,353 @@
+import type { CacheEntry } from '@supasync/cache'
+import { createStore, shallowEqual, type ChangePayload, type ChangesLease, type ReadableStore, type Supasync, type SupasyncError } from '@supasync/core'
+import { deriveMode, type LiveMode } from './deriveMode.js'
+import { PollingError } from './errors.js'
+import type { ResolvedLiveOptions } from './options.js'
+import type { Row, TombstoneRecord } from './RestReader.js'
+import { realtimeFilter, rowMatches, type LiveFilter } from './rowFilter.js'
+import { rowKey } from './rowKey.js'
+import { RowView } from './RowView.js'
+import { SharedPoller, type PollMember } from './SharedPoller.js'
+import { parseVersion } from './versions.js'
+
+/** What `live.freshness` holds. */
+export interface Freshness {
+  /** How the view is kept fresh now; see {@link deriveMode}. */
+  mode: LiveMode
+  /**
+   * The latest moment (port clock, epoch ms) up to which every committed change is known to be in the view: the
+   * start of the last successful read, or, while mode is 'realtime', the last check that realtime was live.
+   * Undefined until the initial load completes.
+   */
+  lastSyncedAt: number | undefined
+  /** now − lastSyncedAt (since creation before the first sync), in ms; keeps counting offline. */
+  stalenessMs: number
+  /** The last failure of a read or of the subscription, cleared by the next successful read. */
+  error: SupasyncError<string> | undefined
+}
+
+/** Counters of one live table, for diagnostics and the benchmark. */
+export interface LiveTableStats {
+  rows: number
+  /** `get(id)` calls that found a row. */
+  hits: number
+  /** `get(id)` calls that found nothing. */
+  misses: number
+  /** Deletions remembered so that older copies of the rows cannot come back. */
+  tombstones: number
+  /** Rows applied from each source. */
+  applied: { load: number; realtime: number; poll: number }
+}
+
+/** How often freshness is re-derived (staleness counts, tombstones are pruned), in ms. */
+const TICK_MS = 1000
+
+/**
+ * One table (or one filtered part of it) kept in a local view within `maxStalenessMs` of commit: see
+ * {@link createLiveTable}.
+ */
+export class LiveTable<R extends object = Row> implements PollMember {
+  readonly rows: ReadableStore<ReadonlyMap<string, R>>
+  private readonly view: RowView<R>
+  private readonly freshnessStore: ReturnType<typeof createStore<Freshness>>
+  private readonly poller: SharedPoller
+  private readonly leases: ChangesLease[] = []
+  private readonly cleanups: (() => void)[] = []
+  private readonly createdAt: number
+  private loaded = false
+  private destroyed = false
+  private catchUpRequestedAt: number | undefined
+  private restHealthy = true
+  private lastSyncedAt: number | undefined
+  private error: SupasyncError<string> | undefined
+  private lastReported: string | undefined
+  private interval: number
+  private readonly pendingWrites = new Map<string, CacheEntry<R> | null>()
+  private writeScheduled = false
+  private readonly counters = { hits: 0, misses: 0, applied: { load: 0, realtime: 0, poll: 0 } }
+  /** Resolves once the initial load has completed; rejects if the table is destroyed first. */
+  readonly ready: Promise<void>
+  private settleReady!: { resolve(): void; reject(error: unknown): void }
+
+  constructor(
+    private readonly sync: Supasync,
+    private readonly options: ResolvedLiveOptions<R>,
+  ) {
+    const timers = sync.ports.timers
+    this.createdAt = timers.now()
+    this.view = new RowView<R>(() => timers.now(), (change) => {
+      this.counters.applied[change.source]++
+      this.queueCacheWrite(change.key, change.row, change.version)
+      options.onChange?.(change)
+    })
+    this.rows = this.view.rows
+    this.freshnessStore = createStore<Freshness>({ mode: 'catching-up', lastSyncedAt: undefined, stalenessMs: 0, error: undefined }, shallowEqual)
+    this.interval = options.pollIntervalMs
+    this.poller = SharedPoller.acquire(options.supabase, {
+      schema: options.schema,
+      table: options.table,
+      primaryKey: options.primaryKey,
+      cursor: options.cursor,
+      softDeleteColumn: options.softDeleteColumn,
+      pageSize: options.pageSize,
+      requestTimeoutMs: options.requestTimeoutMs,
+      overlapMs: options.overlapMs,
+      retryMs: options.retryMs,
+    }, timers)
+    this.ready = new Promise((resolve, reject) => (this.settleReady = { resolve, reject }))
+    this.ready.catch(() => {}) // destroy() before load is not an error anyone must handle
+    this.subscribeRealtime()
+    this.cleanups.push(sync.status.subscribe(() => this.update()))
+    this.cleanups.push(sync.ports.network.subscribe((online) => online && this.catchUp()))
+    this.cleanups.push(sync.ports.visibility.subscribe((visible) => visible && this.catchUp()))
+    this.cleanups.push(this.poller.scheduler.every(TICK_MS, () => this.tick()))
+    void this.load()
+  }
+
+  get filter(): LiveFilter {
+    return this.options.filter
+  }
+
+  /** `{ mode, lastSyncedAt, stalenessMs, error }`; see {@link Freshness}. */
+  get freshness(): ReadableStore<Freshness> {
+    return this.freshnessStore
+  }
+
+  /** The row with this primary key (composite keys: the values in primaryKey order), or undefined. O(1). */
+  get(id: string | number | readonly (string | number)[]): R | undefined {
+    const key = Array.isArray(id) ? JSON.stringify(id.map(String)) : String(id)
+    const row = this.view.get(key)
+    if (row === undefined) this.counters.misses++
+    else this.counters.hits++
+    return row
+  }
+
+  /** Reads the changes since the last poll now; resolves when that read has been applied (rejects if it failed). */
+  refresh(): Promise<void> {
+    if (this.destroyed) return Promise.reject(new PollingError('DESTROYED', 'refresh() on a destroyed live table: create a new one with createLiveTable().'))
+    if (!this.loaded) return this.ready.then(() => this.poller.request())
+    return this.poller.request()
+  }
+
+  stats(): LiveTableStats {
+    return { rows: this.view.size, hits: this.counters.hits, misses: this.counters.misses, tombstones: this.view.tombstoneCount, applied: { ...this.counters.applied } }
+  }
+
+  /** Releases the subscriptions, leaves the shared poll and stops every timer. The cache stays open (it is the app's). Idempotent. */
+  destroy(): void {
+    if (this.destroyed) return
+    this.destroyed = true
+    for (const lease of this.leases.splice(0)) lease.release()
+    for (const cleanup of this.cleanups.splice(0)) cleanup()
+    this.poller.leave(this)
+    this.settleReady.reject(new PollingError('DESTROYED', 'The live table was destroyed before its initial load completed.'))
+    this.flushCacheWrites()
+  }
+
+  // --- realtime -------------------------------------------------------------------------------------------
+
+  private subscribeRealtime(): void {
+    const { schema, table, filter, realtimeDeletes } = this.options
+    const onError = (error: SupasyncError<string>) => this.report(error)
+    const main = this.sync.changes({ schema, table, filter: realtimeFilter(filter), event: '*' }, (change) => this.onRealtime(change), {
+      onError,
+      onSubscribed: () => this.catchUp(),
+    })
+    this.leases.push(main)
+    let wasLive = false
+    this.cleanups.push(main.status.subscribe((status) => {
+      const live = status === 'live'
+      // "Subscribed to PostgreSQL": from here on changes flow; read what was committed while they did not.
+      if (live && !wasLive) this.catchUp()
+      wasLive = live
+      this.update()
+    }))
+    if (realtimeDeletes && Object.keys(filter).length > 0) {
+      this.leases.push(this.sync.changes({ schema, table, event: 'DELETE' }, (change) => this.onRealtime(change), { onError }))
+    }
+  }
+
+  private onRealtime(change: ChangePayload): void {
+    if (this.destroyed) return
+    const { primaryKey, cursor } = this.options
+    const committed = parseVersion(change.commit_timestamp)
+    if (change.eventType === 'DELETE') {
+      const key = rowKey(change.old, primaryKey)
+      if (key === undefined || committed === undefined) return
+      this.view.remove(key, Math.max(this.view.versionOf(key) ?? committed, committed), 'realtime')
+      return
+    }
+    const row = change.new as Row
+    const key = rowKey(row, primaryKey)
+    const version = parseVersion(row[cursor]) ?? committed
+    if (key === undefined || version === undefined) {
+      this.report(new PollingError('BAD_ROW', `A realtime ${change.eventType} of ${this.options.table} has no primary key (${primaryKey.join(', ')}) or cursor (${cursor}) value; check the primaryKey and cursor options.`))
+      return
+    }
+    this.apply(key, row, version, 'realtime')
+  }
+
+  private apply(key: string, row: Row, version: number, source: 'load' | 'realtime' | 'poll'): void {
+    const { filter, softDeleteColumn } = this.options
+    const keep = rowMatches(row, filter) && (softDeleteColumn === undefined || row[softDeleteColumn] === null || row[softDeleteColumn] === undefined)
+    // A row of another live table's filter (shared poll) or a stranger's soft delete: nothing to keep or remove.
+    if (!keep && this.view.versionOf(key) === undefined) return
+    this.view.put(key, row as R, version, keep, source)
+  }
+
+  // --- polling (PollMember) ---------------------------------------------------------------------------------
+
+  private async load(): Promise<void> {
+    const { primaryKey, cursor } = this.options
+    const reader = this.poller.reader
+    for (let attempt = 0; !this.destroyed; attempt++) {
+      const startedAt = this.poller.scheduler.now()
+      try {
+        const watermark = await reader.watermark()
+        let newest: number | undefined
+        await reader.readAll(this.options.filter, (rows) => {
+          if (this.destroyed) return
+          for (const row of rows) {
+            const key = rowKey(row, primaryKey)
+            const version = parseVersion(row[cursor])
+            if (key === undefined || version === undefined) throw new PollingError('BAD_ROW', `Loading ${this.options.table}: a row has no ${key === undefined ? `primary key (${primaryKey.join(', ')})` : `timestamp in ${cursor}`}. The cursor must be a timestamptz column the server stamps (supasync.touch_updated_at).`)
+            newest = newest === undefined ? version : Math.max(newest, version)
+            this.apply(key, row, version, 'load')
+          }
+        })
+        if (this.destroyed) return
+        this.loaded = true
+        this.restHealthy = true
+        this.error = undefined
+        this.lastSyncedAt = startedAt
+        // Without the watermark function, the newest stamp loaded (minus the overlap) is where polling resumes.
+        this.poller.join(this, watermark ?? newest)
+        this.settleReady.resolve()
+        this.update()
+        return
+      } catch (cause) {
+        if (this.destroyed) return
+        this.pollFailed(cause instanceof PollingError ? cause : new PollingError('UNREACHABLE', String(cause), { cause }))
+        const retryIn = (cause as PollingError).transient === false ? this.options.pollIntervalMs : this.options.retryMs
+        await new Promise<void>((resolve) => this.cleanups.push(this.poller.scheduler.after(Math.min(retryIn * 2 ** Math.min(attempt, 3), this.options.pollIntervalMs), resolve)))
+      }
+    }
+  }
+
+  intervalMs(): number {
+    return this.interval
+  }
+
+  receiveRows(rows: readonly Row[]): void {
+    if (this.destroyed) return
+    const { primaryKey, cursor } = this.options
+    for (const row of rows) {
+      const key = rowKey(row, primaryKey)
+      const version = parseVersion(row[cursor])
+      if (key !== undefined && version !== undefined) this.apply(key, row, version, 'poll')
+    }
+  }
+
+  receiveTombstones(records: readonly TombstoneRecord[]): void {
+    if (this.destroyed) return
+    for (const record of records) {
+      const key = rowKey(record.rowKey, this.options.primaryKey)
+      if (key !== undefined && this.view.versionOf(key) !== undefined) this.view.remove(key, record.version, 'poll')
+    }
+  }
+
+  pollSucceeded(startedAt: number): void {
+    if (this.destroyed) return
+    this.restHealthy = true
+    this.error = undefined
+    this.lastReported = undefined
+    this.lastSyncedAt = Math.max(this.lastSyncedAt ?? startedAt, startedAt)
+    if (this.catchUpRequestedAt !== undefined && startedAt >= this.catchUpRequestedAt) this.catchUpRequestedAt = undefined
+    this.update()
+  }
+
+  pollFailed(error: PollingError): void {
+    if (this.destroyed) return
+    if (error.transient) this.restHealthy = false
+    this.error = error
+    this.report(error)
+    this.update()
+  }
+
+  warn(error: PollingError): void {
+    this.options.onError(error)
+  }
+
+  /** Reads what was committed while changes did not flow; until it completes the mode is 'catching-up'. */
+  private catchUp(): void {
+    if (this.destroyed || !this.loaded) return
+    this.catchUpRequestedAt = this.poller.scheduler.now()
+    this.update()
+    this.poller.request().catch(() => {}) // failures reach pollFailed
+  }
+
+  private report(error: SupasyncError<string>): void {
+    if (error.message === this.lastReported) return
+    this.lastReported = error.message
+    this.options.onError(error)
+  }
+
+  // --- freshness ------------------------------------------------------------------------------------------
+
+  private tick(): void {
+    // A deletion older than two budgets can no longer race an in-flight read of the same row.
+    this.view.pruneTombstones(this.poller.scheduler.now() - 2 * this.options.maxStalenessMs)
+    this.update()
+  }
+
+  /** Re-derives mode, freshness and the poll interval; called on every input change and every tick. */
+  private update(): void {
+    if (this.destroyed) return
+    const now = this.poller.scheduler.now()
+    const catchingUp = this.catchUpRequestedAt !== undefined
+    const realtimeProven = this.leases[0]?.status.get() === 'live' && this.sync.status.get().state === 'live' && !catchingUp
+    const mode = deriveMode({
+      online: this.sync.ports.network.isOnline(),
+      loaded: this.loaded,
+      catchingUp,
+      realtimeProven,
+      restHealthy: this.restHealthy,
+    })
+    if (mode === 'realtime') this.lastSyncedAt = now
+    this.freshnessStore.set({
+      mode,
+      lastSyncedAt: this.lastSyncedAt,
+      stalenessMs: now - (this.lastSyncedAt ?? this.createdAt),
+      error: this.error,
+    })
+    const interval = mode === 'realtime' ? this.options.verifyIntervalMs : this.options.pollIntervalMs
+    if (interval !== this.interval) {
+      this.interval = interval
+      if (this.loaded) this.poller.reschedule()
+    }
+  }
+
+  // --- cache ----------------------------------------------------------------------------------------------
+
+  private queueCacheWrite(key: string, row: R | undefined, version: number): void {
+    if (!this.options.cache) return
+    this.pendingWrites.set(key, row === undefined ? null : { key, version, value: row })
+    if (this.writeScheduled) return
+    this.writeScheduled = true
+    queueMicrotask(() => this.flushCacheWrites())
+  }
+
+  private flushCacheWrites(): void {
+    this.writeScheduled = false
+    const cache = this.options.cache
+    if (!cache || this.pendingWrites.size === 0) return
+    const sets: CacheEntry<R>[] = []
+    const deletes: string[] = []
+    for (const [key, entry] of this.pendingWrites) entry ? sets.push(entry) : deletes.push(key)
+    this.pendingWrites.clear()
+    const failed = (cause: unknown) =>
+      this.report(new PollingError('REJECTED', `Writing ${this.options.table} rows to the cache failed (${cause instanceof Error ? cause.message : String(cause)}); the live view is unaffected.`, { cause }))
+    if (sets.length > 0) cache.setMany(sets).catch(failed)
+    for (const key of deletes) cache.delete(key).catch(failed)
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * The part of a supabase-js client that polling uses, described structurally so any 2.x client fits and tests
+ * can see exactly which calls go out. `SupabaseClient` satisfies it.
+ */
+export interface PostgrestResult {
+  data: unknown
+  error: { message: string; code?: string; details?: string | null; hint?: string | null } | null
+  status: number
+}
+
+export interface PostgrestQuery extends PromiseLike<PostgrestResult> {
+  or(filters: string): PostgrestQuery
+  eq(column: string, value: string): PostgrestQuery
+  order(column: string, options?: { ascending?: boolean }): PostgrestQuery
+  limit(count: number): PostgrestQuery
+  abortSignal(signal: AbortSignal): PostgrestQuery
+}
+
+export interface PostgrestHost {
+  schema(schema: string): {
+    from(table: string): { select(columns?: string): PostgrestQuery }
+    rpc(fn: string, args?: Record<string, unknown>): PostgrestQuery
+  }
+}

@@ -1,0 +1,121 @@
+import { createStore, type ReadableStore } from '@supasync/core'
+
+/** What happened to one row of the view, and how it arrived. */
+export interface LiveChange<R> {
+  key: string
+  /** The row now held; undefined when the row left the view (deleted, soft-deleted or no longer matching). */
+  row: R | undefined
+  /** The version applied (the cursor in µs since the epoch, or the deletion's stamp). */
+  version: number
+  /** 'load': the initial read; 'realtime': a postgres_changes event; 'poll': a catch-up or polling read. */
+  source: 'load' | 'realtime' | 'poll'
+}
+
+interface Tombstone {
+  version: number
+  /** When it was recorded (port clock, ms): tombstones are pruned once no in-flight read can be older. */
+  at: number
+}
+
+/**
+ * The rows of one live table, keyed by primary key, with the version of each row and of each recent deletion.
+ * This is where dedupe happens: a write is applied only if its version is newer than everything known for its key
+ * (row or tombstone), so a change delivered twice, a poll that re-reads its overlap window, or a slow response
+ * carrying an older version can never apply twice or move a row back in time.
+ */
+export class RowView<R extends object> {
+  private readonly current = new Map<string, R>()
+  private readonly versions = new Map<string, number>()
+  private readonly tombstones = new Map<string, Tombstone>()
+  private snapshot: ReadonlyMap<string, R> | undefined
+  private notifyScheduled = false
+  /** Bumped once per burst of changes; only its subscribers matter, the value is never handed out. */
+  private readonly revision = createStore(0)
+  /** rows store: get() hands out a copy made at most once per change batch, and only when asked for. */
+  readonly rows: ReadableStore<ReadonlyMap<string, R>>
+
+  constructor(
+    private readonly now: () => number,
+    private readonly onChange: ((change: LiveChange<R>) => void) | undefined,
+  ) {
+    const view = this
+    this.rows = {
+      get() {
+        view.snapshot ??= new Map(view.current)
+        return view.snapshot
+      },
+      subscribe(listener) {
+        return view.revision.subscribe(() => listener(view.rows.get()))
+      },
+    }
+  }
+
+  get size(): number {
+    return this.current.size
+  }
+
+  get(key: string): R | undefined {
+    return this.current.get(key)
+  }
+
+  versionOf(key: string): number | undefined {
+    return this.versions.get(key)
+  }
+
+  /** Newest version known for `key`: its row's, or its tombstone's. */
+  private known(key: string): number | undefined {
+    const row = this.versions.get(key)
+    const tombstone = this.tombstones.get(key)?.version
+    if (row === undefined) return tombstone
+    return tombstone === undefined || row > tombstone ? row : tombstone
+  }
+
+  /**
+   * Applies a row version. `keep` false means the row belongs out of the view (soft-deleted, or it no longer
+   * matches the filter): its version is still recorded as a tombstone so an older copy cannot bring it back.
+   * Returns true when something changed.
+   */
+  put(key: string, row: R, version: number, keep: boolean, source: LiveChange<R>['source']): boolean {
+    const known = this.known(key)
+    if (known !== undefined && version <= known) return false
+    if (!keep) return this.remove(key, version, source)
+    this.tombstones.delete(key)
+    this.versions.set(key, version)
+    this.current.set(key, row)
+    this.changed({ key, row, version, source })
+    return true
+  }
+
+  /** Applies a deletion stamped `version`; a row version newer than it (a re-insert) survives. */
+  remove(key: string, version: number, source: LiveChange<R>['source']): boolean {
+    const known = this.known(key)
+    if (known !== undefined && version < known) return false
+    const existing = this.tombstones.get(key)
+    if (!existing || existing.version < version) this.tombstones.set(key, { version, at: this.now() })
+    this.versions.delete(key)
+    if (!this.current.delete(key)) return false
+    this.changed({ key, row: undefined, version, source })
+    return true
+  }
+
+  /** Forgets tombstones recorded before `before` (port clock, ms). */
+  pruneTombstones(before: number): void {
+    for (const [key, tombstone] of this.tombstones) if (tombstone.at < before) this.tombstones.delete(key)
+  }
+
+  get tombstoneCount(): number {
+    return this.tombstones.size
+  }
+
+  private changed(change: LiveChange<R>): void {
+    this.snapshot = undefined
+    this.onChange?.(change)
+    if (this.notifyScheduled) return
+    this.notifyScheduled = true
+    // One notification per burst (a 1,000-row page, a flurry of realtime events): subscribers re-read once.
+    queueMicrotask(() => {
+      this.notifyScheduled = false
+      this.revision.set(this.revision.get() + 1)
+    })
+  }
+}

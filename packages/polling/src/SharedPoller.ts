@@ -1,0 +1,209 @@
+import { Scheduler, type TimerPort } from '@supasync/core'
+import { PollingError } from './errors.js'
+import type { PostgrestHost } from './PostgrestHost.js'
+import { RestReader, type ReadTarget, type Row, type TombstoneRecord } from './RestReader.js'
+import { unionClause, type LiveFilter } from './rowFilter.js'
+import { parseVersion } from './versions.js'
+
+/** A live table as the poller sees it. */
+export interface PollMember {
+  readonly filter: LiveFilter
+  /** The poll interval this member needs right now, in ms (shorter while realtime is not proven live). */
+  intervalMs(): number
+  receiveRows(rows: readonly Row[]): void
+  receiveTombstones(records: readonly TombstoneRecord[]): void
+  /** A poll that started at `startedAt` (port clock) completed: everything committed before then is applied. */
+  pollSucceeded(startedAt: number): void
+  pollFailed(error: PollingError): void
+  /** Something the app should know once (a missing migration). */
+  warn(error: PollingError): void
+}
+
+/** Settings that must be equal for live tables to share a poll. */
+export interface PollSettings extends ReadTarget {
+  /** Re-read window before the watermark, in ms. */
+  overlapMs: number
+  /** Delay before retrying a failed poll, in ms (capped by the members' interval). */
+  retryMs: number
+}
+
+const registry = new WeakMap<PostgrestHost, Map<string, SharedPoller>>()
+
+/**
+ * One poll loop per (supabase client, table, settings): every live table on that table joins it, and each poll
+ * reads the union of their filters once and routes the rows. The cursor never moves past the server's watermark
+ * (the start of the oldest open transaction), so a transaction committing after later-stamped ones is still read.
+ */
+export class SharedPoller {
+  static acquire(host: PostgrestHost, settings: PollSettings, timers: TimerPort): SharedPoller {
+    let pollers = registry.get(host)
+    if (!pollers) registry.set(host, (pollers = new Map()))
+    const key = JSON.stringify(settings)
+    let poller = pollers.get(key)
+    if (!poller || poller.timers !== timers) {
+      poller = new SharedPoller(host, settings, timers, () => {
+        if (pollers.get(key) === poller) pollers.delete(key)
+      })
+      pollers.set(key, poller)
+    }
+    return poller
+  }
+
+  readonly reader: RestReader
+  readonly scheduler: Scheduler
+  private readonly members = new Set<PollMember>()
+  /** Safe cursor in µs; undefined: read every row (no member has loaded through a watermark yet). */
+  private watermark: number | undefined
+  private haveWatermark = false
+  /** Lowest load watermark of members that joined while a poll was running. */
+  private joinedDuring: number | undefined | null = null
+  private running = false
+  private again = false
+  private lastStartedAt: number | undefined
+  private lastFailed = false
+  private cancelTimer: (() => void) | undefined
+  private queued: { resolve(): void; reject(error: unknown): void }[] = []
+  private warned = new Set<string>()
+  /** Polls completed and failed, for diagnostics and tests. */
+  readonly counts = { polls: 0, failures: 0 }
+
+  private constructor(
+    host: PostgrestHost,
+    private readonly settings: PollSettings,
+    private readonly timers: TimerPort,
+    private readonly disposeEntry: () => void,
+  ) {
+    this.scheduler = new Scheduler(timers)
+    this.reader = new RestReader(host, settings, this.scheduler)
+  }
+
+  get memberCount(): number {
+    return this.members.size
+  }
+
+  /**
+   * Adds a member that has loaded its rows. `loadWatermark` is the watermark read before its load (or, without
+   * the migration, the newest cursor it loaded); the shared cursor moves back to it so nothing after the load is
+   * missed.
+   */
+  join(member: PollMember, loadWatermark: number | undefined): void {
+    this.members.add(member)
+    if (this.running) {
+      this.joinedDuring = this.joinedDuring === null ? loadWatermark : lower(this.joinedDuring, loadWatermark)
+    } else {
+      this.watermark = this.haveWatermark ? lower(this.watermark, loadWatermark) : loadWatermark
+      this.haveWatermark = true
+    }
+    this.reschedule()
+  }
+
+  leave(member: PollMember): void {
+    if (!this.members.delete(member)) return
+    if (this.members.size > 0) return this.reschedule()
+    this.cancelTimer?.()
+    this.cancelTimer = undefined
+    for (const waiter of this.queued.splice(0)) waiter.reject(new PollingError('DESTROYED', 'The live table was destroyed before its refresh completed.'))
+    this.scheduler.clearAll()
+    this.disposeEntry()
+  }
+
+  /** Polls as soon as possible (after the running poll, if any); resolves when a poll that started after this call succeeds. */
+  request(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queued.push({ resolve, reject })
+      if (this.running) this.again = true
+      else void this.poll()
+    })
+  }
+
+  /** Re-plans the next poll after a member's interval changed. */
+  reschedule(): void {
+    if (this.running || this.members.size === 0) return
+    this.cancelTimer?.()
+    let interval = Infinity
+    for (const member of this.members) interval = Math.min(interval, member.intervalMs())
+    if (this.lastFailed) interval = Math.min(interval, this.settings.retryMs)
+    const now = this.scheduler.now()
+    const due = this.lastStartedAt === undefined ? now + interval : this.lastStartedAt + interval
+    this.cancelTimer = this.scheduler.after(Math.max(0, due - now), () => {
+      this.cancelTimer = undefined
+      void this.poll()
+    })
+  }
+
+  private async poll(): Promise<void> {
+    if (this.running || this.members.size === 0) return
+    this.running = true
+    this.again = false
+    this.cancelTimer?.()
+    this.cancelTimer = undefined
+    const waiters = this.queued.splice(0)
+    const startedAt = this.scheduler.now()
+    this.lastStartedAt = startedAt
+    try {
+      const next = await this.reader.watermark()
+      const since = this.watermark === undefined ? undefined : this.watermark - this.settings.overlapMs * 1000
+      const union = unionClause([...this.members].map((member) => member.filter))
+      let newest: number | undefined
+      await this.reader.readChanged(since, union, (rows) => {
+        for (const row of rows) newest = higher(newest, parseVersion(row[this.settings.cursor]))
+        for (const member of [...this.members]) member.receiveRows(rows)
+      })
+      await this.reader.readTombstones(since, (records) => {
+        for (const member of [...this.members]) member.receiveTombstones(records)
+      })
+      // Without the watermark function the newest stamp read is the best available cursor; the overlap covers
+      // transactions that commit up to overlapMs after a later-stamped one.
+      let advanced = next ?? higher(this.watermark, newest)
+      if (this.joinedDuring !== null) advanced = lower(advanced, this.joinedDuring)
+      this.watermark = advanced
+      this.joinedDuring = null
+      this.lastFailed = false
+      this.counts.polls++
+      this.warnMissing()
+      for (const member of [...this.members]) member.pollSucceeded(startedAt)
+      for (const waiter of waiters) waiter.resolve()
+    } catch (cause) {
+      const error = cause instanceof PollingError ? cause : new PollingError('UNREACHABLE', `Polling failed: ${String(cause)}`, { cause })
+      if (this.joinedDuring !== null) this.watermark = lower(this.watermark, this.joinedDuring)
+      this.joinedDuring = null
+      this.lastFailed = error.transient
+      this.counts.failures++
+      for (const member of [...this.members]) member.pollFailed(error)
+      for (const waiter of waiters) waiter.reject(error)
+    } finally {
+      this.running = false
+    }
+    if (this.again || this.queued.length > 0) void this.poll()
+    else this.reschedule()
+  }
+
+  private warnMissing(): void {
+    const { schema, table, overlapMs } = this.settings
+    if (!this.reader.watermarkSupported) {
+      this.warnOnce(new PollingError('MISSING_MIGRATION',
+        `public.supasync_watermark() is missing, so polling of ${schema}.${table} relies on an overlap window of ${overlapMs} ms alone: a write transaction open longer than that can be missed. Apply packages/polling/sql/supasync-polling.sql (or raise overlapMs).`))
+    }
+    if (!this.reader.tombstonesSupported) {
+      this.warnOnce(new PollingError('MISSING_MIGRATION',
+        `public.supasync_tombstones is missing, so hard deletes of ${schema}.${table} reach clients only through realtime, without the staleness guarantee. Apply supasync-polling.sql and run supasync.enable_polling('${schema}.${table}'), or use a softDeleteColumn.`))
+    }
+  }
+
+  private warnOnce(error: PollingError): void {
+    if (this.warned.has(error.message)) return
+    this.warned.add(error.message)
+    for (const member of [...this.members]) member.warn(error)
+  }
+}
+
+function lower(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined || b === undefined) return undefined
+  return Math.min(a, b)
+}
+
+function higher(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b
+  if (b === undefined) return a
+  return Math.max(a, b)
+}

@@ -1,0 +1,134 @@
+import type { Cache } from '@supasync/cache'
+import type { SupasyncError } from '@supasync/core'
+import { PollingError } from './errors.js'
+import type { PostgrestHost } from './PostgrestHost.js'
+import type { LiveChange } from './RowView.js'
+import { validateLiveFilter, type LiveFilter } from './rowFilter.js'
+import { primaryKeyColumns } from './rowKey.js'
+
+/** Options of {@link createLiveTable}. */
+export interface LiveTableOptions<R extends object = Record<string, unknown>> {
+  /** The supabase-js client whose PostgREST reads the table (its auth applies: RLS decides what is visible). */
+  supabase: PostgrestHost
+  /** The table to keep live. */
+  table: string
+  /** Its schema. Default 'public'. */
+  schema?: string
+  /** Column → value, ANDed; rows outside it are not kept. Default {} (the whole table). */
+  filter?: LiveFilter
+  /** Primary key column(s). Default 'id'. */
+  primaryKey?: string | readonly string[]
+  /**
+   * A `timestamptz` column the server stamps on every insert and update (supasync-polling.sql's
+   * `supasync.touch_updated_at` trigger): the polling cursor and each row's version. Default 'updated_at'.
+   */
+  cursor?: string
+  /** A column that marks a row deleted when not null (soft delete). Default none: hard deletes via tombstones. */
+  softDeleteColumn?: string
+  /** Where applied rows are also written (versioned; e.g. IndexedDB to survive reloads, Redis to share). Default none. */
+  cache?: Cache<R>
+  /** The promise: a committed change is in the view within this many ms. Default 30 000. */
+  maxStalenessMs?: number
+  /** Poll interval while realtime is not proven live, in ms. Default maxStalenessMs / 3. */
+  pollIntervalMs?: number
+  /** Verification poll interval while realtime is live (catches silently dropped events), in ms. Default maxStalenessMs / 2. */
+  verifyIntervalMs?: number
+  /** How far before the server's watermark each poll re-reads, in ms. Default 1000. */
+  overlapMs?: number
+  /** A PostgREST request without an answer after this long counts as failed, in ms. Default maxStalenessMs / 4, within 1 000–10 000. */
+  requestTimeoutMs?: number
+  /** Delay before a failed poll is retried, in ms. Default maxStalenessMs / 20, within 250–2 000. */
+  retryMs?: number
+  /** Rows per PostgREST request (keyset pages). Default 1000, hosted Supabase's response cap. */
+  pageSize?: number
+  /** Also subscribe to the table's unfiltered DELETE events (a filter on a non-key column never matches deletes). Default true. */
+  realtimeDeletes?: boolean
+  /** Called for every row that enters, changes in or leaves the view. */
+  onChange?: (change: LiveChange<R>) => void
+  /** Receives errors with no caller to throw to (failed polls, a refused subscription, a cache failure). Default console.warn. */
+  onError?: (error: SupasyncError<string>) => void
+}
+
+export interface ResolvedLiveOptions<R extends object> {
+  supabase: PostgrestHost
+  table: string
+  schema: string
+  filter: LiveFilter
+  primaryKey: string[]
+  cursor: string
+  softDeleteColumn: string | undefined
+  cache: Cache<R> | undefined
+  maxStalenessMs: number
+  pollIntervalMs: number
+  verifyIntervalMs: number
+  overlapMs: number
+  requestTimeoutMs: number
+  retryMs: number
+  pageSize: number
+  realtimeDeletes: boolean
+  onChange: ((change: LiveChange<R>) => void) | undefined
+  onError: (error: SupasyncError<string>) => void
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]*$/
+const clamp = (value: number, low: number, high: number) => Math.min(high, Math.max(low, value))
+
+function number(name: string, value: unknown, fallback: number, minimum: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < minimum) {
+    throw new PollingError('INVALID_OPTIONS', `createLiveTable: ${name} must be a number ≥ ${minimum}, got ${String(value)}.`)
+  }
+  return value
+}
+
+function identifier(name: string, value: unknown, fallback: string | undefined): string | undefined {
+  if (value === undefined) return fallback
+  if (typeof value !== 'string' || !IDENTIFIER.test(value)) {
+    throw new PollingError('INVALID_OPTIONS', `createLiveTable: ${name} must be a plain identifier (letters, digits, _), got ${JSON.stringify(value)}.`)
+  }
+  return value
+}
+
+export function resolveLiveOptions<R extends object>(options: LiveTableOptions<R>): ResolvedLiveOptions<R> {
+  if (!options || typeof options !== 'object') throw new PollingError('INVALID_OPTIONS', 'createLiveTable(sync, options): options are required, e.g. { supabase, table: "components" }.')
+  const supabase = options.supabase
+  if (!supabase || typeof supabase.schema !== 'function') {
+    throw new PollingError('INVALID_OPTIONS', 'createLiveTable: options.supabase must be a supabase-js client (createClient(url, key)); it reads the table through PostgREST.')
+  }
+  const table = identifier('table', options.table, undefined)
+  if (!table) throw new PollingError('INVALID_OPTIONS', 'createLiveTable: options.table is required, e.g. "components".')
+  const maxStalenessMs = number('maxStalenessMs', options.maxStalenessMs, 30_000, 1000)
+  const requestTimeoutMs = number('requestTimeoutMs', options.requestTimeoutMs, clamp(maxStalenessMs / 4, 1000, 10_000), 50)
+  const pollIntervalMs = number('pollIntervalMs', options.pollIntervalMs, maxStalenessMs / 3, 50)
+  const verifyIntervalMs = number('verifyIntervalMs', options.verifyIntervalMs, maxStalenessMs / 2, 50)
+  for (const [name, interval] of [['pollIntervalMs', pollIntervalMs], ['verifyIntervalMs', verifyIntervalMs]] as const) {
+    if (interval + requestTimeoutMs >= maxStalenessMs) {
+      throw new PollingError('INVALID_OPTIONS',
+        `createLiveTable: ${name} (${interval} ms) + requestTimeoutMs (${requestTimeoutMs} ms) must stay below maxStalenessMs (${maxStalenessMs} ms), or a change could arrive late. Lower them or raise maxStalenessMs.`)
+    }
+  }
+  const cache = options.cache
+  if (cache !== undefined && (typeof cache.setMany !== 'function' || typeof cache.delete !== 'function')) {
+    throw new PollingError('INVALID_OPTIONS', 'createLiveTable: options.cache must be a @supasync/cache adapter (memoryCache(), indexedDbCache(), redisCache(), tieredCache()).')
+  }
+  return {
+    supabase,
+    table,
+    schema: identifier('schema', options.schema, 'public')!,
+    filter: validateLiveFilter(options.filter, 'createLiveTable'),
+    primaryKey: primaryKeyColumns(options.primaryKey, 'createLiveTable'),
+    cursor: identifier('cursor', options.cursor, 'updated_at')!,
+    softDeleteColumn: identifier('softDeleteColumn', options.softDeleteColumn, undefined),
+    cache,
+    maxStalenessMs,
+    pollIntervalMs,
+    verifyIntervalMs,
+    overlapMs: number('overlapMs', options.overlapMs, 1000, 0),
+    requestTimeoutMs,
+    retryMs: number('retryMs', options.retryMs, clamp(maxStalenessMs / 20, 250, 2000), 10),
+    pageSize: Math.floor(number('pageSize', options.pageSize, 1000, 1)),
+    realtimeDeletes: options.realtimeDeletes ?? true,
+    onChange: options.onChange,
+    onError: options.onError ?? ((error) => console.warn(`[supasync] ${error.message}`)),
+  }
+}
