@@ -99,14 +99,16 @@ export interface Write {
 }
 
 /** Updates random components (both projects) every `everyMs` until stopped; each write gets the next seq. */
-export function writeContinuously(stack: LocalStack, everyMs = 40): { writes: Write[]; stop(): Promise<void> } {
+export function writeContinuously(stack: LocalStack, everyMs = 40, exclude: readonly number[] = []): { writes: Write[]; stop(): Promise<void> } {
   const writes: Write[] = []
   let stopped = false
   const loop = (async () => {
     while (!stopped) {
       const id = 1 + Math.floor(Math.random() * 40)
+      if (exclude.includes(id)) continue
       const { rows } = await stack.query<{ id: string; seq: string; project_id: string }>(
-        `update public.components set seq = nextval('public.write_seq'), milestone = 'm' || currval('public.write_seq') where id = $1 returning id, seq, project_id`,
+        `with next as (select nextval('public.write_seq') as v)
+         update public.components c set seq = next.v, milestone = 'm' || next.v from next where c.id = $1 returning c.id, c.seq, c.project_id`,
         [id],
       )
       const row = rows[0]!

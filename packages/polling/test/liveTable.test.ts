@@ -55,4 +55,59 @@ describe('createLiveTable on the local stack', () => {
     expect(notes.live.rows.get().size).toBe(8)
     expect(a.errors).toEqual([])
   })
+
+  it('is offline when neither Realtime nor PostgREST answers, keeps counting staleness, and catches up after', async () => {
+    const a = track(observe(stack, { filter: { project_id: 1 } }))
+    await a.live.ready
+    await waitFor(() => a.live.freshness.get().mode === 'realtime', 5000, 'realtime')
+    await stack.faults.stopRealtime()
+    stack.faults.stopRest()
+    await waitFor(() => a.live.freshness.get().mode === 'offline', 5000, 'mode offline')
+    const offlineStaleness = a.live.freshness.get().stalenessMs
+    await stack.query(`update components set milestone = 'delivered' where id = 8`)
+    await waitFor(() => a.live.freshness.get().stalenessMs >= offlineStaleness + 1000, 3000, 'staleness keeps counting')
+    expect(a.live.freshness.get().mode).toBe('offline')
+    expect(a.live.freshness.get().error?.code).toBe('UNREACHABLE')
+    expect(a.live.get(8)?.milestone).not.toBe('delivered')
+    stack.faults.startRest()
+    await waitFor(() => a.live.get(8)?.milestone === 'delivered', 3000, 'caught up through PostgREST')
+    await waitFor(() => a.live.freshness.get().mode !== 'offline', 1000, 'online again')
+    expect(a.live.freshness.get().stalenessMs).toBeLessThan(3000)
+    await stack.faults.startRealtime()
+    await waitFor(() => a.live.freshness.get().mode === 'realtime', 10_000, 'back to realtime')
+  }, 30_000)
+
+  it('shares one poll between live tables of one client: one read covers both filters', async () => {
+    const reads: string[] = []
+    const fetchSpy: typeof fetch = (input, init) => {
+      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
+      if (url.includes('/rest/v1/')) reads.push(decodeURIComponent(url))
+      return fetch(input, init)
+    }
+    const supabase = stack.createClient({ global: { fetch: fetchSpy } })
+    const { createSupasync } = await import('@supasync/core')
+    const { createLiveTable } = await import('../src/index.js')
+    const sync = createSupasync(supabase, { heartbeatIntervalMs: 1000 })
+    const one = createLiveTable<{ id: number; milestone: string }>(sync, { supabase, table: 'components', filter: { project_id: 1 }, maxStalenessMs: 3000 })
+    const two = createLiveTable<{ id: number; milestone: string }>(sync, { supabase, table: 'components', filter: { project_id: 2 }, maxStalenessMs: 3000 })
+    try {
+      await Promise.all([one.ready, two.ready])
+      await stack.faults.stopRealtime()
+      reads.length = 0
+      await stack.query(`update components set milestone = 'installed' where id in (10, 11)`)
+      await waitFor(() => one.get(10)?.milestone === 'installed' && two.get(11)?.milestone === 'installed', 3000, 'both filters polled')
+      const polls = reads.filter((url) => url.includes('/rpc/supasync_watermark'))
+      const rowReads = reads.filter((url) => url.includes('/rest/v1/components'))
+      expect(polls.length).toBeGreaterThan(0)
+      expect(rowReads.length).toBe(polls.length)
+      expect(rowReads.every((url) => url.includes('project_id.eq."1"') && url.includes('project_id.eq."2"'))).toBe(true)
+      expect(one.get(11)).toBeUndefined()
+      expect(two.get(10)).toBeUndefined()
+    } finally {
+      one.destroy()
+      two.destroy()
+      await sync.destroy()
+      await supabase.removeAllChannels()
+    }
+  })
 })

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs'
+import pg from 'pg'
+import { waitFor } from '../../local/test/helpers.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startLocalStack, type LocalStack } from '@supasync/local'
 
@@ -147,6 +149,37 @@ describe('migration', () => {
           or has_function_privilege(r, 'supasync.prune_tombstones(interval)', 'EXECUTE') as ok
       from unnest(array['anon', 'authenticated']) r`)
     expect(privileges.rows.every((r) => !r.ok)).toBe(true)
+  })
+})
+
+describe('supasync_watermark', () => {
+  it('is now() when no other transaction is open, and the start of the oldest open one otherwise; API roles may call it', async () => {
+    const user = asUser()
+    const idle = await user.rpc('supasync_watermark')
+    expect(idle.error).toBeNull()
+    const idleAt = Date.parse(idle.data as string)
+    expect(Math.abs(idleAt - Date.now())).toBeLessThan(5000)
+
+    const client = new pg.Client({ connectionString: stack.databaseUrl })
+    await client.connect()
+    try {
+      await client.query('begin')
+      const { rows } = await client.query<{ started: Date }>(`select now() as started`)
+      const started = rows[0]!.started.getTime()
+      // A row written by that open transaction is stamped at or after the watermark.
+      const written = await client.query<{ updated_at: Date }>(`insert into public.items (title) values ('open') returning updated_at`)
+      await waitFor(() => Date.now() > started + 300, 2000, '300 ms')
+      const held = await user.rpc('supasync_watermark')
+      expect(held.error).toBeNull()
+      const heldAt = Date.parse(held.data as string)
+      expect(heldAt).toBe(started)
+      expect(written.rows[0]!.updated_at.getTime()).toBeGreaterThanOrEqual(heldAt)
+      await client.query('commit')
+      const after = await user.rpc('supasync_watermark')
+      expect(Date.parse(after.data as string)).toBeGreaterThan(heldAt)
+    } finally {
+      await client.end()
+    }
   })
 })
 

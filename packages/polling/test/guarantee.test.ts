@@ -1,0 +1,177 @@
+import pg from 'pg'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { startLocalStack, type LocalStack } from '@supasync/local'
+import { latencies, MIGRATION, observe, SCHEMA, waitFor, writeContinuously, type Observer } from './harness.js'
+
+/**
+ * The promise, time-scaled: maxStalenessMs 3000. Under each fault, with a continuous write stream, every write of
+ * project 1 must be visible in every observer within 3000 ms of its commit, none applied twice, none regressed.
+ */
+const BUDGET_MS = 3000
+
+let stack: LocalStack
+const open: Observer[] = []
+
+beforeAll(async () => {
+  stack = await startLocalStack({ sql: [MIGRATION, SCHEMA] })
+})
+afterEach(async () => {
+  await stack.faults.reset()
+  for (const observer of open.splice(0)) await observer.close()
+})
+afterAll(async () => {
+  await stack?.stop()
+})
+
+async function observers(count = 2, clientOptions: Record<string, unknown> = {}): Promise<Observer[]> {
+  const list = Array.from({ length: count }, () => observe(stack, { filter: { project_id: 1 }, maxStalenessMs: BUDGET_MS }, clientOptions))
+  open.push(...list)
+  await Promise.all(list.map((observer) => observer.live.ready))
+  await waitFor(() => list.every((observer) => observer.live.freshness.get().mode === 'realtime'), 5000, 'every observer in mode realtime')
+  return list
+}
+
+/** Writes for `durationMs` while `during` runs, then checks the promise for every observer. */
+async function expectGuarantee(list: Observer[], during: () => Promise<void>): Promise<{ modes: Set<string> }> {
+  const modes = new Set<string>()
+  const offs = list.map((observer) => observer.live.freshness.subscribe((freshness) => modes.add(freshness.mode)))
+  const writer = writeContinuously(stack)
+  try {
+    await during()
+  } finally {
+    await writer.stop()
+  }
+  const writes = writer.writes.filter((write) => write.project === 1)
+  expect(writes.length).toBeGreaterThan(20)
+  // Every write must show up; waiting longer than the budget only makes the failure message precise.
+  for (const observer of list) {
+    await waitFor(() => latencies(observer, writer.writes, 1).every((latency) => latency !== undefined), BUDGET_MS * 2, 'every write visible').catch(() => {})
+  }
+  for (const [index, observer] of list.entries()) {
+    const late = latencies(observer, writer.writes, 1)
+      .map((latency, i) => ({ latency, write: writes[i]! }))
+      .filter(({ latency }) => latency === undefined || latency > BUDGET_MS)
+    expect(late.map(({ latency, write }) => `observer ${index}: ${write.key}#${write.seq} ${latency ?? 'never'} ms`)).toEqual([])
+    expect(observer.violations).toEqual([])
+  }
+  // The view ends equal to the database.
+  const { rows } = await stack.query<{ id: string; seq: string }>('select id, seq from components where project_id = 1')
+  for (const observer of list) {
+    await waitFor(() => rows.every((row) => Number(observer.live.get(row.id)?.seq) === Number(row.seq)), BUDGET_MS, 'view equals the database')
+    expect(observer.live.rows.get().size).toBe(rows.length)
+  }
+  for (const off of offs) off()
+  return { modes }
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+describe('every write visible within maxStalenessMs, once, in order', () => {
+  it('healthy: realtime delivers, verification polls find nothing new', async () => {
+    const list = await observers()
+    const { modes } = await expectGuarantee(list, () => pause(3000))
+    expect([...modes]).toEqual(['realtime'])
+    for (const observer of list) expect(observer.live.stats().applied.realtime).toBeGreaterThan(0)
+  })
+
+  it('dropConnections: sockets cut twice', async () => {
+    const list = await observers()
+    await expectGuarantee(list, async () => {
+      await pause(1000)
+      stack.faults.dropConnections()
+      await pause(2500)
+      stack.faults.dropConnections()
+      await pause(2500)
+    })
+  })
+
+  it('blackholeHeartbeats: a silently dead socket switches to polling', async () => {
+    const list = await observers()
+    const { modes } = await expectGuarantee(list, async () => {
+      await pause(500)
+      stack.faults.blackholeHeartbeats(true)
+      await waitFor(() => list.every((observer) => observer.live.freshness.get().mode !== 'realtime'), 5000, 'left realtime')
+      await pause(2000)
+      stack.faults.blackholeHeartbeats(false)
+      await pause(1000)
+    })
+    expect(modes.has('polling') || modes.has('catching-up')).toBe(true)
+  })
+
+  it('dropChanges(0.3): lost events are found by the verification poll', async () => {
+    const list = await observers()
+    await expectGuarantee(list, async () => {
+      stack.faults.dropChanges(0.3)
+      await pause(5000)
+    })
+    for (const observer of list) expect(observer.live.stats().applied.poll).toBeGreaterThan(0)
+  })
+
+  it('stopRealtime for 20 s: polling keeps the promise, realtime resumes after', async () => {
+    const list = await observers()
+    const { modes } = await expectGuarantee(list, async () => {
+      await pause(500)
+      await stack.faults.stopRealtime()
+      await pause(20_000)
+      await stack.faults.startRealtime()
+      await waitFor(() => list.every((observer) => observer.live.freshness.get().mode === 'realtime'), 10_000, 'back to realtime')
+      await pause(500)
+    })
+    expect(modes.has('polling')).toBe(true)
+  }, 60_000)
+
+  it('token expiry: channels closed at expiry are re-created, polling covers the gap', async () => {
+    const shortUntil = Date.now() + 1500
+    // Tokens fetched in the first 1.5 s live 2 s; later ones an hour (as a session refresh would give).
+    const accessToken = async () => stack.signJwt({ sub: 'a11ce000-0000-4000-8000-000000000001', exp: Math.floor(Date.now() / 1000) + (Date.now() < shortUntil ? 2 : 3600) })
+    const list = await observers(2, { accessToken })
+    await expectGuarantee(list, () => pause(5000))
+    for (const observer of list) expect(observer.sync.metrics().counters.recreated).toBeGreaterThanOrEqual(1)
+  })
+
+  it('failRest bursts: failed polls are retried while realtime delivers', async () => {
+    const list = await observers()
+    await expectGuarantee(list, async () => {
+      for (let burst = 0; burst < 3; burst++) {
+        stack.faults.failRest({ status: 503, count: 6 })
+        await pause(1200)
+      }
+      stack.faults.dropChanges(0.3) // and now realtime loses some: the retried polls must find them
+      for (let burst = 0; burst < 2; burst++) {
+        stack.faults.failRest({ status: 500, count: 3 })
+        await pause(1500)
+      }
+    })
+  })
+})
+
+describe('ordering hazards under polling', () => {
+  it('a long transaction that commits after later ones is not skipped (overlap 0: the watermark alone)', async () => {
+    const list = Array.from({ length: 2 }, () => observe(stack, { filter: { project_id: 1 }, maxStalenessMs: BUDGET_MS, overlapMs: 0 }))
+    open.push(...list)
+    await Promise.all(list.map((observer) => observer.live.ready))
+    await stack.faults.stopRealtime()
+    // Nobody else writes row 2: it must become visible with exactly the long transaction's version.
+    const writer = writeContinuously(stack, 40, [2])
+    const client = new pg.Client({ connectionString: stack.databaseUrl })
+    await client.connect()
+    try {
+      await client.query('begin')
+      const { rows } = await client.query<{ seq: string }>(`update components set seq = nextval('public.write_seq'), milestone = 'long' where id = 2 returning seq`)
+      const longSeq = Number(rows[0]!.seq)
+      await pause(2500) // later transactions commit and several polls run meanwhile
+      await client.query('commit')
+      const committedAt = Date.now()
+      for (const observer of list) {
+        await waitFor(() => Number(observer.live.get(2)?.seq) === longSeq, BUDGET_MS, 'the long transaction')
+        expect(Date.now() - committedAt).toBeLessThan(BUDGET_MS)
+      }
+    } finally {
+      await client.end()
+      await writer.stop()
+    }
+    for (const observer of list) expect(observer.violations).toEqual([])
+    // Later writes were committed and read by polls while it was open: the cursor really had moved on.
+    expect(writer.writes.filter((write) => write.project === 1).length).toBeGreaterThan(10)
+  })
+})
