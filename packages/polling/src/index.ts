@@ -1,7 +1,7 @@
 export { createLiveTable } from './createLiveTable.js'
 export { LiveTable } from './LiveTable.js'
 export type { Freshness, LiveTableStats } from './LiveTable.js'
-export type { LiveTableOptions } from './options.js'
+export type { LiveTableOptions, SupabaseLike } from './options.js'
 export type { LiveChange } from './RowView.js'
 export type { LiveFilter, FilterValue } from './rowFilter.js'
 export { deriveMode } from './deriveMode.js'

@@ -6,10 +6,22 @@ import type { LiveChange } from './RowView.js'
 import { validateLiveFilter, type LiveFilter } from './rowFilter.js'
 import { primaryKeyColumns } from './rowKey.js'
 
+/**
+ * What `options.supabase` must look like: a supabase-js client (any Database type) or a {@link PostgrestHost}.
+ * Deliberately loose: checking a typed SupabaseClient structurally against PostgrestHost makes TypeScript give
+ * up (TS2589, its generics are too deep). The shape is checked at run time instead.
+ */
+export interface SupabaseLike {
+  readonly schema: (...args: never[]) => unknown
+}
+
 /** Options of {@link createLiveTable}. */
 export interface LiveTableOptions<R extends object = Record<string, unknown>> {
-  /** The supabase-js client whose PostgREST reads the table (its auth applies: RLS decides what is visible). */
-  supabase: PostgrestHost
+  /**
+   * The supabase-js client whose PostgREST reads the table (its auth applies: RLS decides what is visible).
+   * Anything with the same `schema().from().select()` / `schema().rpc()` shape works too (tests pass fakes).
+   */
+  supabase: SupabaseLike
   /** The table to keep live. */
   table: string
   /** Its schema. Default 'public'. */
@@ -92,7 +104,7 @@ function identifier(name: string, value: unknown, fallback: string | undefined):
 export function resolveLiveOptions<R extends object>(options: LiveTableOptions<R>): ResolvedLiveOptions<R> {
   if (!options || typeof options !== 'object') throw new PollingError('INVALID_OPTIONS', 'createLiveTable(sync, options): options are required, e.g. { supabase, table: "components" }.')
   const supabase = options.supabase
-  if (!supabase || typeof supabase.schema !== 'function') {
+  if (!supabase || typeof (supabase as { schema?: unknown }).schema !== 'function') {
     throw new PollingError('INVALID_OPTIONS', 'createLiveTable: options.supabase must be a supabase-js client (createClient(url, key)); it reads the table through PostgREST.')
   }
   const table = identifier('table', options.table, undefined)
@@ -112,7 +124,7 @@ export function resolveLiveOptions<R extends object>(options: LiveTableOptions<R
     throw new PollingError('INVALID_OPTIONS', 'createLiveTable: options.cache must be a @supasync/cache adapter (memoryCache(), indexedDbCache(), redisCache(), tieredCache()).')
   }
   return {
-    supabase,
+    supabase: supabase as unknown as PostgrestHost,
     table,
     schema: identifier('schema', options.schema, 'public')!,
     filter: validateLiveFilter(options.filter, 'createLiveTable'),

@@ -64,7 +64,7 @@ async function expectGuarantee(list: Observer[], during: () => Promise<void>): P
   return { modes }
 }
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 describe('every write visible within maxStalenessMs, once, in order', () => {
   it('healthy: realtime delivers, verification polls find nothing new', async () => {
