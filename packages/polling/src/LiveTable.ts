@@ -59,6 +59,10 @@ export class LiveTable<R extends object = Row> implements PollMember {
   private catchUpRequestedAt: number | undefined
   private restHealthy = true
   private lastSyncedAt: number | undefined
+  /** Start of the last successful read through PostgREST (port clock). */
+  private lastPolledAt: number | undefined
+  private needsResync = false
+  private resyncing = false
   private error: SupasyncError<string> | undefined
   private lastReported: string | undefined
   private interval: number
@@ -198,30 +202,17 @@ export class LiveTable<R extends object = Row> implements PollMember {
   // --- polling (PollMember) ---------------------------------------------------------------------------------
 
   private async load(): Promise<void> {
-    const { primaryKey, cursor } = this.options
-    const reader = this.poller.reader
     for (let attempt = 0; !this.destroyed; attempt++) {
       const startedAt = this.poller.scheduler.now()
       try {
-        const watermark = await reader.watermark()
-        let newest: number | undefined
-        await reader.readAll(this.options.filter, (rows) => {
-          if (this.destroyed) return
-          for (const row of rows) {
-            const key = rowKey(row, primaryKey)
-            const version = parseVersion(row[cursor])
-            if (key === undefined || version === undefined) throw new PollingError('BAD_ROW', `Loading ${this.options.table}: a row has no ${key === undefined ? `primary key (${primaryKey.join(', ')})` : `timestamp in ${cursor}`}. The cursor must be a timestamptz column the server stamps (supasync.touch_updated_at).`)
-            newest = newest === undefined ? version : Math.max(newest, version)
-            this.apply(key, row, version, 'load')
-          }
-        })
+        const watermark = await this.readEverything(false)
         if (this.destroyed) return
         this.loaded = true
         this.restHealthy = true
         this.error = undefined
         this.lastSyncedAt = startedAt
-        // Without the watermark function, the newest stamp loaded (minus the overlap) is where polling resumes.
-        this.poller.join(this, watermark ?? newest)
+        this.lastPolledAt = startedAt
+        this.poller.join(this, watermark)
         this.settleReady.resolve()
         this.update()
         return
@@ -231,6 +222,54 @@ export class LiveTable<R extends object = Row> implements PollMember {
         const retryIn = (cause as PollingError).transient === false ? this.options.pollIntervalMs : this.options.retryMs
         await new Promise<void>((resolve) => this.cleanups.push(this.poller.scheduler.after(Math.min(retryIn * 2 ** Math.min(attempt, 3), this.options.pollIntervalMs), resolve)))
       }
+    }
+  }
+
+  /**
+   * Reads every row of the filter. With `sweep`, rows of the view that the read did not return and that are older
+   * than the read's watermark are removed: their deletion may be older than the server keeps tombstones.
+   * Returns the watermark read before the rows (or, without the migration, the newest stamp read).
+   */
+  private async readEverything(sweep: boolean): Promise<number | undefined> {
+    const { primaryKey, cursor, table } = this.options
+    const reader = this.poller.reader
+    const watermark = await reader.watermark()
+    const seen = sweep ? new Set<string>() : undefined
+    let newest: number | undefined
+    await reader.readAll(this.options.filter, (rows) => {
+      if (this.destroyed) return
+      for (const row of rows) {
+        const key = rowKey(row, primaryKey)
+        const version = parseVersion(row[cursor])
+        if (key === undefined || version === undefined) {
+          throw new PollingError('BAD_ROW', `Loading ${table}: a row has no ${key === undefined ? `primary key (${primaryKey.join(', ')})` : `timestamp in ${cursor}`}. The cursor must be a timestamptz column the server stamps (supasync.touch_updated_at).`)
+        }
+        newest = newest === undefined ? version : Math.max(newest, version)
+        seen?.add(key)
+        this.apply(key, row, version, 'load')
+      }
+    })
+    const safe = watermark ?? newest
+    if (seen && safe !== undefined && !this.destroyed) {
+      for (const key of [...this.view.keys()]) {
+        const version = this.view.versionOf(key)
+        if (!seen.has(key) && version !== undefined && version < safe) this.view.remove(key, safe, 'poll')
+      }
+    }
+    return safe
+  }
+
+  /** After a gap longer than resyncAfterMs the tombstones of the gap may be pruned: read everything again. */
+  private async resync(): Promise<void> {
+    if (this.resyncing || this.destroyed) return
+    this.resyncing = true
+    try {
+      await this.readEverything(true)
+      this.needsResync = false
+    } catch (cause) {
+      if (!this.destroyed) this.pollFailed(cause instanceof PollingError ? cause : new PollingError('UNREACHABLE', String(cause), { cause }))
+    } finally {
+      this.resyncing = false
     }
   }
 
@@ -262,6 +301,9 @@ export class LiveTable<R extends object = Row> implements PollMember {
     this.error = undefined
     this.lastReported = undefined
     this.lastSyncedAt = Math.max(this.lastSyncedAt ?? startedAt, startedAt)
+    if (this.lastPolledAt !== undefined && startedAt - this.lastPolledAt > this.options.resyncAfterMs) this.needsResync = true
+    this.lastPolledAt = startedAt
+    if (this.needsResync) void this.resync()
     if (this.catchUpRequestedAt !== undefined && startedAt >= this.catchUpRequestedAt) this.catchUpRequestedAt = undefined
     this.update()
   }

@@ -58,6 +58,10 @@ export class RowView<R extends object> {
     return this.current.get(key)
   }
 
+  keys(): IterableIterator<string> {
+    return this.current.keys()
+  }
+
   versionOf(key: string): number | undefined {
     return this.versions.get(key)
   }

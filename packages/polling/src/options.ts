@@ -53,6 +53,12 @@ export interface LiveTableOptions<R extends object = Record<string, unknown>> {
   retryMs?: number
   /** Rows per PostgREST request (keyset pages). Default 1000, hosted Supabase's response cap. */
   pageSize?: number
+  /**
+   * After this long without a successful read (offline, a sleeping device), the next read is a full reload that
+   * also drops rows missing from it: tombstones older than the server's pruning age (supasync.prune_tombstones,
+   * 7 days by default) are gone. Keep it below that age, in ms. Default 86 400 000 (24 h).
+   */
+  resyncAfterMs?: number
   /** Also subscribe to the table's unfiltered DELETE events (a filter on a non-key column never matches deletes). Default true. */
   realtimeDeletes?: boolean
   /** Called for every row that enters, changes in or leaves the view. */
@@ -77,6 +83,7 @@ export interface ResolvedLiveOptions<R extends object> {
   requestTimeoutMs: number
   retryMs: number
   pageSize: number
+  resyncAfterMs: number
   realtimeDeletes: boolean
   onChange: ((change: LiveChange<R>) => void) | undefined
   onError: (error: SupasyncError<string>) => void
@@ -139,6 +146,7 @@ export function resolveLiveOptions<R extends object>(options: LiveTableOptions<R
     requestTimeoutMs,
     retryMs: number('retryMs', options.retryMs, clamp(maxStalenessMs / 20, 250, 2000), 10),
     pageSize: Math.floor(number('pageSize', options.pageSize, 1000, 1)),
+    resyncAfterMs: number('resyncAfterMs', options.resyncAfterMs, 86_400_000, 0),
     realtimeDeletes: options.realtimeDeletes ?? true,
     onChange: options.onChange,
     onError: options.onError ?? ((error) => console.warn(`[supasync] ${error.message}`)),

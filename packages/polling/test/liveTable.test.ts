@@ -110,4 +110,21 @@ describe('createLiveTable on the local stack', () => {
       await supabase.removeAllChannels()
     }
   })
+
+  it('reloads everything after a gap longer than resyncAfterMs: deletions whose tombstones were pruned still leave', async () => {
+    const a = track(observe(stack, { filter: { project_id: 1 }, resyncAfterMs: 2000 }))
+    await a.live.ready
+    expect(a.live.get(12)).toBeDefined()
+    await stack.faults.stopRealtime()
+    stack.faults.stopRest()
+    await stack.query('delete from components where id = 12')
+    await stack.query(`select supasync.prune_tombstones('0 seconds')`)
+    const { rows: left } = await stack.query(`select 1 from supasync.tombstones where table_name = 'components'`)
+    expect(left).toHaveLength(0)
+    await waitFor(() => a.live.freshness.get().stalenessMs > 2500, 5000, 'a gap longer than resyncAfterMs')
+    stack.faults.startRest()
+    await waitFor(() => a.live.get(12) === undefined, 3000, 'row 12 dropped by the full reload')
+    const { rows } = await stack.query<{ id: string }>('select id from components where project_id = 1')
+    expect(new Set(a.live.rows.get().keys())).toEqual(new Set(rows.map((row) => String(row.id))))
+  }, 20_000)
 })
