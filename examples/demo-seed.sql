@@ -41,7 +41,17 @@ on conflict do nothing;
 
 -- 20 components per project: tags P-1001.. (spools), V-.. (valves),
 -- S-.. (supports), I-.. (instruments); milestones spread over all 7 values;
--- updated_at spread over the last few hours, newest first by n.
+-- updated_at spread over the last few hours, newest first by n. With
+-- supasync-polling.sql loaded, its trigger owns updated_at: it is paused
+-- for this backfill (see packages/polling/sql/README.md, "Seeds").
+do $$
+begin
+  if exists (select 1 from pg_catalog.pg_trigger
+             where tgname = 'supasync_touch_updated_at' and tgrelid = 'public.components'::regclass) then
+    alter table public.components disable trigger supasync_touch_updated_at;
+  end if;
+end
+$$;
 insert into public.components
   (id, project_id, tag, kind, milestone, status, assigned_to, updated_at, updated_by)
 select
@@ -72,6 +82,14 @@ from generate_series(1, 2) as p,
                 when n <= 18 then 'support'
                 else 'instrument' end as kind) as k
 on conflict do nothing;
+do $$
+begin
+  if exists (select 1 from pg_catalog.pg_trigger
+             where tgname = 'supasync_touch_updated_at' and tgrelid = 'public.components'::regclass) then
+    alter table public.components enable trigger supasync_touch_updated_at;
+  end if;
+end
+$$;
 
 -- ---- B. wedding ---------------------------------------------------------
 insert into public.weddings (id, couple, date) values
