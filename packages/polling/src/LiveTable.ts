@@ -39,6 +39,12 @@ export interface LiveTableStats {
   applied: { load: number; realtime: number; poll: number }
 }
 
+/** True when a timestamp has at most millisecond precision (e.g. `…T10:00:00.123Z`). */
+function millisecondsOnly(timestamp: string): boolean {
+  const fraction = /[.,](\d+)/.exec(timestamp)
+  return !fraction || fraction[1]!.length <= 3
+}
+
 /** How often freshness is re-derived (staleness counts, tombstones are pruned), in ms. */
 const TICK_MS = 1000
 
@@ -56,7 +62,8 @@ export class LiveTable<R extends object = Row> implements PollMember {
   private readonly createdAt: number
   private loaded = false
   private destroyed = false
-  private catchUpRequestedAt: number | undefined
+  /** A catch-up is pending until a poll numbered above this completes (undefined: none pending). */
+  private catchUpAfterPoll: number | undefined
   private restHealthy = true
   private lastSyncedAt: number | undefined
   /** Start of the last successful read through PostgREST (port clock). */
@@ -98,11 +105,12 @@ export class LiveTable<R extends object = Row> implements PollMember {
       overlapMs: options.overlapMs,
       retryMs: options.retryMs,
     }, timers)
+    this.poller.attach(this)
     this.ready = new Promise((resolve, reject) => (this.settleReady = { resolve, reject }))
     this.ready.catch(() => {}) // destroy() before load is not an error anyone must handle
     this.subscribeRealtime()
     this.cleanups.push(sync.status.subscribe(() => this.update()))
-    this.cleanups.push(sync.ports.network.subscribe((online) => online && this.catchUp()))
+    this.cleanups.push(sync.ports.network.subscribe((online) => (online ? this.catchUp() : this.update())))
     this.cleanups.push(sync.ports.visibility.subscribe((visible) => visible && this.catchUp()))
     this.cleanups.push(this.poller.scheduler.every(TICK_MS, () => this.tick()))
     void this.load()
@@ -178,7 +186,9 @@ export class LiveTable<R extends object = Row> implements PollMember {
     if (change.eventType === 'DELETE') {
       const key = rowKey(change.old, primaryKey)
       if (key === undefined || committed === undefined) return
-      this.view.remove(key, Math.max(this.view.versionOf(key) ?? committed, committed), 'realtime')
+      // A deletion is newer than every write of its row before it; commit_timestamp may carry only milliseconds,
+      // so it is rounded up to the end of its millisecond. A row version newer than that is a re-insert: it stays.
+      this.view.remove(key, millisecondsOnly(change.commit_timestamp) ? committed + 999 : committed, 'realtime')
       return
     }
     const row = change.new as Row
@@ -214,7 +224,9 @@ export class LiveTable<R extends object = Row> implements PollMember {
         this.lastPolledAt = startedAt
         this.poller.join(this, watermark)
         this.settleReady.resolve()
-        this.update()
+        // Realtime went live (or rejoined) while the load was read: what committed in between needs a read too.
+        if (this.catchUpAfterPoll !== undefined) this.catchUp()
+        else this.update()
         return
       } catch (cause) {
         if (this.destroyed) return
@@ -295,7 +307,7 @@ export class LiveTable<R extends object = Row> implements PollMember {
     }
   }
 
-  pollSucceeded(startedAt: number): void {
+  pollSucceeded(startedAt: number, poll: number): void {
     if (this.destroyed) return
     this.restHealthy = true
     this.error = undefined
@@ -304,7 +316,7 @@ export class LiveTable<R extends object = Row> implements PollMember {
     if (this.lastPolledAt !== undefined && startedAt - this.lastPolledAt > this.options.resyncAfterMs) this.needsResync = true
     this.lastPolledAt = startedAt
     if (this.needsResync) void this.resync()
-    if (this.catchUpRequestedAt !== undefined && startedAt >= this.catchUpRequestedAt) this.catchUpRequestedAt = undefined
+    if (this.catchUpAfterPoll !== undefined && poll > this.catchUpAfterPoll) this.catchUpAfterPoll = undefined
     this.update()
   }
 
@@ -322,10 +334,13 @@ export class LiveTable<R extends object = Row> implements PollMember {
 
   /** Reads what was committed while changes did not flow; until it completes the mode is 'catching-up'. */
   private catchUp(): void {
-    if (this.destroyed || !this.loaded) return
-    this.catchUpRequestedAt = this.poller.scheduler.now()
-    this.update()
+    if (this.destroyed) return
+    // A poll already running may have read before this moment: only one that starts from now on counts.
+    this.catchUpAfterPoll = this.poller.started
+    // During the initial load the request waits: load() asks again once the table has joined the poll.
+    if (!this.loaded) return
     this.poller.request().catch(() => {}) // failures reach pollFailed
+    this.update()
   }
 
   private report(error: SupasyncError<string>): void {
@@ -346,7 +361,7 @@ export class LiveTable<R extends object = Row> implements PollMember {
   private update(): void {
     if (this.destroyed) return
     const now = this.poller.scheduler.now()
-    const catchingUp = this.catchUpRequestedAt !== undefined
+    const catchingUp = this.catchUpAfterPoll !== undefined
     const realtimeProven = this.leases[0]?.status.get() === 'live' && this.sync.status.get().state === 'live' && !catchingUp
     const mode = deriveMode({
       online: this.sync.ports.network.isOnline(),

@@ -37,6 +37,8 @@ export class RestReader {
   /** False once the server said public.supasync_tombstones does not exist. */
   tombstonesSupported = true
 
+  private readonly active = new Set<AbortController>()
+
   constructor(
     private readonly host: PostgrestHost,
     readonly target: ReadTarget,
@@ -45,6 +47,7 @@ export class RestReader {
 
   private async run(what: string, build: (signal: AbortSignal) => PostgrestQuery): Promise<PostgrestResult> {
     const controller = new AbortController()
+    this.active.add(controller)
     let timedOut = false
     const cancel = this.scheduler.after(this.target.requestTimeoutMs, () => {
       timedOut = true
@@ -60,10 +63,17 @@ export class RestReader {
       throw new PollingError('UNREACHABLE', `${what}: the request failed (${cause instanceof Error ? cause.message : String(cause)}). Polling retries by itself.`, { cause, status: 0 })
     } finally {
       cancel()
+      this.active.delete(controller)
     }
     // postgrest-js turns an aborted fetch into an error result: report the timeout as the cause.
     if (timedOut) throw timeout()
     return result
+  }
+
+  /** Aborts every request in flight (the poller is being disposed). */
+  abortAll(): void {
+    for (const controller of this.active) controller.abort()
+    this.active.clear()
   }
 
   private async rows(what: string, build: (signal: AbortSignal) => PostgrestQuery): Promise<Row[]> {

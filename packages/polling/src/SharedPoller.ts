@@ -12,8 +12,11 @@ export interface PollMember {
   intervalMs(): number
   receiveRows(rows: readonly Row[]): void
   receiveTombstones(records: readonly TombstoneRecord[]): void
-  /** A poll that started at `startedAt` (port clock) completed: everything committed before then is applied. */
-  pollSucceeded(startedAt: number): void
+  /**
+   * Poll number `poll` (see {@link SharedPoller.started}), which started at `startedAt` (port clock), completed:
+   * everything committed before then is applied.
+   */
+  pollSucceeded(startedAt: number, poll: number): void
   pollFailed(error: PollingError): void
   /** Something the app should know once (a missing migration). */
   warn(error: PollingError): void
@@ -25,6 +28,11 @@ export interface PollSettings extends ReadTarget {
   overlapMs: number
   /** Delay before retrying a failed poll, in ms (capped by the members' interval). */
   retryMs: number
+}
+
+interface Waiter {
+  resolve(): void
+  reject(error: unknown): void
 }
 
 const registry = new WeakMap<PostgrestHost, Map<string, SharedPoller>>()
@@ -51,6 +59,9 @@ export class SharedPoller {
 
   readonly reader: RestReader
   readonly scheduler: Scheduler
+  /** Live tables that hold this poller (loading or polling); the poller is disposed when the last one leaves. */
+  private readonly attached = new Set<PollMember>()
+  /** Live tables that have loaded and take part in the polls. */
   private readonly members = new Set<PollMember>()
   /** Safe cursor in µs; undefined: read every row (no member has loaded through a watermark yet). */
   private watermark: number | undefined
@@ -60,9 +71,13 @@ export class SharedPoller {
   private running = false
   private again = false
   private lastStartedAt: number | undefined
-  private lastFailed = false
+  /** Consecutive failed polls: the retry delay doubles with each, up to the members' interval. */
+  private failures = 0
+  /** Polls started so far; a member that needs a read started after some moment compares against it. */
+  started = 0
   private cancelTimer: (() => void) | undefined
-  private queued: { resolve(): void; reject(error: unknown): void }[] = []
+  private queued: Waiter[] = []
+  private inFlight: Waiter[] = []
   private warned = new Set<string>()
   /** Polls completed and failed, for diagnostics and tests. */
   readonly counts = { polls: 0, failures: 0 }
@@ -81,12 +96,18 @@ export class SharedPoller {
     return this.members.size
   }
 
+  /** Registers a live table that will load and then join; it keeps the poller (and its timers) until it leaves. */
+  attach(member: PollMember): void {
+    this.attached.add(member)
+  }
+
   /**
    * Adds a member that has loaded its rows. `loadWatermark` is the watermark read before its load (or, without
    * the migration, the newest cursor it loaded); the shared cursor moves back to it so nothing after the load is
    * missed.
    */
   join(member: PollMember, loadWatermark: number | undefined): void {
+    this.attached.add(member)
     this.members.add(member)
     if (this.running) {
       this.joinedDuring = this.joinedDuring === null ? loadWatermark : lower(this.joinedDuring, loadWatermark)
@@ -98,11 +119,15 @@ export class SharedPoller {
   }
 
   leave(member: PollMember): void {
-    if (!this.members.delete(member)) return
-    if (this.members.size > 0) return this.reschedule()
+    if (!this.attached.delete(member)) return
+    this.members.delete(member)
+    if (this.attached.size > 0) return this.reschedule()
+    // The last one: stop everything, including reads in flight and the refresh() calls waiting on them.
     this.cancelTimer?.()
     this.cancelTimer = undefined
-    for (const waiter of this.queued.splice(0)) waiter.reject(new PollingError('DESTROYED', 'The live table was destroyed before its refresh completed.'))
+    const destroyed = new PollingError('DESTROYED', 'The live table was destroyed before its refresh completed.')
+    for (const waiter of [...this.queued.splice(0), ...this.inFlight.splice(0)]) waiter.reject(destroyed)
+    this.reader.abortAll()
     this.scheduler.clearAll()
     this.disposeEntry()
   }
@@ -122,7 +147,7 @@ export class SharedPoller {
     this.cancelTimer?.()
     let interval = Infinity
     for (const member of this.members) interval = Math.min(interval, member.intervalMs())
-    if (this.lastFailed) interval = Math.min(interval, this.settings.retryMs)
+    if (this.failures > 0) interval = Math.min(interval, this.settings.retryMs * 2 ** Math.min(this.failures - 1, 5))
     const now = this.scheduler.now()
     const due = this.lastStartedAt === undefined ? now + interval : this.lastStartedAt + interval
     this.cancelTimer = this.scheduler.after(Math.max(0, due - now), () => {
@@ -138,6 +163,8 @@ export class SharedPoller {
     this.cancelTimer?.()
     this.cancelTimer = undefined
     const waiters = this.queued.splice(0)
+    this.inFlight = waiters
+    const poll = ++this.started
     const startedAt = this.scheduler.now()
     this.lastStartedAt = startedAt
     try {
@@ -158,22 +185,24 @@ export class SharedPoller {
       if (this.joinedDuring !== null) advanced = lower(advanced, this.joinedDuring)
       this.watermark = advanced
       this.joinedDuring = null
-      this.lastFailed = false
+      this.failures = 0
       this.counts.polls++
       this.warnMissing()
-      for (const member of [...this.members]) member.pollSucceeded(startedAt)
-      for (const waiter of waiters) waiter.resolve()
+      for (const member of [...this.members]) member.pollSucceeded(startedAt, poll)
+      for (const waiter of this.inFlight.splice(0)) waiter.resolve()
     } catch (cause) {
       const error = cause instanceof PollingError ? cause : new PollingError('UNREACHABLE', `Polling failed: ${String(cause)}`, { cause })
       if (this.joinedDuring !== null) this.watermark = lower(this.watermark, this.joinedDuring)
       this.joinedDuring = null
-      this.lastFailed = error.transient
+      // Permanent refusals (a bad column) are retried at the normal interval, transient ones sooner.
+      this.failures = error.transient ? this.failures + 1 : 0
       this.counts.failures++
       for (const member of [...this.members]) member.pollFailed(error)
-      for (const waiter of waiters) waiter.reject(error)
+      for (const waiter of this.inFlight.splice(0)) waiter.reject(error)
     } finally {
       this.running = false
     }
+    if (this.attached.size === 0) return
     if (this.again || this.queued.length > 0) void this.poll()
     else this.reschedule()
   }

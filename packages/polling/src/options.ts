@@ -47,7 +47,7 @@ export interface LiveTableOptions<R extends object = Record<string, unknown>> {
   verifyIntervalMs?: number
   /** How far before the server's watermark each poll re-reads, in ms. Default 1000. */
   overlapMs?: number
-  /** A PostgREST request without an answer after this long counts as failed, in ms. Default maxStalenessMs / 4, within 1 000–10 000. */
+  /** A PostgREST request without an answer after this long counts as failed, in ms. Default maxStalenessMs / 4, at least 1 000 (maxStalenessMs / 3 below 3 000), at most 10 000. */
   requestTimeoutMs?: number
   /** Delay before a failed poll is retried, in ms. Default maxStalenessMs / 20, within 250–2 000. */
   retryMs?: number
@@ -117,7 +117,7 @@ export function resolveLiveOptions<R extends object>(options: LiveTableOptions<R
   const table = identifier('table', options.table, undefined)
   if (!table) throw new PollingError('INVALID_OPTIONS', 'createLiveTable: options.table is required, e.g. "components".')
   const maxStalenessMs = number('maxStalenessMs', options.maxStalenessMs, 30_000, 1000)
-  const requestTimeoutMs = number('requestTimeoutMs', options.requestTimeoutMs, clamp(maxStalenessMs / 4, 1000, 10_000), 50)
+  const requestTimeoutMs = number('requestTimeoutMs', options.requestTimeoutMs, Math.min(10_000, Math.max(maxStalenessMs / 4, Math.min(1000, maxStalenessMs / 3))), 50)
   const pollIntervalMs = number('pollIntervalMs', options.pollIntervalMs, maxStalenessMs / 3, 50)
   const verifyIntervalMs = number('verifyIntervalMs', options.verifyIntervalMs, maxStalenessMs / 2, 50)
   for (const [name, interval] of [['pollIntervalMs', pollIntervalMs], ['verifyIntervalMs', verifyIntervalMs]] as const) {

@@ -1,0 +1,427 @@
+/**
+ * Fakes for the unit tests of @supasync/polling: a manual clock, a fake Supasync (ports, status, changes leases the
+ * test drives) and a fake PostgREST host backed by an in-memory table with a tiny evaluator of the logic trees
+ * RestReader sends (and/or, eq/gt/gte/lt/lte/is, order, limit). Nothing touches the network or real timers.
+ */
+import {
+  createStore,
+  manualPort,
+  shallowEqual,
+  type ChangePayload,
+  type ChangesLease,
+  type ChangesOptions,
+  type ChangeSpec,
+  type ConnectionState,
+  type ConnectionStatus,
+  type LeaseStatus,
+  type Supasync,
+  type TimerPort,
+  type WritableStore,
+} from '@supasync/core'
+import type { PostgrestHost, PostgrestQuery, PostgrestResult } from '../src/PostgrestHost.js'
+import { formatMicros, parseVersion } from '../src/versions.js'
+
+// --- time --------------------------------------------------------------------------------------------------
+
+/** A manual clock implementing TimerPort (same semantics as presence/test/helpers.ts) plus `nextDue()`. */
+export interface ManualClock extends TimerPort {
+  advance(ms: number): void
+  /** Timers scheduled and neither fired nor cleared. */
+  readonly pending: number
+  /** When the earliest pending timer fires, or undefined. */
+  nextDue(): number | undefined
+}
+
+export function manualClock(start: number): ManualClock {
+  let now = start
+  let seq = 0
+  const timers = new Map<number, { at: number; seq: number; callback: () => void }>()
+  return {
+    setTimeout(callback, ms) {
+      const id = ++seq
+      timers.set(id, { at: now + Math.max(0, ms), seq: id, callback })
+      return id
+    },
+    clearTimeout(handle) {
+      timers.delete(handle as number)
+    },
+    now: () => now,
+    advance(ms) {
+      const target = now + ms
+      for (;;) {
+        let next: [number, { at: number; seq: number; callback: () => void }] | undefined
+        for (const entry of timers) if (entry[1].at <= target && (!next || entry[1].at < next[1].at || (entry[1].at === next[1].at && entry[1].seq < next[1].seq))) next = entry
+        if (!next) break
+        timers.delete(next[0])
+        now = next[1].at
+        next[1].callback()
+      }
+      now = target
+    },
+    get pending() {
+      return timers.size
+    },
+    nextDue() {
+      let due: number | undefined
+      for (const timer of timers.values()) if (due === undefined || timer.at < due) due = timer.at
+      return due
+    },
+  }
+}
+
+/** Lets every queued microtask and promise chain run (several macrotask turns). */
+export async function flush(turns = 3): Promise<void> {
+  for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => setImmediate(resolve))
+}
+
+/**
+ * Moves the clock `ms` forward one due timer at a time, flushing promises after each, so async work started by a
+ * timer (a poll) completes before the next timer fires, as it would in real time with instant answers.
+ */
+export async function run(clock: ManualClock, ms: number): Promise<void> {
+  const target = clock.now() + ms
+  await flush()
+  for (let guard = 0; ; guard++) {
+    if (guard > 100_000) throw new Error('run(): runaway timers')
+    const due = clock.nextDue()
+    if (due === undefined || due > target) break
+    clock.advance(Math.max(0, due - clock.now()))
+    await flush()
+  }
+  clock.advance(target - clock.now())
+  await flush()
+}
+
+/** Postgres/PostgREST text of a µs stamp: `2026-11-23T10:00:00.123456+00:00`. */
+export const pgts = (micros: number) => formatMicros(micros).replace('Z', '+00:00')
+/** Realtime's commit_timestamp text of a µs stamp: `2026-11-23 10:00:00.123456+00`. */
+export const rtts = (micros: number) => formatMicros(micros).replace('T', ' ').replace('Z', '+00')
+
+// --- Supasync -------------------------------------------------------------------------------------------
+
+export class FakeLease implements ChangesLease {
+  readonly status: WritableStore<LeaseStatus>
+  readonly error = undefined
+  readonly spec: ChangesLease['spec']
+  constructor(
+    readonly requested: ChangeSpec,
+    private readonly listener: (change: ChangePayload) => void,
+    readonly options: ChangesOptions,
+    initial: LeaseStatus,
+  ) {
+    this.spec = requested as unknown as ChangesLease['spec']
+    this.status = createStore<LeaseStatus>(initial)
+  }
+  get released(): boolean {
+    return this.status.get() === 'released'
+  }
+  release(): void {
+    this.status.set('released')
+  }
+  /** The channel got SUBSCRIBED. */
+  subscribed(): void {
+    this.options.onSubscribed?.()
+  }
+  /** "Subscribed to PostgreSQL". */
+  live(): void {
+    this.status.set('live')
+  }
+  deliver(change: ChangePayload): void {
+    if (!this.released) this.listener(change)
+  }
+}
+
+export interface FakeSync {
+  sync: Supasync
+  network: ReturnType<typeof manualPort>
+  visibility: ReturnType<typeof manualPort>
+  status: WritableStore<ConnectionStatus>
+  leases: FakeLease[]
+  /** Status a new lease starts with (a binding already live hands out 'live' leases). */
+  initialLeaseStatus: LeaseStatus
+  setState(state: ConnectionState): void
+}
+
+export function fakeSync(clock: ManualClock, state: ConnectionState = 'live'): FakeSync {
+  const network = manualPort(true)
+  const visibility = manualPort(true)
+  const status = createStore<ConnectionStatus>({ state, rttMs: 5, channels: 1, leases: 0, since: clock.now() }, shallowEqual)
+  const fake: FakeSync = {
+    network,
+    visibility,
+    status,
+    leases: [],
+    initialLeaseStatus: 'pending',
+    setState(next) {
+      status.set({ ...status.get(), state: next, since: clock.now() })
+    },
+    sync: undefined as unknown as Supasync,
+  }
+  fake.sync = {
+    ports: { timers: clock, network, visibility },
+    status,
+    changes(spec: ChangeSpec, listener: (change: ChangePayload) => void, options: ChangesOptions = {}) {
+      const lease = new FakeLease(spec, listener, options, fake.initialLeaseStatus)
+      fake.leases.push(lease)
+      return lease
+    },
+  } as unknown as Supasync
+  return fake
+}
+
+export function payload(eventType: ChangePayload['eventType'], row: Record<string, unknown>, commitMicros: number, table = 'components'): ChangePayload {
+  return {
+    schema: 'public',
+    table,
+    commit_timestamp: rtts(commitMicros),
+    eventType,
+    new: eventType === 'DELETE' ? {} : row,
+    old: eventType === 'DELETE' ? row : {},
+    errors: null,
+  }
+}
+
+// --- PostgREST ------------------------------------------------------------------------------------------
+
+export type Row = Record<string, unknown>
+
+export interface RecordedRequest {
+  kind: 'select' | 'rpc'
+  schema: string
+  /** Table or function. */
+  name: string
+  columns: string | undefined
+  ors: string[]
+  eqs: [string, string][]
+  orders: { column: string; ascending: boolean }[]
+  limit: number | undefined
+  signal: AbortSignal | undefined
+  /** Clock time the request went out (its `then`). */
+  at: number
+}
+
+/** What an interceptor answers: a result, a promise of one (deferred), or 'hang' (never answers; aborts). */
+export type Reply = PostgrestResult | Promise<PostgrestResult> | 'hang'
+
+export const failure = (status: number, message = 'Service Unavailable', code?: string): PostgrestResult => ({
+  data: null,
+  error: { message, ...(code ? { code } : {}) },
+  status,
+})
+
+export interface Tombstone {
+  table_schema: string
+  table_name: string
+  row_key: Row
+  deleted_at: string
+}
+
+export function deferred<T>(): { promise: Promise<T>; resolve(value: T): void } {
+  let resolve!: (value: T) => void
+  const promise = new Promise<T>((r) => (resolve = r))
+  return { promise, resolve }
+}
+
+/** Splits on commas outside double quotes and parentheses. */
+function splitTop(text: string): string[] {
+  const parts: string[] = []
+  let depth = 0
+  let quoted = false
+  let start = 0
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i]
+    if (quoted && char === '\\') i++
+    else if (char === '"') quoted = !quoted
+    else if (!quoted && char === '(') depth++
+    else if (!quoted && char === ')') depth--
+    else if (!quoted && depth === 0 && char === ',') {
+      parts.push(text.slice(start, i))
+      start = i + 1
+    }
+  }
+  parts.push(text.slice(start))
+  return parts
+}
+
+/** Compares a column value with another (timestamps and integers by value, the rest as text). */
+function compare(a: unknown, b: unknown): number {
+  const va = parseVersion(a)
+  const vb = parseVersion(b)
+  if (va !== undefined && vb !== undefined) return va - vb
+  const sa = String(a)
+  const sb = String(b)
+  return sa < sb ? -1 : sa > sb ? 1 : 0
+}
+
+/** Evaluates one PostgREST logic-tree node (`and(..)`, `or(..)`, `col.op.value`) against a row. */
+export function evaluate(node: string, row: Row): boolean {
+  const tree = /^(and|or)\((.*)\)$/s.exec(node)
+  if (tree) {
+    const parts = splitTop(tree[2]!)
+    return tree[1] === 'and' ? parts.every((part) => evaluate(part, row)) : parts.some((part) => evaluate(part, row))
+  }
+  const first = node.indexOf('.')
+  const second = node.indexOf('.', first + 1)
+  if (first <= 0 || second <= first) throw new Error(`fake PostgREST: cannot parse ${node}`)
+  const column = node.slice(0, first)
+  const op = node.slice(first + 1, second)
+  const raw = node.slice(second + 1)
+  const value = raw.startsWith('"') ? raw.slice(1, -1).replace(/\\(.)/g, '$1') : raw
+  const actual = row[column]
+  if (op === 'is') {
+    if (value === 'null') return actual === null || actual === undefined
+    return actual === (value === 'true')
+  }
+  if (actual === null || actual === undefined) return false
+  const c = compare(actual, value)
+  switch (op) {
+    case 'eq':
+      return c === 0
+    case 'gt':
+      return c > 0
+    case 'gte':
+      return c >= 0
+    case 'lt':
+      return c < 0
+    case 'lte':
+      return c <= 0
+    default:
+      throw new Error(`fake PostgREST: unknown op ${op}`)
+  }
+}
+
+/**
+ * An in-memory table behind a PostgrestHost. `intercept` sees every request first and may answer it (a failure,
+ * a deferred answer, 'hang'); undefined falls through to the table.
+ */
+export class FakeServer {
+  rows: Row[] = []
+  tombstones: Tombstone[] = []
+  readonly requests: RecordedRequest[] = []
+  intercept: ((request: RecordedRequest) => Reply | undefined) | undefined
+  /** The watermark function's answer (µs); default: the clock's now. */
+  watermark: (() => number) | undefined
+  private counter = 0
+  readonly host: PostgrestHost
+
+  constructor(
+    private readonly clock: ManualClock,
+    readonly table = 'components',
+  ) {
+    const server = this
+    this.host = {
+      schema(schema: string) {
+        return {
+          from(name: string) {
+            return { select: (columns?: string) => server.query({ kind: 'select', schema, name, columns }) }
+          },
+          rpc(fn: string) {
+            return server.query({ kind: 'rpc', schema, name: fn, columns: undefined })
+          },
+        }
+      },
+    }
+  }
+
+  /** A fresh, strictly increasing stamp at the clock's now (µs). */
+  stamp(): number {
+    return this.clock.now() * 1000 + (++this.counter % 1000)
+  }
+
+  /** Inserts or updates a row as the trigger would: updated_at := clock_timestamp(). */
+  write(row: Row, micros = this.stamp()): Row {
+    const stored = { ...row, updated_at: pgts(micros) }
+    const index = this.rows.findIndex((existing) => existing.id === row.id)
+    if (index >= 0) this.rows[index] = { ...this.rows[index], ...stored }
+    else this.rows.push(stored)
+    return index >= 0 ? this.rows[index]! : stored
+  }
+
+  /** Hard delete with a tombstone, as supasync.enable_polling's trigger does. */
+  remove(id: number, micros = this.stamp()): void {
+    this.rows = this.rows.filter((row) => row.id !== id)
+    this.tombstones = this.tombstones.filter((t) => t.row_key.id !== id)
+    this.tombstones.push({ table_schema: 'public', table_name: this.table, row_key: { id }, deleted_at: pgts(micros) })
+  }
+
+  /** Requests of one kind (rows: the table's selects; tombstones; watermark). */
+  of(what: 'rows' | 'tombstones' | 'watermark'): RecordedRequest[] {
+    return this.requests.filter((request) =>
+      what === 'watermark' ? request.kind === 'rpc' : what === 'tombstones' ? request.name === 'supasync_tombstones' : request.kind === 'select' && request.name === this.table,
+    )
+  }
+
+  private query(base: Pick<RecordedRequest, 'kind' | 'schema' | 'name' | 'columns'>): PostgrestQuery {
+    const request: RecordedRequest = { ...base, ors: [], eqs: [], orders: [], limit: undefined, signal: undefined, at: NaN }
+    let answer: Promise<PostgrestResult> | undefined
+    const query: PostgrestQuery = {
+      or(filters) {
+        request.ors.push(filters)
+        return query
+      },
+      eq(column, value) {
+        request.eqs.push([column, value])
+        return query
+      },
+      order(column, options) {
+        request.orders.push({ column, ascending: options?.ascending ?? true })
+        return query
+      },
+      limit(count) {
+        request.limit = count
+        return query
+      },
+      abortSignal(signal) {
+        request.signal = signal
+        return query
+      },
+      then: (onfulfilled, onrejected) => {
+        answer ??= this.execute(request)
+        return answer.then(onfulfilled, onrejected)
+      },
+    }
+    return query
+  }
+
+  private execute(request: RecordedRequest): Promise<PostgrestResult> {
+    request.at = this.clock.now()
+    this.requests.push(request)
+    const reply = this.intercept?.(request) ?? this.answer(request)
+    if (reply !== 'hang' && !(reply instanceof Promise)) return Promise.resolve(reply)
+    // postgrest-js turns an aborted fetch into an error result with status 0.
+    const aborted = new Promise<PostgrestResult>((resolve) => {
+      const signal = request.signal
+      const onAbort = () => resolve({ data: null, error: { message: 'AbortError: This operation was aborted', code: '20' }, status: 0 })
+      if (signal?.aborted) onAbort()
+      else signal?.addEventListener('abort', onAbort, { once: true })
+    })
+    return reply === 'hang' ? aborted : Promise.race([reply, aborted])
+  }
+
+  /** What the in-memory table answers to `request` now (interceptors use it to answer late or from a snapshot). */
+  answer(request: RecordedRequest): PostgrestResult {
+    if (request.kind === 'rpc') {
+      if (request.schema === 'public' && request.name === 'supasync_watermark') {
+        return { data: pgts(this.watermark ? this.watermark() : this.clock.now() * 1000), error: null, status: 200 }
+      }
+      return failure(404, `Could not find the function public.${request.name}`, 'PGRST202')
+    }
+    let source: Row[]
+    if (request.schema === 'public' && request.name === 'supasync_tombstones') source = this.tombstones as unknown as Row[]
+    else if (request.schema === 'public' && request.name === this.table) source = this.rows
+    else return failure(404, `Could not find the table ${request.schema}.${request.name}`, 'PGRST205')
+    let rows = source.filter((row) =>
+      request.eqs.every(([column, value]) => compare(row[column], value) === 0) &&
+      request.ors.every((filters) => splitTop(filters).some((node) => evaluate(node, row))),
+    )
+    rows = [...rows].sort((a, b) => {
+      for (const { column, ascending } of request.orders) {
+        const c = compare(a[column], b[column])
+        if (c !== 0) return ascending ? c : -c
+      }
+      return 0
+    })
+    if (request.limit !== undefined) rows = rows.slice(0, request.limit)
+    return { data: structuredClone(rows), error: null, status: 200 }
+  }
+}
