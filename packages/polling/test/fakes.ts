@@ -15,7 +15,6 @@ import {
   type ConnectionStatus,
   type LeaseStatus,
   type Supasync,
-  type TimerPort,
   type WritableStore,
 } from '@supasync/core'
 import type { PostgrestHost, PostgrestQuery, PostgrestResult } from '../src/PostgrestHost.js'
@@ -23,51 +22,9 @@ import { formatMicros, parseVersion } from '../src/versions.js'
 
 // --- time --------------------------------------------------------------------------------------------------
 
-/** A manual clock implementing TimerPort (same semantics as presence/test/helpers.ts) plus `nextDue()`. */
-export interface ManualClock extends TimerPort {
-  advance(ms: number): void
-  /** Timers scheduled and neither fired nor cleared. */
-  readonly pending: number
-  /** When the earliest pending timer fires, or undefined. */
-  nextDue(): number | undefined
-}
-
-export function manualClock(start: number): ManualClock {
-  let now = start
-  let seq = 0
-  const timers = new Map<number, { at: number; seq: number; callback: () => void }>()
-  return {
-    setTimeout(callback, ms) {
-      const id = ++seq
-      timers.set(id, { at: now + Math.max(0, ms), seq: id, callback })
-      return id
-    },
-    clearTimeout(handle) {
-      timers.delete(handle as number)
-    },
-    now: () => now,
-    advance(ms) {
-      const target = now + ms
-      for (;;) {
-        let next: [number, { at: number; seq: number; callback: () => void }] | undefined
-        for (const entry of timers) if (entry[1].at <= target && (!next || entry[1].at < next[1].at || (entry[1].at === next[1].at && entry[1].seq < next[1].seq))) next = entry
-        if (!next) break
-        timers.delete(next[0])
-        now = next[1].at
-        next[1].callback()
-      }
-      now = target
-    },
-    get pending() {
-      return timers.size
-    },
-    nextDue() {
-      let due: number | undefined
-      for (const timer of timers.values()) if (due === undefined || timer.at < due) due = timer.at
-      return due
-    },
-  }
-}
+/** The manual clock of the presence tests (time moves only on `advance`; `nextDue()` tells the next timer). */
+import type { ManualClock } from '../../presence/test/helpers.js'
+export { manualClock, type ManualClock } from '../../presence/test/helpers.js'
 
 /** Lets every queued microtask and promise chain run (several macrotask turns). */
 export async function flush(turns = 3): Promise<void> {

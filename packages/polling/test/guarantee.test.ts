@@ -1,7 +1,6 @@
 import pg from 'pg'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { startLocalStack, type LocalStack } from '@supasync/local'
-import { latencies, MIGRATION, observe, SCHEMA, waitFor, writeContinuously, type Observer } from './harness.js'
+import { describe, expect, it } from 'vitest'
+import { latencies, observe, useStack, waitFor, writeContinuously, type Observer } from './harness.js'
 
 /**
  * The promise, time-scaled: maxStalenessMs 3000. Under each fault, with a continuous write stream, every write of
@@ -9,23 +8,11 @@ import { latencies, MIGRATION, observe, SCHEMA, waitFor, writeContinuously, type
  */
 const BUDGET_MS = 3000
 
-let stack: LocalStack
-const open: Observer[] = []
-
-beforeAll(async () => {
-  stack = await startLocalStack({ sql: [MIGRATION, SCHEMA] })
-})
-afterEach(async () => {
-  await stack.faults.reset()
-  for (const observer of open.splice(0)) await observer.close()
-})
-afterAll(async () => {
-  await stack?.stop()
-})
+const local = useStack()
 
 async function observers(count = 2, clientOptions: Record<string, unknown> = {}): Promise<Observer[]> {
-  const list = Array.from({ length: count }, () => observe(stack, { filter: { project_id: 1 }, maxStalenessMs: BUDGET_MS }, clientOptions))
-  open.push(...list)
+  const list = Array.from({ length: count }, () => observe(local.stack, { filter: { project_id: 1 }, maxStalenessMs: BUDGET_MS }, clientOptions))
+  local.trackAll(list)
   await Promise.all(list.map((observer) => observer.live.ready))
   await waitFor(() => list.every((observer) => observer.live.freshness.get().mode === 'realtime'), 5000, 'every observer in mode realtime')
   return list
@@ -35,7 +22,7 @@ async function observers(count = 2, clientOptions: Record<string, unknown> = {})
 async function expectGuarantee(list: Observer[], during: () => Promise<void>): Promise<{ modes: Set<string> }> {
   const modes = new Set<string>()
   const offs = list.map((observer) => observer.live.freshness.subscribe((freshness) => modes.add(freshness.mode)))
-  const writer = writeContinuously(stack)
+  const writer = writeContinuously(local.stack)
   try {
     await during()
   } finally {
@@ -55,7 +42,7 @@ async function expectGuarantee(list: Observer[], during: () => Promise<void>): P
     expect(observer.violations).toEqual([])
   }
   // The view ends equal to the database.
-  const { rows } = await stack.query<{ id: string; seq: string }>('select id, seq from components where project_id = 1')
+  const { rows } = await local.stack.query<{ id: string; seq: string }>('select id, seq from components where project_id = 1')
   for (const observer of list) {
     await waitFor(() => rows.every((row) => Number(observer.live.get(row.id)?.seq) === Number(row.seq)), BUDGET_MS, 'view equals the database')
     expect(observer.live.rows.get().size).toBe(rows.length)
@@ -78,9 +65,9 @@ describe('every write visible within maxStalenessMs, once, in order', () => {
     const list = await observers()
     await expectGuarantee(list, async () => {
       await pause(1000)
-      stack.faults.dropConnections()
+      local.stack.faults.dropConnections()
       await pause(2500)
-      stack.faults.dropConnections()
+      local.stack.faults.dropConnections()
       await pause(2500)
     })
   })
@@ -89,10 +76,10 @@ describe('every write visible within maxStalenessMs, once, in order', () => {
     const list = await observers()
     const { modes } = await expectGuarantee(list, async () => {
       await pause(500)
-      stack.faults.blackholeHeartbeats(true)
+      local.stack.faults.blackholeHeartbeats(true)
       await waitFor(() => list.every((observer) => observer.live.freshness.get().mode !== 'realtime'), 5000, 'left realtime')
       await pause(2000)
-      stack.faults.blackholeHeartbeats(false)
+      local.stack.faults.blackholeHeartbeats(false)
       await pause(1000)
     })
     expect(modes.has('polling') || modes.has('catching-up')).toBe(true)
@@ -101,7 +88,7 @@ describe('every write visible within maxStalenessMs, once, in order', () => {
   it('dropChanges(0.3): lost events are found by the verification poll', async () => {
     const list = await observers()
     await expectGuarantee(list, async () => {
-      stack.faults.dropChanges(0.3)
+      local.stack.faults.dropChanges(0.3)
       await pause(5000)
     })
     for (const observer of list) expect(observer.live.stats().applied.poll).toBeGreaterThan(0)
@@ -111,9 +98,9 @@ describe('every write visible within maxStalenessMs, once, in order', () => {
     const list = await observers()
     const { modes } = await expectGuarantee(list, async () => {
       await pause(500)
-      await stack.faults.stopRealtime()
+      await local.stack.faults.stopRealtime()
       await pause(20_000)
-      await stack.faults.startRealtime()
+      await local.stack.faults.startRealtime()
       await waitFor(() => list.every((observer) => observer.live.freshness.get().mode === 'realtime'), 10_000, 'back to realtime')
       await pause(500)
     })
@@ -123,7 +110,7 @@ describe('every write visible within maxStalenessMs, once, in order', () => {
   it('token expiry: channels closed at expiry are re-created, polling covers the gap', async () => {
     const shortUntil = Date.now() + 1500
     // Tokens fetched in the first 1.5 s live 2 s; later ones an hour (as a session refresh would give).
-    const accessToken = async () => stack.signJwt({ sub: 'a11ce000-0000-4000-8000-000000000001', exp: Math.floor(Date.now() / 1000) + (Date.now() < shortUntil ? 2 : 3600) })
+    const accessToken = async () => local.stack.signJwt({ sub: 'a11ce000-0000-4000-8000-000000000001', exp: Math.floor(Date.now() / 1000) + (Date.now() < shortUntil ? 2 : 3600) })
     const list = await observers(2, { accessToken })
     await expectGuarantee(list, () => pause(5000))
     for (const observer of list) expect(observer.sync.metrics().counters.recreated).toBeGreaterThanOrEqual(1)
@@ -133,12 +120,12 @@ describe('every write visible within maxStalenessMs, once, in order', () => {
     const list = await observers()
     await expectGuarantee(list, async () => {
       for (let burst = 0; burst < 3; burst++) {
-        stack.faults.failRest({ status: 503, count: 6 })
+        local.stack.faults.failRest({ status: 503, count: 6 })
         await pause(1200)
       }
-      stack.faults.dropChanges(0.3) // and now realtime loses some: the retried polls must find them
+      local.stack.faults.dropChanges(0.3) // and now realtime loses some: the retried polls must find them
       for (let burst = 0; burst < 2; burst++) {
-        stack.faults.failRest({ status: 500, count: 3 })
+        local.stack.faults.failRest({ status: 500, count: 3 })
         await pause(1500)
       }
     })
@@ -147,13 +134,13 @@ describe('every write visible within maxStalenessMs, once, in order', () => {
 
 describe('ordering hazards under polling', () => {
   it('a long transaction that commits after later ones is not skipped (overlap 0: the watermark alone)', async () => {
-    const list = Array.from({ length: 2 }, () => observe(stack, { filter: { project_id: 1 }, maxStalenessMs: BUDGET_MS, overlapMs: 0 }))
-    open.push(...list)
+    const list = Array.from({ length: 2 }, () => observe(local.stack, { filter: { project_id: 1 }, maxStalenessMs: BUDGET_MS, overlapMs: 0 }))
+    local.trackAll(list)
     await Promise.all(list.map((observer) => observer.live.ready))
-    await stack.faults.stopRealtime()
+    await local.stack.faults.stopRealtime()
     // Nobody else writes row 2: it must become visible with exactly the long transaction's version.
-    const writer = writeContinuously(stack, 40, [2])
-    const client = new pg.Client({ connectionString: stack.databaseUrl })
+    const writer = writeContinuously(local.stack, 40, [2])
+    const client = new pg.Client({ connectionString: local.stack.databaseUrl })
     await client.connect()
     try {
       await client.query('begin')

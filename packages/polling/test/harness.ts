@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
-import type { LocalStack } from '@supasync/local'
+import { afterAll, afterEach, beforeAll } from 'vitest'
+import { startLocalStack, type LocalStack } from '@supasync/local'
 import { createSupasync, type Supasync, type SupasyncOptions } from '@supasync/core'
 import { createLiveTable, type LiveTable, type LiveTableOptions } from '../src/index.js'
 
@@ -32,6 +33,39 @@ alter publication supabase_realtime add table public.components, public.notes;
 insert into public.components (project_id, tag) select 1 + (g % 2), 'C-' || g from generate_series(1, 40) g;
 insert into public.notes (project_id, body) select 1, 'note ' || g from generate_series(1, 10) g;
 `
+
+/**
+ * One local stack per test file, with the migration and SCHEMA loaded; faults reset and observers closed after
+ * every test. `track` registers an observer for that cleanup.
+ */
+export function useStack(): { readonly stack: LocalStack; track(observer: Observer): Observer; trackAll(observers: Observer[]): Observer[] } {
+  let stack: LocalStack | undefined
+  const open: Observer[] = []
+  beforeAll(async () => {
+    stack = await startLocalStack({ sql: [MIGRATION, SCHEMA] })
+  })
+  afterEach(async () => {
+    await stack?.faults.reset()
+    for (const observer of open.splice(0)) await observer.close()
+  })
+  afterAll(async () => {
+    await stack?.stop()
+  })
+  return {
+    get stack() {
+      if (!stack) throw new Error('useStack(): the stack is started in beforeAll; use it inside tests')
+      return stack
+    },
+    track(observer) {
+      open.push(observer)
+      return observer
+    },
+    trackAll(observers) {
+      open.push(...observers)
+      return observers
+    },
+  }
+}
 
 export type ComponentRow = { id: number; project_id: number; tag: string; milestone: string; seq: number; updated_at: string; deleted_at?: string | null }
 

@@ -10,6 +10,8 @@ export interface ManualClock extends TimerPort {
   advance(ms: number): void
   /** Timers scheduled and neither fired nor cleared. */
   readonly pending: number
+  /** When the earliest pending timer fires, or undefined. */
+  nextDue(): number | undefined
 }
 
 export function manualClock(start = 1_700_000_000_000): ManualClock {
@@ -40,6 +42,11 @@ export function manualClock(start = 1_700_000_000_000): ManualClock {
     },
     get pending() {
       return timers.size
+    },
+    nextDue() {
+      let due: number | undefined
+      for (const timer of timers.values()) if (due === undefined || timer.at < due) due = timer.at
+      return due
     },
   }
 }
