@@ -6,7 +6,7 @@ import { ConnectionMonitor, type ConnectionStatus } from './ConnectionMonitor.js
 import type { PoolContext } from './context.js'
 import { destroyed, invalidTopic, SupasyncError } from './errors.js'
 import { MetricsRecorder, type SupasyncMetrics } from './metrics.js'
-import type { ResolvedOptions } from './options.js'
+import type { RealtimeHost, ResolvedOptions } from './options.js'
 import type { SupasyncPorts } from './ports.js'
 import { Room, type RoomOptions } from './Room.js'
 import { RoomHandle } from './RoomHandle.js'
@@ -45,6 +45,8 @@ export class Supasync {
   constructor(
     readonly realtime: RealtimeClient,
     private readonly options: ResolvedOptions,
+    /** The client given to createSupasync (a supabase-js client): packages that read through PostgREST default to it. */
+    readonly client?: RealtimeHost,
   ) {
     this.scheduler = new Scheduler(options.ports.timers)
     const instanceId = Math.random().toString(36).slice(2, 8)

@@ -15,5 +15,5 @@ export function createSupasync(client: RealtimeHost, options?: SupasyncOptions):
   if (!client || typeof client !== 'object' || !client.realtime || typeof client.realtime.channel !== 'function') {
     throw new SupasyncError('INVALID_OPTIONS', 'createSupasync(supabase): pass the client from createClient() of @supabase/supabase-js.')
   }
-  return new Supasync(client.realtime, resolveOptions(options))
+  return new Supasync(client.realtime, resolveOptions(options), client)
 }

@@ -15,7 +15,7 @@ import { PollingError } from './errors.js'
  * - Hard deletes need supasync-polling.sql (tombstones); soft deletes need `softDeleteColumn`.
  *
  * ```ts
- * const live = createLiveTable(sync, { supabase, table: 'components', filter: { project_id: 42 }, maxStalenessMs: 30_000 })
+ * const live = createLiveTable(sync, { table: 'components', filter: { project_id: 42 }, maxStalenessMs: 30_000 })
  * live.rows.get(); live.get(id); live.freshness.get()
  * live.destroy()
  * ```
@@ -24,5 +24,5 @@ export function createLiveTable<R extends object = Record<string, unknown>>(sync
   if (!sync || typeof sync.changes !== 'function' || !sync.ports) {
     throw new PollingError('INVALID_OPTIONS', 'createLiveTable(sync, options): sync must be the instance from createSupasync(supabase).')
   }
-  return new LiveTable<R>(sync, resolveLiveOptions(options))
+  return new LiveTable<R>(sync, resolveLiveOptions(options, sync.client))
 }

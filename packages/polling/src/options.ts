@@ -20,8 +20,9 @@ export interface LiveTableOptions<R extends object = Record<string, unknown>> {
   /**
    * The supabase-js client whose PostgREST reads the table (its auth applies: RLS decides what is visible).
    * Anything with the same `schema().from().select()` / `schema().rpc()` shape works too (tests pass fakes).
+   * Default: the client given to createSupasync.
    */
-  supabase: SupabaseLike
+  supabase?: SupabaseLike
   /** The table to keep live. */
   table: string
   /** Its schema. Default 'public'. */
@@ -108,11 +109,11 @@ function identifier(name: string, value: unknown, fallback: string | undefined):
   return value
 }
 
-export function resolveLiveOptions<R extends object>(options: LiveTableOptions<R>): ResolvedLiveOptions<R> {
-  if (!options || typeof options !== 'object') throw new PollingError('INVALID_OPTIONS', 'createLiveTable(sync, options): options are required, e.g. { supabase, table: "components" }.')
-  const supabase = options.supabase
+export function resolveLiveOptions<R extends object>(options: LiveTableOptions<R>, fallbackClient?: unknown): ResolvedLiveOptions<R> {
+  if (!options || typeof options !== 'object') throw new PollingError('INVALID_OPTIONS', 'createLiveTable(sync, options): options are required, e.g. { table: "components" }.')
+  const supabase = options.supabase ?? (fallbackClient as SupabaseLike | undefined)
   if (!supabase || typeof (supabase as { schema?: unknown }).schema !== 'function') {
-    throw new PollingError('INVALID_OPTIONS', 'createLiveTable: options.supabase must be a supabase-js client (createClient(url, key)); it reads the table through PostgREST.')
+    throw new PollingError('INVALID_OPTIONS', 'createLiveTable: options.supabase must be a supabase-js client (createClient(url, key)); it reads the table through PostgREST. It defaults to the client given to createSupasync, which has no PostgREST here.')
   }
   const table = identifier('table', options.table, undefined)
   if (!table) throw new PollingError('INVALID_OPTIONS', 'createLiveTable: options.table is required, e.g. "components".')

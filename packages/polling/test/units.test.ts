@@ -504,6 +504,18 @@ async function toRealtime(w: ReturnType<typeof world>, live: LiveTable<Comp>): P
 }
 
 describe('LiveTable: initial load', () => {
+  it('reads through the client given to createSupasync when options.supabase is left out', async () => {
+    const w = world()
+    ;(w.fake.sync as unknown as { client: unknown }).client = w.server.host
+    const live = createLiveTable<Comp>(w.fake.sync, { table: 'components' })
+    opened.push(live)
+    await flush()
+    await live.ready
+    expect(live.rows.get().size).toBeGreaterThan(0)
+    ;(w.fake.sync as unknown as { client: unknown }).client = { realtime: {} } // a realtime-only host
+    expect(() => createLiveTable<Comp>(w.fake.sync, { table: 'components' })).toThrow(/options.supabase must be a supabase-js client/)
+  })
+
   it('loads in keyset pages (pageSize 2), resolves ready, serves rows and get() with hit/miss stats', async () => {
     const w = world()
     const live = w.open({ filter: { project_id: 1 }, pageSize: 2 })
