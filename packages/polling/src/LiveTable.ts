@@ -35,6 +35,8 @@ export interface LiveTableStats {
   misses: number
   /** Deletions remembered so that older copies of the rows cannot come back. */
   tombstones: number
+  /** Rows a verification poll found that realtime should have delivered by then (lost or late events). */
+  missedByRealtime: number
   /** Rows applied from each source. */
   applied: { load: number; realtime: number; poll: number }
 }
@@ -75,7 +77,15 @@ export class LiveTable<R extends object = Row> implements PollMember {
   private interval: number
   private readonly pendingWrites = new Map<string, CacheEntry<R> | null>()
   private writeScheduled = false
-  private readonly counters = { hits: 0, misses: 0, applied: { load: 0, realtime: 0, poll: 0 } }
+  private readonly counters = { hits: 0, misses: 0, missedByRealtime: 0, applied: { load: 0, realtime: 0, poll: 0 } }
+  /** Server time (µs) from which realtime has been claimed live: the watermark of the poll that completed the catch-up. */
+  private realtimeSince: number | undefined
+  /** Realtime lost changes recently: it is not claimed live before this (port clock, ms). */
+  private realtimeSuspectUntil = 0
+  /** The last successful poll's watermark (server µs). */
+  private lastWatermark: number | undefined
+  /** How late a realtime delivery may be before a verification poll that finds it counts it as lost, in ms. */
+  private readonly lagMs: number
   /** Resolves once the initial load has completed; rejects if the table is destroyed first. */
   readonly ready: Promise<void>
   private settleReady!: { resolve(): void; reject(error: unknown): void }
@@ -94,6 +104,7 @@ export class LiveTable<R extends object = Row> implements PollMember {
     this.rows = this.view.rows
     this.freshnessStore = createStore<Freshness>({ mode: 'catching-up', lastSyncedAt: undefined, stalenessMs: 0, error: undefined }, shallowEqual)
     this.interval = options.pollIntervalMs
+    this.lagMs = Math.max(1000, options.maxStalenessMs / 10)
     this.poller = SharedPoller.acquire(options.supabase, {
       schema: options.schema,
       table: options.table,
@@ -142,7 +153,8 @@ export class LiveTable<R extends object = Row> implements PollMember {
   }
 
   stats(): LiveTableStats {
-    return { rows: this.view.size, hits: this.counters.hits, misses: this.counters.misses, tombstones: this.view.tombstoneCount, applied: { ...this.counters.applied } }
+    const { hits, misses, missedByRealtime, applied } = this.counters
+    return { rows: this.view.size, hits, misses, tombstones: this.view.tombstoneCount, missedByRealtime, applied: { ...applied } }
   }
 
   /** Releases the subscriptions, leaves the shared poll and stops every timer. The cache stays open (it is the app's). Idempotent. */
@@ -201,12 +213,12 @@ export class LiveTable<R extends object = Row> implements PollMember {
     this.apply(key, row, version, 'realtime')
   }
 
-  private apply(key: string, row: Row, version: number, source: 'load' | 'realtime' | 'poll'): void {
+  private apply(key: string, row: Row, version: number, source: 'load' | 'realtime' | 'poll'): boolean {
     const { filter, softDeleteColumn } = this.options
     const keep = rowMatches(row, filter) && (softDeleteColumn === undefined || row[softDeleteColumn] === null || row[softDeleteColumn] === undefined)
     // A row of another live table's filter (shared poll) or a stranger's soft delete: nothing to keep or remove.
-    if (!keep && this.view.versionOf(key) === undefined) return
-    this.view.put(key, row as R, version, keep, source)
+    if (!keep && this.view.versionOf(key) === undefined) return false
+    return this.view.put(key, row as R, version, keep, source)
   }
 
   // --- polling (PollMember) ---------------------------------------------------------------------------------
@@ -222,6 +234,7 @@ export class LiveTable<R extends object = Row> implements PollMember {
         this.error = undefined
         this.lastSyncedAt = startedAt
         this.lastPolledAt = startedAt
+        this.lastWatermark = watermark
         this.poller.join(this, watermark)
         this.settleReady.resolve()
         // Realtime went live (or rejoined) while the load was read: what committed in between needs a read too.
@@ -289,13 +302,24 @@ export class LiveTable<R extends object = Row> implements PollMember {
     return this.interval
   }
 
-  receiveRows(rows: readonly Row[]): void {
+  receiveRows(rows: readonly Row[], watermark: number | undefined): void {
     if (this.destroyed) return
     const { primaryKey, cursor } = this.options
+    // Realtime had a fair chance at rows committed after it went live and well before this poll's watermark.
+    const since = this.realtimeSince
+    const deadline = watermark === undefined ? undefined : watermark - this.lagMs * 1000
+    let missed = 0
     for (const row of rows) {
       const key = rowKey(row, primaryKey)
       const version = parseVersion(row[cursor])
-      if (key !== undefined && version !== undefined) this.apply(key, row, version, 'poll')
+      if (key === undefined || version === undefined) continue
+      if (this.apply(key, row, version, 'poll') && since !== undefined && deadline !== undefined && version > since && version < deadline) missed++
+    }
+    if (missed > 0) {
+      // Heartbeats prove the socket, not delivery: realtime lost or delayed changes, so stop claiming it.
+      this.counters.missedByRealtime += missed
+      this.realtimeSuspectUntil = this.poller.scheduler.now() + 2 * this.options.verifyIntervalMs
+      this.update()
     }
   }
 
@@ -307,7 +331,8 @@ export class LiveTable<R extends object = Row> implements PollMember {
     }
   }
 
-  pollSucceeded(startedAt: number, poll: number): void {
+  pollSucceeded(startedAt: number, poll: number, watermark?: number): void {
+    if (watermark !== undefined) this.lastWatermark = watermark
     if (this.destroyed) return
     this.restHealthy = true
     this.error = undefined
@@ -362,7 +387,8 @@ export class LiveTable<R extends object = Row> implements PollMember {
     if (this.destroyed) return
     const now = this.poller.scheduler.now()
     const catchingUp = this.catchUpAfterPoll !== undefined
-    const realtimeProven = this.leases[0]?.status.get() === 'live' && this.sync.status.get().state === 'live' && !catchingUp
+    const realtimeProven =
+      this.leases[0]?.status.get() === 'live' && this.sync.status.get().state === 'live' && !catchingUp && now >= this.realtimeSuspectUntil
     const mode = deriveMode({
       online: this.sync.ports.network.isOnline(),
       loaded: this.loaded,
@@ -370,7 +396,12 @@ export class LiveTable<R extends object = Row> implements PollMember {
       realtimeProven,
       restHealthy: this.restHealthy,
     })
-    if (mode === 'realtime') this.lastSyncedAt = now
+    if (mode === 'realtime') {
+      this.lastSyncedAt = now
+      this.realtimeSince ??= this.lastWatermark
+    } else {
+      this.realtimeSince = undefined
+    }
     this.freshnessStore.set({
       mode,
       lastSyncedAt: this.lastSyncedAt,

@@ -10,13 +10,17 @@ export interface PollMember {
   readonly filter: LiveFilter
   /** The poll interval this member needs right now, in ms (shorter while realtime is not proven live). */
   intervalMs(): number
-  receiveRows(rows: readonly Row[]): void
+  /**
+   * Rows read by a poll. `watermark` is the server time (µs) the poll read before them, when the migration's
+   * function exists: a row much older than it that the member did not have was lost by realtime.
+   */
+  receiveRows(rows: readonly Row[], watermark: number | undefined): void
   receiveTombstones(records: readonly TombstoneRecord[]): void
   /**
    * Poll number `poll` (see {@link SharedPoller.started}), which started at `startedAt` (port clock), completed:
    * everything committed before then is applied.
    */
-  pollSucceeded(startedAt: number, poll: number): void
+  pollSucceeded(startedAt: number, poll: number, watermark: number | undefined): void
   pollFailed(error: PollingError): void
   /** Something the app should know once (a missing migration). */
   warn(error: PollingError): void
@@ -71,7 +75,7 @@ export class SharedPoller {
   private running = false
   private again = false
   private lastStartedAt: number | undefined
-  /** Consecutive failed polls: the retry delay doubles with each, up to the members' interval. */
+  /** Consecutive failed polls: after three, the retry delay doubles with each, up to the members' interval. */
   private failures = 0
   /** Polls started so far; a member that needs a read started after some moment compares against it. */
   started = 0
@@ -147,7 +151,8 @@ export class SharedPoller {
     this.cancelTimer?.()
     let interval = Infinity
     for (const member of this.members) interval = Math.min(interval, member.intervalMs())
-    if (this.failures > 0) interval = Math.min(interval, this.settings.retryMs * 2 ** Math.min(this.failures - 1, 5))
+    // The first retries come quickly (a burst of errors must not cost the staleness budget); a longer outage backs off.
+    if (this.failures > 0) interval = Math.min(interval, this.settings.retryMs * 2 ** Math.min(Math.max(0, this.failures - 3), 5))
     const now = this.scheduler.now()
     const due = this.lastStartedAt === undefined ? now + interval : this.lastStartedAt + interval
     this.cancelTimer = this.scheduler.after(Math.max(0, due - now), () => {
@@ -174,7 +179,7 @@ export class SharedPoller {
       let newest: number | undefined
       await this.reader.readChanged(since, union, (rows) => {
         for (const row of rows) newest = higher(newest, parseVersion(row[this.settings.cursor]))
-        for (const member of [...this.members]) member.receiveRows(rows)
+        for (const member of [...this.members]) member.receiveRows(rows, next)
       })
       await this.reader.readTombstones(since, (records) => {
         for (const member of [...this.members]) member.receiveTombstones(records)
@@ -188,7 +193,7 @@ export class SharedPoller {
       this.failures = 0
       this.counts.polls++
       this.warnMissing()
-      for (const member of [...this.members]) member.pollSucceeded(startedAt, poll)
+      for (const member of [...this.members]) member.pollSucceeded(startedAt, poll, next)
       for (const waiter of this.inFlight.splice(0)) waiter.resolve()
     } catch (cause) {
       const error = cause instanceof PollingError ? cause : new PollingError('UNREACHABLE', `Polling failed: ${String(cause)}`, { cause })

@@ -534,7 +534,7 @@ describe('LiveTable: initial load', () => {
     expect(live.get('3')?.tag).toBe('C-3')
     expect(live.get(2)).toBeUndefined() // project 2
     expect(live.get(99)).toBeUndefined()
-    expect(live.stats()).toEqual({ rows: 3, hits: 2, misses: 2, tombstones: 0, applied: { load: 3, realtime: 0, poll: 0 } })
+    expect(live.stats()).toEqual({ rows: 3, hits: 2, misses: 2, tombstones: 0, missedByRealtime: 0, applied: { load: 3, realtime: 0, poll: 0 } })
     expect(live.freshness.get()).toEqual({ mode: 'polling', lastSyncedAt: T0, stalenessMs: 0, error: undefined })
     expect(w.changes.map((change) => [change.key, change.source])).toEqual([['1', 'load'], ['3', 'load'], ['5', 'load']])
     expect(w.changes[0]!.version).toBe(parseVersion(w.server.rows[0]!.updated_at))
@@ -779,8 +779,39 @@ describe('LiveTable: modes and freshness', () => {
     expect(live.freshness.get()).toMatchObject({ mode: 'offline', lastSyncedAt: T0, stalenessMs: 15_000 })
     expect(seen).toEqual([...seen].sort((a, b) => a - b)) // every tick and every failed retry re-derives it
     expect(seen).toEqual(expect.arrayContaining([11_000, 12_000, 13_000, 14_000, 15_000]))
-    expect(w.pollTimes()).toEqual([0, 10_000, 11_500, 14_500]) // retried after retryMs, then doubling (1.5 s, 3 s, …)
+    expect(w.pollTimes()).toEqual([0, 10_000, 11_500, 13_000, 14_500]) // retried every retryMs (three times before backing off)
     expect(w.errors.map((error) => error.code)).toEqual(['UNREACHABLE'])
+  })
+
+  it('a long outage backs off: three retries every retryMs, then doubling up to pollIntervalMs', async () => {
+    const w = world()
+    w.open()
+    await flush()
+    w.server.intercept = (request) => (request.at > T0 ? failure(503, 'down') : undefined)
+    await run(w.clock, 30_000)
+    // 10 000 fails; retries at +1.5 s × 3, then +3 s, +6 s, then +10 s (the poll interval caps it).
+    expect(w.pollTimes()).toEqual([0, 10_000, 11_500, 13_000, 14_500, 17_500, 23_500])
+  })
+
+  it('a verification poll that finds a change realtime never delivered stops claiming realtime for two verify intervals', async () => {
+    const w = world()
+    const live = w.open()
+    await toRealtime(w, live)
+    const atLive = w.clock.now()
+    // Committed 2 s after realtime went live; its event is lost. The next verification poll (15 s) finds it.
+    await run(w.clock, 2000)
+    w.server.write({ id: 1, tag: 'lost event' })
+    await run(w.clock, 15_000 - (w.clock.now() - atLive) + 50)
+    expect(live.get(1)?.tag).toBe('lost event')
+    expect(live.stats().missedByRealtime).toBe(1)
+    expect(mode(live)).toBe('polling')
+    const suspectFrom = w.clock.now()
+    const before = w.pollTimes().length
+    await run(w.clock, 10_000)
+    expect(w.pollTimes().length).toBeGreaterThan(before) // polled at pollIntervalMs meanwhile
+    expect(mode(live)).toBe('polling')
+    await run(w.clock, 30_000 - (w.clock.now() - suspectFrom) + 1100)
+    expect(mode(live)).toBe('realtime')
   })
 
   it('network port offline (as sync.status follows it) → offline immediately; back online → catch-up', async () => {
@@ -1032,12 +1063,12 @@ describe('LiveTable: applying changes', () => {
     await run(w.clock, 5000)
     w.server.remove(2)
     w.server.tombstones = [] // pruned on the server
-    await run(w.clock, 15_000) // polls at +10 000, +11 500, … all fail
+    await run(w.clock, 15_000) // polls at +10 000, +11 500, +13 000, +14 500, +17 500 all fail
     expect(live.get(2)).toBeDefined()
     failing = false
     const fullReads = () => w.server.of('rows').filter((request) => !request.ors.some((clause) => clause.includes('updated_at'))).length
     expect(fullReads()).toBe(1)
-    await run(w.clock, 1000) // poll at +20 500 succeeds, 20.5 s after the last one
+    await run(w.clock, 4000) // the retry at +23 500 succeeds, 23.5 s after the last good read
     expect(fullReads()).toBe(2)
     expect(live.get(2)).toBeUndefined()
     expect([...live.rows.get().keys()]).toEqual(['1', '3', '4', '5', '6'])
