@@ -1,29 +1,59 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { cpus, totalmem } from 'node:os'
 import { benchCore } from './core.bench.js'
+import { benchLiveTable } from './liveTable.bench.js'
 import { benchLocalStack } from './localStack.bench.js'
 import { benchPresence } from './presence.bench.js'
 import { benchQueue } from './queue.bench.js'
 import { benchmarksMarkdown } from './markdown.js'
 import type { Figure } from './stats.js'
 
-/** `npm run bench`: every suite; JSON to bench-results/latest.json, the table to stdout and to docs/benchmarks.md. */
+/** Every suite, in the order of a full run. */
+const SUITES: Record<string, () => Promise<Figure[]>> = {
+  local: benchLocalStack,
+  core: benchCore,
+  presence: benchPresence,
+  queue: benchQueue,
+  polling: benchLiveTable,
+}
+
+/** BENCH_ONLY=polling (or a comma-separated list, e.g. core,queue) runs just those suites; unset: all of them. */
+function selectedSuites(): string[] {
+  const only = process.env.BENCH_ONLY?.trim()
+  if (!only) return Object.keys(SUITES)
+  const names = only.split(',').map((name) => name.trim()).filter((name) => name !== '')
+  const unknown = names.filter((name) => !(name in SUITES))
+  if (unknown.length > 0 || names.length === 0) {
+    throw new Error(`BENCH_ONLY: unknown suite ${unknown.map((name) => `"${name}"`).join(', ') || '(empty)'}; choose from ${Object.keys(SUITES).join(', ')}`)
+  }
+  return Object.keys(SUITES).filter((name) => names.includes(name))
+}
+
+/**
+ * `npm run bench`: every suite; JSON to bench-results/latest.json, the table to stdout and to docs/benchmarks.md.
+ * With BENCH_ONLY set, a partial run: JSON to bench-results/<suites>.json only (docs/benchmarks.md and latest.json
+ * always show a full run).
+ */
 async function main(): Promise<void> {
+  const suites = selectedSuites()
+  const partial = Boolean(process.env.BENCH_ONLY?.trim())
   const figures: Figure[] = []
-  figures.push(...(await benchLocalStack()))
-  figures.push(...(await benchCore()))
-  figures.push(...(await benchPresence()))
-  figures.push(...(await benchQueue()))
+  for (const suite of suites) figures.push(...(await SUITES[suite]!()))
   const report = {
     date: new Date().toISOString(),
     node: process.version,
     cpus: cpus().length,
     memoryGiB: Math.round(totalmem() / 2 ** 30),
+    suites,
     figures,
   }
   await mkdir('bench-results', { recursive: true })
-  await writeFile('bench-results/latest.json', `${JSON.stringify(report, null, 2)}\n`)
-  await writeFile('docs/benchmarks.md', benchmarksMarkdown(report))
+  if (partial) {
+    await writeFile(`bench-results/${suites.join('+')}.json`, `${JSON.stringify(report, null, 2)}\n`)
+  } else {
+    await writeFile('bench-results/latest.json', `${JSON.stringify(report, null, 2)}\n`)
+    await writeFile('docs/benchmarks.md', benchmarksMarkdown(report))
+  }
   console.log(JSON.stringify(report))
   console.log()
   console.table(
