@@ -4,7 +4,9 @@ import type { Figure } from './stats.js'
 export function benchmarksMarkdown(report: { date: string; node: string; cpus: number; memoryGiB: number; figures: Figure[] }): string {
   const rows = report.figures.map((figure) => {
     const met = figure.ok === undefined ? '' : figure.ok ? 'yes' : '**no**'
-    return `| ${figure.suite} | ${figure.name} | ${figure.value} ${figure.unit} | ${figure.target ?? ''} | ${met} |`
+    // A percentile of no samples (e.g. raw realtime-js saw no write while Realtime was stopped) is NaN, null in JSON.
+    const value = typeof figure.value === 'number' && Number.isFinite(figure.value) ? `${figure.value} ${figure.unit}` : 'n/a (no samples)'
+    return `| ${figure.suite} | ${figure.name} | ${value} | ${figure.target ?? ''} | ${met} |`
   })
   return `# Benchmarks
 
