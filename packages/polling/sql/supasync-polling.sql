@@ -354,23 +354,34 @@ grant select on table public.supasync_tombstones to anon, authenticated, service
 -- pg_read_all_stats (hosted Supabase's postgres role is). If the owner cannot,
 -- the watermark degrades to now() and the client's overlap window is the only
 -- protection left.
-create or replace function public.supasync_watermark()
-returns timestamptz
+-- Returns jsonb so the client also learns the server's clock (the upper
+-- bound of one poll's reads, so a poll ends even under a steady stream of
+-- writes) and whether the owner could see every session ("complete").
+-- Every backend with an open transaction counts, not only client backends:
+-- background workers (pg_cron jobs, for example) write too.
+-- Not covered: prepared (two-phase) transactions, and reads that PostgREST
+-- sends to a lagging read replica while this runs on the primary.
+drop function if exists public.supasync_watermark();
+create function public.supasync_watermark()
+returns jsonb
 language sql
 stable
 security definer
 set search_path = ''
 as $$
-  select least(
-    pg_catalog.now(),
-    (select pg_catalog.min(a.xact_start)
-       from pg_catalog.pg_stat_activity a
-      where a.backend_type = 'client backend'
-        and a.xact_start is not null
-        and a.pid <> pg_catalog.pg_backend_pid())
+  select pg_catalog.jsonb_build_object(
+    'watermark', least(
+      pg_catalog.now(),
+      (select pg_catalog.min(a.xact_start)
+         from pg_catalog.pg_stat_activity a
+        where a.xact_start is not null
+          and a.pid <> pg_catalog.pg_backend_pid())),
+    'now', pg_catalog.clock_timestamp(),
+    'complete', coalesce((select r.rolsuper from pg_catalog.pg_roles r where r.rolname = current_user), false)
+                or pg_catalog.pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER')
   )
 $$;
 comment on function public.supasync_watermark() is
-  'Start of the oldest open client transaction (or now()): rows stamped before it are final (supasync polling cursor).';
+  '{watermark: start of the oldest open transaction (or now()), now: clock_timestamp(), complete: the owner sees every session}. Rows stamped before watermark are final (supasync polling cursor).';
 revoke all on function public.supasync_watermark() from public, anon, authenticated;
 grant execute on function public.supasync_watermark() to anon, authenticated, service_role;

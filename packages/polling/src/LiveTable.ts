@@ -41,12 +41,6 @@ export interface LiveTableStats {
   applied: { load: number; realtime: number; poll: number }
 }
 
-/** True when a timestamp has at most millisecond precision (e.g. `…T10:00:00.123Z`). */
-function millisecondsOnly(timestamp: string): boolean {
-  const fraction = /[.,](\d+)/.exec(timestamp)
-  return !fraction || fraction[1]!.length <= 3
-}
-
 /** How often freshness is re-derived (staleness counts, tombstones are pruned), in ms. */
 const TICK_MS = 1000
 
@@ -71,6 +65,8 @@ export class LiveTable<R extends object = Row> implements PollMember {
   /** Start of the last successful read through PostgREST (port clock). */
   private lastPolledAt: number | undefined
   private needsResync = false
+  private lastTickAt: number | undefined
+  private cancelLoadRetry: (() => void) | undefined
   private resyncing = false
   private error: SupasyncError<string> | undefined
   private lastReported: string | undefined
@@ -137,8 +133,8 @@ export class LiveTable<R extends object = Row> implements PollMember {
   }
 
   /** The row with this primary key (composite keys: the values in primaryKey order), or undefined. O(1). */
-  get(id: string | number | readonly (string | number)[]): R | undefined {
-    const key = Array.isArray(id) ? JSON.stringify(id.map(String)) : String(id)
+  get(id: string | number | readonly (string | number | boolean)[]): R | undefined {
+    const key = Array.isArray(id) ? JSON.stringify(id.map((part) => (typeof part === 'number' || typeof part === 'string' ? String(part) : part))) : String(id)
     const row = this.view.get(key)
     if (row === undefined) this.counters.misses++
     else this.counters.hits++
@@ -163,6 +159,7 @@ export class LiveTable<R extends object = Row> implements PollMember {
     this.destroyed = true
     for (const lease of this.leases.splice(0)) lease.release()
     for (const cleanup of this.cleanups.splice(0)) cleanup()
+    this.cancelLoadRetry?.()
     this.poller.leave(this)
     this.settleReady.reject(new PollingError('DESTROYED', 'The live table was destroyed before its initial load completed.'))
     this.flushCacheWrites()
@@ -197,27 +194,49 @@ export class LiveTable<R extends object = Row> implements PollMember {
     const committed = parseVersion(change.commit_timestamp)
     if (change.eventType === 'DELETE') {
       const key = rowKey(change.old, primaryKey)
-      if (key === undefined || committed === undefined) return
-      // A deletion is newer than every write of its row before it; commit_timestamp may carry only milliseconds,
-      // so it is rounded up to the end of its millisecond. A row version newer than that is a re-insert: it stays.
-      this.view.remove(key, millisecondsOnly(change.commit_timestamp) ? committed + 999 : committed, 'realtime')
+      const held = key === undefined ? undefined : this.view.versionOf(key)
+      // A row not held needs nothing from here: the server's tombstone, with its exact stamp, reaches every poll that
+      // could carry a copy. A row held is removed unless it is newer than the delete's commit (a later re-insert).
+      if (key === undefined || held === undefined) return
+      // commit_timestamp may carry only milliseconds: the delete committed before the end of that millisecond.
+      if (committed !== undefined && committed + (/[.,]\d{4,}/.test(change.commit_timestamp) ? 0 : 999) < held) return
+      // The event names no version. A re-insert in the same transaction is stamped before the commit, so the
+      // tombstone is the removed version itself, weak: a copy of that same version (the re-insert) may come back.
+      this.view.remove(key, held, 'realtime', true)
       return
     }
-    const row = change.new as Row
-    const key = rowKey(row, primaryKey)
+    if (Array.isArray(change.errors) ? change.errors.length > 0 : Boolean(change.errors)) {
+      // Realtime left values out (Error 413: a record over 1 MiB): read the whole row instead of storing a hollow one.
+      if (this.loaded) this.poller.request().catch(() => {})
+      return
+    }
+    const key = rowKey(change.new, primaryKey)
+    const held = key === undefined ? undefined : this.view.get(key)
+    // With the default replica identity an UPDATE leaves out unchanged TOASTed columns: they keep their held values.
+    const row = held && Object.keys(held).some((column) => !(column in change.new)) ? { ...held, ...change.new } : (change.new as Row)
     const version = parseVersion(row[cursor]) ?? committed
     if (key === undefined || version === undefined) {
       this.report(new PollingError('BAD_ROW', `A realtime ${change.eventType} of ${this.options.table} has no primary key (${primaryKey.join(', ')}) or cursor (${cursor}) value; check the primaryKey and cursor options.`))
       return
     }
+    // Checked on the client too: a Realtime server older than 2.100 ignores all but one filter clause.
     this.apply(key, row, version, 'realtime')
   }
 
-  private apply(key: string, row: Row, version: number, source: 'load' | 'realtime' | 'poll'): boolean {
-    const { filter, softDeleteColumn } = this.options
-    const keep = rowMatches(row, filter) && (softDeleteColumn === undefined || row[softDeleteColumn] === null || row[softDeleteColumn] === undefined)
-    // A row of another live table's filter (shared poll) or a stranger's soft delete: nothing to keep or remove.
-    if (!keep && this.view.versionOf(key) === undefined) return false
+  /**
+   * `matched`: whether the row is inside the filter; the load passes true (PostgREST applied the filter), realtime and
+   * the shared poll's rows are compared on the client.
+   */
+  private apply(key: string, row: Row, version: number, source: 'load' | 'realtime' | 'poll', matched = rowMatches(row, this.options.filter)): boolean {
+    const { softDeleteColumn } = this.options
+    const softDeleted = softDeleteColumn !== undefined && row[softDeleteColumn] !== null && row[softDeleteColumn] !== undefined
+    const keep = matched && !softDeleted
+    if (!keep && this.view.versionOf(key) === undefined) {
+      // A soft delete of a row not held is remembered, so a late copy of the live row cannot bring it back; a row of
+      // another live table's filter (shared poll) is none of this table's business.
+      if (matched && softDeleted) this.view.remove(key, version, source)
+      return false
+    }
     return this.view.put(key, row as R, version, keep, source)
   }
 
@@ -245,7 +264,9 @@ export class LiveTable<R extends object = Row> implements PollMember {
         if (this.destroyed) return
         this.pollFailed(cause instanceof PollingError ? cause : new PollingError('UNREACHABLE', String(cause), { cause }))
         const retryIn = (cause as PollingError).transient === false ? this.options.pollIntervalMs : this.options.retryMs
-        await new Promise<void>((resolve) => this.cleanups.push(this.poller.scheduler.after(Math.min(retryIn * 2 ** Math.min(attempt, 3), this.options.pollIntervalMs), resolve)))
+        await new Promise<void>((resolve) => {
+          this.cancelLoadRetry = this.poller.scheduler.after(Math.min(retryIn * 2 ** Math.min(attempt, 3), this.options.pollIntervalMs), resolve)
+        })
       }
     }
   }
@@ -258,7 +279,7 @@ export class LiveTable<R extends object = Row> implements PollMember {
   private async readEverything(sweep: boolean): Promise<number | undefined> {
     const { primaryKey, cursor, table } = this.options
     const reader = this.poller.reader
-    const watermark = await reader.watermark()
+    const watermark = (await reader.watermark())?.watermark
     const seen = sweep ? new Set<string>() : undefined
     let newest: number | undefined
     await reader.readAll(this.options.filter, (rows) => {
@@ -271,7 +292,7 @@ export class LiveTable<R extends object = Row> implements PollMember {
         }
         newest = newest === undefined ? version : Math.max(newest, version)
         seen?.add(key)
-        this.apply(key, row, version, 'load')
+        this.apply(key, row, version, 'load', true)
       }
     })
     const safe = watermark ?? newest
@@ -327,7 +348,8 @@ export class LiveTable<R extends object = Row> implements PollMember {
     if (this.destroyed) return
     for (const record of records) {
       const key = rowKey(record.rowKey, this.options.primaryKey)
-      if (key !== undefined && this.view.versionOf(key) !== undefined) this.view.remove(key, record.version, 'poll')
+      // Also for rows not held: a late realtime copy of a deleted row must not bring it back.
+      if (key !== undefined) this.view.remove(key, record.version, 'poll')
     }
   }
 
@@ -377,6 +399,11 @@ export class LiveTable<R extends object = Row> implements PollMember {
   // --- freshness ------------------------------------------------------------------------------------------
 
   private tick(): void {
+    const now = this.poller.scheduler.now()
+    const slept = this.lastTickAt !== undefined && now - this.lastTickAt > 3 * TICK_MS
+    this.lastTickAt = now
+    // Timers stood still (a sleeping device or a frozen tab): nothing said so far can be trusted; read first.
+    if (slept) this.catchUp()
     // A deletion older than two budgets can no longer race an in-flight read of the same row.
     this.view.pruneTombstones(this.poller.scheduler.now() - 2 * this.options.maxStalenessMs)
     this.update()
@@ -397,7 +424,8 @@ export class LiveTable<R extends object = Row> implements PollMember {
       restHealthy: this.restHealthy,
     })
     if (mode === 'realtime') {
-      this.lastSyncedAt = now
+      // Realtime delivers, but only a successful read can show that it lost nothing: without one, no newer claim.
+      if (this.restHealthy) this.lastSyncedAt = now
       this.realtimeSince ??= this.lastWatermark
     } else {
       this.realtimeSince = undefined

@@ -18,6 +18,13 @@ export interface ReadTarget {
   requestTimeoutMs: number
 }
 
+/** What public.supasync_watermark() answers, in µs since the epoch. */
+export interface PollWindow {
+  watermark: number
+  /** The server clock; undefined from an older copy of the migration. */
+  now: number | undefined
+}
+
 /** A hard deletion read from public.supasync_tombstones. */
 export interface TombstoneRecord {
   rowKey: Row
@@ -36,6 +43,8 @@ export class RestReader {
   watermarkSupported = true
   /** False once the server said public.supasync_tombstones does not exist. */
   tombstonesSupported = true
+  /** False when the watermark function's owner cannot see other sessions (its watermark is then just now()). */
+  sessionsVisible = true
 
   private readonly active = new Set<AbortController>()
 
@@ -78,16 +87,17 @@ export class RestReader {
 
   private async rows(what: string, build: (signal: AbortSignal) => PostgrestQuery): Promise<Row[]> {
     const result = await this.run(what, build)
-    if (result.error) throw restFailure(what, result)
+    if (result.error) throw missingObject(result) && what.startsWith('Reading tombstones') ? new MissingObject(what) : restFailure(what, result)
     if (!Array.isArray(result.data)) throw new PollingError('REJECTED', `${what}: PostgREST answered something other than a list of rows.`, { status: result.status })
     return result.data as Row[]
   }
 
   /**
-   * The server's safe cursor (µs): rows stamped before it are final. Undefined when the migration's
-   * public.supasync_watermark() is missing; polling then falls back to the overlap window alone.
+   * The server's poll window, read before the rows: `watermark` (µs), before which every stamp is final, and `now`
+   * (µs), the server clock, which bounds this poll's reads so it ends under a steady stream of writes. Undefined when
+   * the migration's public.supasync_watermark() is missing; polling then falls back to the overlap window alone.
    */
-  async watermark(): Promise<number | undefined> {
+  async watermark(): Promise<PollWindow | undefined> {
     if (!this.watermarkSupported) return undefined
     const what = 'Reading public.supasync_watermark()'
     const result = await this.run(what, (signal) => this.host.schema('public').rpc('supasync_watermark').abortSignal(signal))
@@ -98,9 +108,16 @@ export class RestReader {
       }
       throw restFailure(what, result)
     }
-    const micros = parseVersion(result.data)
-    if (micros === undefined) throw new PollingError('REJECTED', `${what}: expected a timestamp, got ${JSON.stringify(result.data)}.`)
-    return micros
+    // An older copy of the migration returned the bare timestamp.
+    const data = result.data as { watermark?: unknown; now?: unknown; complete?: unknown } | string | null
+    const window = typeof data === 'string' ? { watermark: parseVersion(data), now: undefined, complete: true } : {
+      watermark: parseVersion(data?.watermark),
+      now: parseVersion(data?.now),
+      complete: data?.complete !== false,
+    }
+    if (window.watermark === undefined) throw new PollingError('REJECTED', `${what}: expected a timestamp, got ${JSON.stringify(result.data)}.`)
+    this.sessionsVisible = window.complete
+    return { watermark: window.watermark, now: window.now }
   }
 
   /**
@@ -110,23 +127,24 @@ export class RestReader {
   async readAll(filter: LiveFilter, onPage: (rows: Row[]) => void): Promise<void> {
     const { schema, table, primaryKey, softDeleteColumn } = this.target
     const base = [...filterClauses(filter), ...(softDeleteColumn ? [`${softDeleteColumn}.is.null`] : [])]
-    await this.paged(`Loading ${schema}.${table}`, primaryKey, base, onPage)
+    await this.paged(`Loading ${schema}.${table}`, { schema, table, select: '*', eqs: [] }, primaryKey, base, onPage)
   }
 
-  /** Rows whose cursor is ≥ `sinceMicros` (all rows when undefined) and that match `union`, in cursor order. */
-  async readChanged(sinceMicros: number | undefined, union: string | undefined, onPage: (rows: Row[]) => void): Promise<void> {
+  /** Rows whose cursor is ≥ `sinceMicros` (all when undefined) and ≤ `untilMicros` (no bound when undefined) that match `union`. */
+  async readChanged(sinceMicros: number | undefined, untilMicros: number | undefined, union: string | undefined, onPage: (rows: Row[]) => void): Promise<void> {
     const { schema, table, primaryKey, cursor } = this.target
-    const base = [...(sinceMicros === undefined ? [] : [`${cursor}.gte.${quoteValue(formatMicros(sinceMicros))}`]), ...(union ? [union] : [])]
-    await this.paged(`Polling ${schema}.${table}`, [cursor, ...primaryKey], base, onPage)
+    const base = [...range(cursor, sinceMicros, untilMicros), ...(union ? [union] : [])]
+    await this.paged(`Polling ${schema}.${table}`, { schema, table, select: '*', eqs: [] }, [cursor, ...primaryKey], base, onPage)
   }
 
-  private async paged(what: string, order: readonly string[], base: readonly string[], onPage: (rows: Row[]) => void): Promise<void> {
-    const { schema, table, pageSize } = this.target
+  private async paged(what: string, source: Source, order: readonly string[], base: readonly string[], onPage: (rows: Row[]) => void): Promise<void> {
+    const { pageSize } = this.target
     let after: unknown[] | undefined
     for (;;) {
       const clauses = after ? [...base, keysetClause(order, after)] : base
       const page = await this.rows(what, (signal) => {
-        let query = this.host.schema(schema).from(table).select('*')
+        let query = this.host.schema(source.schema).from(source.table).select(source.select)
+        for (const [column, value] of source.eqs) query = query.eq(column, value)
         if (clauses.length > 0) query = query.or(`and(${clauses.join(',')})`)
         for (const column of order) query = query.order(column, { ascending: true })
         return query.limit(pageSize).abortSignal(signal)
@@ -134,46 +152,56 @@ export class RestReader {
       if (page.length > 0) onPage(page)
       if (page.length < pageSize) return
       const last = page[page.length - 1]!
-      after = order.map((column) => last[column])
+      after = order.map((column) => (typeof last[column] === 'object' && last[column] !== null ? JSON.stringify(last[column]) : last[column]))
       if (after.some((value) => value === null || value === undefined)) {
         throw new PollingError('BAD_ROW', `${what}: a row has no value in ${order.join(', ')}; the primary key and cursor columns must be NOT NULL and selectable.`)
       }
     }
   }
 
-  /** Hard deletions of this table stamped ≥ `sinceMicros`; undefined when the tombstone view is missing. */
-  async readTombstones(sinceMicros: number | undefined, onPage: (records: TombstoneRecord[]) => void): Promise<boolean> {
+  /**
+   * Hard deletions of this table stamped in [sinceMicros, untilMicros], keyset-paged on (deleted_at, row_key) so a
+   * page boundary inside one stamp loses nothing. Resolves false when the tombstone view is missing.
+   */
+  async readTombstones(sinceMicros: number | undefined, untilMicros: number | undefined, onPage: (records: TombstoneRecord[]) => void): Promise<boolean> {
     if (!this.tombstonesSupported) return false
-    const { schema, table, pageSize } = this.target
-    const what = `Reading tombstones of ${schema}.${table}`
-    let since = sinceMicros
-    let previousLast: string | undefined
-    for (;;) {
-      const result = await this.run(what, (signal) => {
-        let query = this.host.schema('public').from('supasync_tombstones').select('row_key,deleted_at').eq('table_schema', schema).eq('table_name', table)
-        if (since !== undefined) query = query.or(`deleted_at.gte.${quoteValue(formatMicros(since))}`)
-        return query.order('deleted_at', { ascending: true }).limit(pageSize).abortSignal(signal)
-      })
-      if (result.error) {
-        if (missingObject(result)) {
-          this.tombstonesSupported = false
-          return false
+    const { schema, table } = this.target
+    const source: Source = { schema: 'public', table: 'supasync_tombstones', select: 'row_key,deleted_at', eqs: [['table_schema', schema], ['table_name', table]] }
+    try {
+      await this.paged(`Reading tombstones of ${schema}.${table}`, source, ['deleted_at', 'row_key'], range('deleted_at', sinceMicros, untilMicros), (page) => {
+        const records: TombstoneRecord[] = []
+        for (const entry of page as { row_key: Row; deleted_at: string }[]) {
+          const version = parseVersion(entry.deleted_at)
+          if (version !== undefined && entry.row_key && typeof entry.row_key === 'object') records.push({ rowKey: entry.row_key, version })
         }
-        throw restFailure(what, result)
+        if (records.length > 0) onPage(records)
+      })
+      return true
+    } catch (error) {
+      if (error instanceof MissingObject) {
+        this.tombstonesSupported = false
+        return false
       }
-      const page = (Array.isArray(result.data) ? result.data : []) as { row_key: Row; deleted_at: string }[]
-      const records: TombstoneRecord[] = []
-      for (const entry of page) {
-        const version = parseVersion(entry.deleted_at)
-        if (version !== undefined && entry.row_key && typeof entry.row_key === 'object') records.push({ rowKey: entry.row_key, version })
-      }
-      if (records.length > 0) onPage(records)
-      if (page.length < pageSize) return true
-      const last = page[page.length - 1]!.deleted_at
-      // Stamps are per row (clock_timestamp), so a full page of one identical stamp means no progress is possible.
-      if (last === previousLast) return true
-      previousLast = last
-      since = parseVersion(last)
+      throw error
     }
   }
 }
+
+/** Where paged reads go: a table or view, its columns and fixed equality filters. */
+interface Source {
+  schema: string
+  table: string
+  select: string
+  eqs: [string, string][]
+}
+
+/** `column ≥ since` and `column ≤ until` clauses (either may be absent). */
+function range(column: string, since: number | undefined, until: number | undefined): string[] {
+  return [
+    ...(since === undefined ? [] : [`${column}.gte.${quoteValue(formatMicros(since))}`]),
+    ...(until === undefined ? [] : [`${column}.lte.${quoteValue(formatMicros(until))}`]),
+  ]
+}
+
+/** A read of an object the server does not have (the migration is missing). */
+class MissingObject extends Error {}

@@ -13,6 +13,8 @@ export interface LiveChange<R> {
 
 interface Tombstone {
   version: number
+  /** A hint (a realtime DELETE, which names no version): only versions older than it are refused, an equal one is let back. */
+  weak: boolean
   /** When it was recorded (port clock, ms): tombstones are pruned once no in-flight read can be older. */
   at: number
 }
@@ -66,12 +68,13 @@ export class RowView<R extends object> {
     return this.versions.get(key)
   }
 
-  /** Newest version known for `key`: its row's, or its tombstone's. */
-  private known(key: string): number | undefined {
+  /** Whether `version` is newer than everything known for `key` (an equal version passes a weak tombstone). */
+  private isNewer(key: string, version: number): boolean {
     const row = this.versions.get(key)
-    const tombstone = this.tombstones.get(key)?.version
-    if (row === undefined) return tombstone
-    return tombstone === undefined || row > tombstone ? row : tombstone
+    if (row !== undefined && version <= row) return false
+    const tombstone = this.tombstones.get(key)
+    if (tombstone && (tombstone.weak ? version < tombstone.version : version <= tombstone.version)) return false
+    return true
   }
 
   /**
@@ -80,8 +83,7 @@ export class RowView<R extends object> {
    * Returns true when something changed.
    */
   put(key: string, row: R, version: number, keep: boolean, source: LiveChange<R>['source']): boolean {
-    const known = this.known(key)
-    if (known !== undefined && version <= known) return false
+    if (!this.isNewer(key, version)) return false
     if (!keep) return this.remove(key, version, source)
     this.tombstones.delete(key)
     this.versions.set(key, version)
@@ -90,12 +92,16 @@ export class RowView<R extends object> {
     return true
   }
 
-  /** Applies a deletion stamped `version`; a row version newer than it (a re-insert) survives. */
-  remove(key: string, version: number, source: LiveChange<R>['source']): boolean {
-    const known = this.known(key)
-    if (known !== undefined && version < known) return false
+  /**
+   * Applies a deletion stamped `version`; a row version newer than it (a re-insert) survives. `weak`: the deletion's
+   * exact stamp is unknown and `version` is the row version it removed (see {@link Tombstone.weak}).
+   */
+  remove(key: string, version: number, source: LiveChange<R>['source'], weak = false): boolean {
+    const row = this.versions.get(key)
+    if (row !== undefined && version < row) return false
     const existing = this.tombstones.get(key)
-    if (!existing || existing.version < version) this.tombstones.set(key, { version, at: this.now() })
+    if (existing && version < existing.version) return false
+    if (!existing || existing.version < version || (existing.weak && !weak)) this.tombstones.set(key, { version, weak, at: this.now() })
     this.versions.delete(key)
     if (!this.current.delete(key)) return false
     this.changed({ key, row: undefined, version, source })

@@ -173,15 +173,18 @@ export class SharedPoller {
     const startedAt = this.scheduler.now()
     this.lastStartedAt = startedAt
     try {
-      const next = await this.reader.watermark()
+      // Members whose filters this poll reads: only they learn that it completed.
+      const polled = [...this.members]
+      const window = await this.reader.watermark()
+      const next = window?.watermark
       const since = this.watermark === undefined ? undefined : this.watermark - this.settings.overlapMs * 1000
-      const union = unionClause([...this.members].map((member) => member.filter))
+      const union = unionClause(polled.map((member) => member.filter))
       let newest: number | undefined
-      await this.reader.readChanged(since, union, (rows) => {
+      await this.reader.readChanged(since, window?.now, union, (rows) => {
         for (const row of rows) newest = higher(newest, parseVersion(row[this.settings.cursor]))
         for (const member of [...this.members]) member.receiveRows(rows, next)
       })
-      await this.reader.readTombstones(since, (records) => {
+      await this.reader.readTombstones(since, window?.now, (records) => {
         for (const member of [...this.members]) member.receiveTombstones(records)
       })
       // Without the watermark function the newest stamp read is the best available cursor; the overlap covers
@@ -193,7 +196,7 @@ export class SharedPoller {
       this.failures = 0
       this.counts.polls++
       this.warnMissing()
-      for (const member of [...this.members]) member.pollSucceeded(startedAt, poll, next)
+      for (const member of polled) if (this.members.has(member)) member.pollSucceeded(startedAt, poll, next)
       for (const waiter of this.inFlight.splice(0)) waiter.resolve()
     } catch (cause) {
       const error = cause instanceof PollingError ? cause : new PollingError('UNREACHABLE', `Polling failed: ${String(cause)}`, { cause })
@@ -217,6 +220,10 @@ export class SharedPoller {
     if (!this.reader.watermarkSupported) {
       this.warnOnce(new PollingError('MISSING_MIGRATION',
         `public.supasync_watermark() is missing, so polling of ${schema}.${table} relies on an overlap window of ${overlapMs} ms alone: a write transaction open longer than that can be missed. Apply packages/polling/sql/supasync-polling.sql (or raise overlapMs).`))
+    }
+    if (!this.reader.sessionsVisible) {
+      this.warnOnce(new PollingError('MISSING_MIGRATION',
+        `The owner of public.supasync_watermark() cannot see other sessions in pg_stat_activity, so its watermark is just now() and polling of ${schema}.${table} relies on an overlap window of ${overlapMs} ms: a write transaction open longer than that can be missed. Run supasync-polling.sql as a superuser or grant pg_read_all_stats to its owner.`))
     }
     if (!this.reader.tombstonesSupported) {
       this.warnOnce(new PollingError('MISSING_MIGRATION',

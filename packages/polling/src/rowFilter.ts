@@ -1,4 +1,5 @@
 import { SupasyncError } from '@supasync/core'
+import { parseVersion } from './versions.js'
 
 /** A value a live table filters on: rows whose column equals it (null: `is null`). */
 export type FilterValue = string | number | boolean | null
@@ -25,11 +26,23 @@ export function validateLiveFilter(filter: unknown, where: string): LiveFilter {
   return filter as LiveFilter
 }
 
-/** Column values compared the way Postgres compares them after casting the text: 42 matches "42". */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i
+
+/**
+ * Column values compared about the way Postgres compares them after casting the filter's text to the column type:
+ * 42 matches "42" and "42.0", a uuid matches in any letter case, a timestamp matches in any offset or precision.
+ */
 function sameValue(rowValue: unknown, wanted: FilterValue): boolean {
   if (wanted === null) return rowValue === null || rowValue === undefined
   if (rowValue === null || rowValue === undefined) return false
-  return String(rowValue) === String(wanted)
+  const a = String(rowValue)
+  const b = String(wanted)
+  if (a === b) return true
+  if (NUMBER.test(a) && NUMBER.test(b)) return Number(a) === Number(b)
+  if (UUID.test(a) && UUID.test(b)) return a.toLowerCase() === b.toLowerCase()
+  const at = parseVersion(a)
+  return at !== undefined && /\D/.test(a) && at === parseVersion(b)
 }
 
 /** Does `row` satisfy every clause of `filter`? Missing columns fail (closed, like the server). */

@@ -110,4 +110,19 @@ describe('createLiveTable on the local stack', () => {
     const { rows } = await local.stack.query<{ id: string }>('select id from components where project_id = 1')
     expect(new Set(a.live.rows.get().keys())).toEqual(new Set(rows.map((row) => String(row.id))))
   }, 20_000)
+
+  it('pages rows and tombstones through the real PostgREST (pageSize 2: keyset clauses on the cursor, the key and row_key)', async () => {
+    const a = track(observe(local.stack, { filter: { project_id: 2 }, pageSize: 2 }))
+    await a.live.ready
+    const { rows } = await local.stack.query<{ id: string }>('select id from components where project_id = 2')
+    expect(a.live.rows.get().size).toBe(rows.length)
+    await local.stack.faults.stopRealtime()
+    // Five deletes in one statement and five updates: several pages each, under one poll.
+    const doomed = rows.slice(0, 5).map((row) => Number(row.id))
+    await local.stack.query('delete from components where id = any($1::bigint[])', [doomed])
+    await local.stack.query(`update components set milestone = 'paged' where project_id = 2`)
+    await waitFor(() => doomed.every((id) => a.live.get(id) === undefined) && [...a.live.rows.get().values()].every((row) => row.milestone === 'paged'), 3000, 'all pages applied')
+    expect(a.live.rows.get().size).toBe(rows.length - 5)
+    expect(a.errors).toEqual([])
+  })
 })

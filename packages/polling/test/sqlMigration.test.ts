@@ -157,8 +157,10 @@ describe('supasync_watermark', () => {
     const user = asUser()
     const idle = await user.rpc('supasync_watermark')
     expect(idle.error).toBeNull()
-    const idleAt = Date.parse(idle.data as string)
+    const idleAt = Date.parse((idle.data as { watermark: string }).watermark)
     expect(Math.abs(idleAt - Date.now())).toBeLessThan(5000)
+    // The migration ran as the superuser: it sees every session.
+    expect(idle.data).toMatchObject({ complete: true })
 
     const client = new pg.Client({ connectionString: stack.databaseUrl })
     await client.connect()
@@ -171,12 +173,14 @@ describe('supasync_watermark', () => {
       await waitFor(() => Date.now() > started + 300, 2000, '300 ms')
       const held = await user.rpc('supasync_watermark')
       expect(held.error).toBeNull()
-      const heldAt = Date.parse(held.data as string)
+      const heldAt = Date.parse((held.data as { watermark: string }).watermark)
       expect(heldAt).toBe(started)
+      // The server clock moves on: it bounds a poll's reads from above.
+      expect(Date.parse((held.data as { now: string }).now)).toBeGreaterThanOrEqual(started + 300)
       expect(written.rows[0]!.updated_at.getTime()).toBeGreaterThanOrEqual(heldAt)
       await client.query('commit')
       const after = await user.rpc('supasync_watermark')
-      expect(Date.parse(after.data as string)).toBeGreaterThan(heldAt)
+      expect(Date.parse((after.data as { watermark: string }).watermark)).toBeGreaterThan(heldAt)
     } finally {
       await client.end()
     }
