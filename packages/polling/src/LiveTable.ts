@@ -319,10 +319,12 @@ export class LiveTable<R extends object = Row> implements PollMember {
     }
   }
 
+  /** @internal The shared poll's side of the table (PollMember). */
   intervalMs(): number {
     return this.interval
   }
 
+  /** @internal The shared poll's side of the table (PollMember). */
   receiveRows(rows: readonly Row[], watermark: number | undefined): void {
     if (this.destroyed) return
     const { primaryKey, cursor } = this.options
@@ -344,6 +346,7 @@ export class LiveTable<R extends object = Row> implements PollMember {
     }
   }
 
+  /** @internal The shared poll's side of the table (PollMember). */
   receiveTombstones(records: readonly TombstoneRecord[]): void {
     if (this.destroyed) return
     for (const record of records) {
@@ -353,6 +356,7 @@ export class LiveTable<R extends object = Row> implements PollMember {
     }
   }
 
+  /** @internal The shared poll's side of the table (PollMember). */
   pollSucceeded(startedAt: number, poll: number, watermark?: number): void {
     if (watermark !== undefined) this.lastWatermark = watermark
     if (this.destroyed) return
@@ -367,6 +371,7 @@ export class LiveTable<R extends object = Row> implements PollMember {
     this.update()
   }
 
+  /** @internal The shared poll's side of the table (PollMember). */
   pollFailed(error: PollingError): void {
     if (this.destroyed) return
     if (error.transient) this.restHealthy = false
@@ -375,6 +380,7 @@ export class LiveTable<R extends object = Row> implements PollMember {
     this.update()
   }
 
+  /** @internal The shared poll's side of the table (PollMember). */
   warn(error: PollingError): void {
     this.options.onError(error)
   }

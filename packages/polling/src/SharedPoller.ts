@@ -17,7 +17,7 @@ export interface PollMember {
   receiveRows(rows: readonly Row[], watermark: number | undefined): void
   receiveTombstones(records: readonly TombstoneRecord[]): void
   /**
-   * Poll number `poll` (see {@link SharedPoller.started}), which started at `startedAt` (port clock), completed:
+   * Poll number `poll` (SharedPoller.started counts them), which started at `startedAt` (port clock), completed:
    * everything committed before then is applied.
    */
   pollSucceeded(startedAt: number, poll: number, watermark: number | undefined): void
