@@ -1,4 +1,4 @@
-// A forked child process of liveTable.bench.ts, with typed waits on its messages: the runner's side of the link.
+// A forked child process of a bench suite, with typed waits on its messages: the runner's side of the link.
 import { fork, type ChildProcess } from 'node:child_process'
 
 export interface LinkMessage {
@@ -6,15 +6,19 @@ export interface LinkMessage {
   [key: string]: unknown
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+import { sleep } from './waitUntil.js'
 
 /** A forked child with typed waits on its messages (a message that arrives before it is awaited is kept). */
-export class LiveTableChildLink {
+export class ChildLink {
   private readonly inbox: LinkMessage[] = []
   private readonly waiters = new Set<{ type: string; resolve: (message: LinkMessage) => void; reject: (error: Error) => void }>()
   private exitCode: number | null | undefined
 
-  private constructor(private readonly child: ChildProcess) {
+  private constructor(
+    private readonly child: ChildProcess,
+    /** How errors name the child, e.g. `core bench child "memory"`. */
+    private readonly label: string,
+  ) {
     child.on('message', (message: LinkMessage) => {
       for (const waiter of this.waiters) {
         if (waiter.type === message.type) {
@@ -27,13 +31,14 @@ export class LiveTableChildLink {
     })
     child.once('exit', (code) => {
       this.exitCode = code
-      for (const waiter of this.waiters) waiter.reject(new Error(`polling bench child exited (${code}) before sending "${waiter.type}"`))
+      for (const waiter of this.waiters) waiter.reject(new Error(`${label} exited (${code}) before sending "${waiter.type}"`))
       this.waiters.clear()
     })
   }
 
-  static fork(file: string, args: string[], execArgv: string[]): LiveTableChildLink {
-    return new LiveTableChildLink(fork(file, args, { execArgv: [...execArgv, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }))
+  /** Forks `file` under tsx with `args`; `execArgv` adds Node flags (e.g. --expose-gc). */
+  static fork(file: string, args: string[], execArgv: string[], label: string): ChildLink {
+    return new ChildLink(fork(file, args, { execArgv: [...execArgv, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }), label)
   }
 
   get exited(): boolean {
@@ -47,7 +52,7 @@ export class LiveTableChildLink {
   next<T extends LinkMessage>(type: string, timeoutMs: number): Promise<T> {
     const index = this.inbox.findIndex((message) => message.type === type)
     if (index >= 0) return Promise.resolve(this.inbox.splice(index, 1)[0] as T)
-    if (this.exitCode !== undefined) return Promise.reject(new Error(`polling bench child exited (${this.exitCode})`))
+    if (this.exitCode !== undefined) return Promise.reject(new Error(`${this.label} exited (${this.exitCode})`))
     return new Promise<T>((resolve, reject) => {
       const waiter = {
         type,
@@ -62,7 +67,7 @@ export class LiveTableChildLink {
       }
       const timer = setTimeout(() => {
         this.waiters.delete(waiter)
-        reject(new Error(`polling bench child sent no "${type}" within ${timeoutMs} ms`))
+        reject(new Error(`${this.label} sent no "${type}" within ${timeoutMs} ms`))
       }, timeoutMs)
       this.waiters.add(waiter)
     })

@@ -5,7 +5,6 @@
 // the clients alone, not the server. The writer (a pg Pool) stays in the runner, next to the server, as in
 // localStack.bench.ts: it loads the server's process equally for both sides and the measured process not at
 // all, whereas a writer process of its own would be one more process competing for the 2 cores.
-import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { createClient, type RealtimeClientOptions, type SupabaseClient } from '@supabase/supabase-js'
 import pg from 'pg'
@@ -14,6 +13,8 @@ import { createSupasync, type ChangesLease, type Supasync, type SupasyncDiagnost
 import { startLocalStack, type LocalStack } from '../../packages/local/src/index.js'
 import { summarize, type Figure } from './stats.js'
 import { sendToParent } from './ipc.js'
+import { ChildLink, type LinkMessage } from './childLink.js'
+import { sleep, waitUntil } from './waitUntil.js'
 
 // `at` is the row's insert time with µs precision (commit_timestamp only has ms). A single-row autocommit
 // insert commits right after it, so `callback time − at` is commit-to-callback latency (plus the commit itself).
@@ -52,7 +53,6 @@ const CYCLE_BATCH = 200
 const WARMUP_CYCLES = 2000
 const GRACE_MS = 50
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b)
@@ -60,96 +60,16 @@ const median = (values: number[]) => {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
 }
 
-async function waitUntil(predicate: () => boolean, timeoutMs: number, intervalMs = 20): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs
-  while (!predicate()) {
-    if (performance.now() > deadline) return false
-    await sleep(intervalMs)
-  }
-  return true
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // Runner side
 // ---------------------------------------------------------------------------------------------------------
 
-interface Message {
-  type: string
-  [key: string]: unknown
-}
+type Message = LinkMessage
 
-/** A forked child of this file, with typed waits on its messages (a message that arrives early is kept). */
-class ChildLink {
-  private readonly inbox: Message[] = []
-  private readonly waiters = new Set<{ type: string; resolve: (message: Message) => void; reject: (error: Error) => void }>()
-  private exitCode: number | null | undefined
-
-  constructor(
-    private readonly child: ChildProcess,
-    private readonly role: string,
-  ) {
-    child.on('message', (message: Message) => {
-      for (const waiter of this.waiters) {
-        if (waiter.type === message.type) {
-          this.waiters.delete(waiter)
-          waiter.resolve(message)
-          return
-        }
-      }
-      this.inbox.push(message)
-    })
-    child.once('exit', (code) => {
-      this.exitCode = code
-      for (const waiter of this.waiters) waiter.reject(new Error(`core bench child "${role}" exited (${code}) before sending "${waiter.type}"`))
-      this.waiters.clear()
-    })
-  }
-
-  static fork(role: string, args: string[], exposeGc = false): ChildLink {
-    const child = fork(SELF, [CHILD_FLAG, role, ...args], {
-      execArgv: [...(exposeGc ? ['--expose-gc'] : []), '--import', 'tsx'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    })
-    return new ChildLink(child, role)
-  }
-
-  send(message: Message): void {
-    this.child.send(message)
-  }
-
-  next<T extends Message>(type: string, timeoutMs: number): Promise<T> {
-    const index = this.inbox.findIndex((message) => message.type === type)
-    if (index >= 0) return Promise.resolve(this.inbox.splice(index, 1)[0] as T)
-    if (this.exitCode !== undefined) return Promise.reject(new Error(`core bench child "${this.role}" exited (${this.exitCode})`))
-    return new Promise<T>((resolve, reject) => {
-      const waiter = {
-        type,
-        resolve: (message: Message) => {
-          clearTimeout(timer)
-          resolve(message as T)
-        },
-        reject: (error: Error) => {
-          clearTimeout(timer)
-          reject(error)
-        },
-      }
-      const timer = setTimeout(() => {
-        this.waiters.delete(waiter)
-        reject(new Error(`core bench child "${this.role}" sent no "${type}" within ${timeoutMs} ms`))
-      }, timeoutMs)
-      this.waiters.add(waiter)
-    })
-  }
-
-  /** Children exit on their own after reporting; one that does not (a failed run) is killed. */
-  async close(): Promise<void> {
-    if (this.exitCode !== undefined) return
-    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()))
-    await Promise.race([exited, sleep(2000)])
-    if (this.exitCode !== undefined) return
-    this.child.kill()
-    await Promise.race([exited, sleep(5000)])
-  }
+/** A forked child of this file in `role`, with typed waits on its messages. */
+function forkChild(role: string, args: string[], exposeGc = false): ChildLink {
+  return ChildLink.fork(SELF, [CHILD_FLAG, role, ...args], exposeGc ? ['--expose-gc'] : [], `core bench child "${role}"`)
 }
 
 /**
@@ -222,7 +142,7 @@ async function deliveryRun(stack: LocalStack, pool: pg.Pool, sides: Side[]): Pro
   const links: ChildLink[] = []
   try {
     for (const side of sides) {
-      const link = ChildLink.fork('delivery', [stack.url, stack.anonKey, side, String(HOLDERS)])
+      const link = forkChild('delivery', [stack.url, stack.anonKey, side, String(HOLDERS)])
       links.push(link)
       await link.next('ready', 30_000)
     }
@@ -344,7 +264,7 @@ interface LeaseScenarioResult {
 }
 
 async function leaseMemory(stack: LocalStack): Promise<Figure[]> {
-  const link = ChildLink.fork('memory', [stack.url, stack.anonKey], true)
+  const link = forkChild('memory', [stack.url, stack.anonKey], true)
   try {
     await link.next('ready', 30_000)
     const { scenarios } = await link.next<Message & { scenarios: LeaseScenarioResult[] }>('result', 150_000)
@@ -401,7 +321,7 @@ function resourceDiff(from: string[], to: string[]): Record<string, number> {
 }
 
 async function acquireReleaseCycles(stack: LocalStack): Promise<Figure[]> {
-  const link = ChildLink.fork('cycles', [stack.url, stack.anonKey], true)
+  const link = forkChild('cycles', [stack.url, stack.anonKey], true)
   try {
     await link.next('ready', 30_000)
     const result = await link.next<CycleResult>('result', 90_000)

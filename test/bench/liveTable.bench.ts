@@ -39,7 +39,9 @@ import { createSupasync, type Supasync, type SupasyncError } from '../../package
 import { startLocalStack, type LocalStack } from '../../packages/local/src/index.js'
 import { createLiveTable, parseVersion, type LiveMode, type LiveTable } from '../../packages/polling/src/index.js'
 import { sendToParent } from './ipc.js'
-import { LiveTableChildLink, type LinkMessage } from './liveTableChild.js'
+import { ChildLink, type LinkMessage } from './childLink.js'
+import { runAlone } from './runAlone.js'
+import { sleep, waitUntil } from './waitUntil.js'
 import { summarize, type Figure } from './stats.js'
 
 const SUITE = 'polling'
@@ -74,17 +76,7 @@ const PHASE_LABEL: Record<PhaseName, string> = {
   tail: 'healthy tail after restart',
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 const round = (value: number, digits = 1) => (Number.isFinite(value) ? Math.round(value * 10 ** digits) / 10 ** digits : value)
-
-async function waitUntil(predicate: () => boolean, timeoutMs: number, intervalMs = 50): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs
-  while (!predicate()) {
-    if (Date.now() > deadline) return false
-    await sleep(intervalMs)
-  }
-  return true
-}
 
 function seedSql(): string {
   const users = PROJECTS * WRITERS_PER_PROJECT + PROJECTS
@@ -275,7 +267,7 @@ export async function benchLiveTable(): Promise<Figure[]> {
   const migration = await readFile(new URL('../../packages/polling/sql/supasync-polling.sql', import.meta.url), 'utf8')
   const demoSchema = await readFile(new URL('../../examples/demo-schema.sql', import.meta.url), 'utf8')
   const stack = await startLocalStack({ sql: [migration, demoSchema] })
-  let link: LiveTableChildLink | undefined
+  let link: ChildLink | undefined
   let writers: ReturnType<typeof startWriters> | undefined
   try {
     // --- 1. seed ------------------------------------------------------------------------------------------
@@ -300,7 +292,7 @@ export async function benchLiveTable(): Promise<Figure[]> {
     // --- 2. observers (child process) ---------------------------------------------------------------------
     const tokens = Array.from({ length: PROJECTS }, (_, index) => stack.signJwt({ sub: pmUser(index + 1), exp: Math.floor(Date.now() / 1000) + 4 * 3600 }))
     const config: ChildConfig = { url: stack.url, anonKey: stack.anonKey, tokens, projects: PROJECTS }
-    link = LiveTableChildLink.fork(SELF, [CHILD_FLAG, JSON.stringify(config)], ['--expose-gc', '--max-old-space-size=8192'])
+    link = ChildLink.fork(SELF, [CHILD_FLAG, JSON.stringify(config)], ['--expose-gc', '--max-old-space-size=8192'], 'polling bench child')
     const loaded = await link.next<LoadedMessage>('loaded', 10 * 60_000)
     console.log(`[polling bench] ${loaded.rows} rows loaded into ${PROJECTS} live tables in ${Math.round(loaded.loadMs)} ms; heap ${loaded.heapUsedMiB} MiB`)
     figures.push({ suite: SUITE, name: `initial load of ${PROJECTS} live tables (${SCALE_LABEL}, concurrent, PostgREST + RLS)`, value: round(loaded.loadMs / 1000, 1), unit: 's', details: { rows: loaded.rows, perTableMs: loaded.perTableMs.map(Math.round), cacheEntries: loaded.cacheEntries } })
@@ -697,15 +689,4 @@ if (process.argv[2] === CHILD_FLAG) {
 }
 
 // Run alone: npx tsx test/bench/liveTable.bench.ts
-if (process.argv[1] && process.argv[2] !== CHILD_FLAG && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'))) {
-  benchLiveTable().then(
-    (figures) => {
-      console.table(figures.map(({ name, value, unit, target, ok }) => ({ name, value: `${value} ${unit}`, target: target ?? '', ok: ok ?? '' })))
-      process.exit(0)
-    },
-    (error: unknown) => {
-      console.error(error)
-      process.exit(1)
-    },
-  )
-}
+runAlone(import.meta.url, benchLiveTable, CHILD_FLAG)

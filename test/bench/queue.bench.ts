@@ -3,6 +3,7 @@
 //    (checked in Postgres), and the number of PostgREST requests it took.
 // 2. Enqueue throughput (enqueue resolves once the write is stored) with memory and file storage.
 import { mkdtemp, rm } from 'node:fs/promises'
+import { runAlone } from './runAlone.js'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createQueue, fileStorage, memoryStorage, supabaseExecutor, type QueueExecutor, type QueueStorage } from '../../packages/queue/src/index.js'
@@ -88,15 +89,4 @@ export async function benchQueue(): Promise<Figure[]> {
 }
 
 // Run alone: npx tsx test/bench/queue.bench.ts
-if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'))) {
-  benchQueue().then(
-    (figures) => {
-      console.table(figures.map(({ name, value, unit, target, ok }) => ({ name, value: `${value} ${unit}`, target: target ?? '', ok: ok ?? '' })))
-      process.exit(0)
-    },
-    (error: unknown) => {
-      console.error(error)
-      process.exit(1)
-    },
-  )
-}
+runAlone(import.meta.url, benchQueue)
