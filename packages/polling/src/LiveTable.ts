@@ -127,6 +127,11 @@ export class LiveTable<R extends object = Row> implements PollMember {
     return this.options.filter
   }
 
+  /** @internal See the detectMovesOut option. */
+  get readsAllChanges(): boolean {
+    return this.options.detectMovesOut
+  }
+
   /** `{ mode, lastSyncedAt, stalenessMs, error }`; see {@link Freshness}. */
   get freshness(): ReadableStore<Freshness> {
     return this.freshnessStore

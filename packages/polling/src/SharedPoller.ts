@@ -8,6 +8,8 @@ import { parseVersion } from './versions.js'
 /** A live table as the poller sees it. */
 export interface PollMember {
   readonly filter: LiveFilter
+  /** Polls must read every changed row the role can see, not only this filter's (to notice rows moved out of it). */
+  readonly readsAllChanges: boolean
   /** The poll interval this member needs right now, in ms (shorter while realtime is not proven live). */
   intervalMs(): number
   /**
@@ -178,7 +180,7 @@ export class SharedPoller {
       const window = await this.reader.watermark()
       const next = window?.watermark
       const since = this.watermark === undefined ? undefined : this.watermark - this.settings.overlapMs * 1000
-      const union = unionClause(polled.map((member) => member.filter))
+      const union = polled.some((member) => member.readsAllChanges) ? undefined : unionClause(polled.map((member) => member.filter))
       let newest: number | undefined
       await this.reader.readChanged(since, window?.now, union, (rows) => {
         for (const row of rows) newest = higher(newest, parseVersion(row[this.settings.cursor]))

@@ -60,6 +60,13 @@ export interface LiveTableOptions<R extends object = Record<string, unknown>> {
    * 7 days by default) are gone. Keep it below that age, in ms. Default 86 400 000 (24 h).
    */
   resyncAfterMs?: number
+  /**
+   * Polls read every changed row the role may see, not only the filter's, so a row whose filter column changed
+   * (moved to another project) leaves the view within the budget. Costs reads of the other rows' changes: cheap
+   * when RLS already limits the role to about the filter, expensive on a busy table the role sees whole.
+   * Default false (such rows stay until a full reload).
+   */
+  detectMovesOut?: boolean
   /** Also subscribe to the table's unfiltered DELETE events (a filter on a non-key column never matches deletes). Default true. */
   realtimeDeletes?: boolean
   /** Called for every row that enters, changes in or leaves the view. */
@@ -85,6 +92,7 @@ export interface ResolvedLiveOptions<R extends object> {
   retryMs: number
   pageSize: number
   resyncAfterMs: number
+  detectMovesOut: boolean
   realtimeDeletes: boolean
   onChange: ((change: LiveChange<R>) => void) | undefined
   onError: (error: SupasyncError<string>) => void
@@ -148,6 +156,7 @@ export function resolveLiveOptions<R extends object>(options: LiveTableOptions<R
     retryMs: number('retryMs', options.retryMs, clamp(maxStalenessMs / 20, 250, 2000), 10),
     pageSize: Math.floor(number('pageSize', options.pageSize, 1000, 1)),
     resyncAfterMs: number('resyncAfterMs', options.resyncAfterMs, 86_400_000, 0),
+    detectMovesOut: options.detectMovesOut ?? false,
     realtimeDeletes: options.realtimeDeletes ?? true,
     onChange: options.onChange,
     onError: options.onError ?? ((error) => console.warn(`[supasync] ${error.message}`)),

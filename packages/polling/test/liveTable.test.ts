@@ -127,4 +127,19 @@ describe('createLiveTable on the local stack', () => {
     expect(a.live.rows.get().size).toBe(rows.length - 5)
     expect(a.errors).toEqual([])
   })
+
+  it('detectMovesOut: a row whose filter column changed leaves the view under polling; without it, it stays', async () => {
+    const follows = track(observe(local.stack, { filter: { project_id: 1 }, detectMovesOut: true }))
+    const plain = track(observe(local.stack, { filter: { project_id: 1 } }))
+    await Promise.all([follows.live.ready, plain.live.ready])
+    const { rows } = await local.stack.query<{ id: string }>('select id from components where project_id = 1 order by id limit 1')
+    const moved = rows[0]!.id
+    await local.stack.faults.stopRealtime()
+    await local.stack.query('update components set project_id = 2 where id = $1', [moved])
+    await waitFor(() => follows.live.get(moved) === undefined, 3000, 'the moved row leaves the view')
+    await plain.live.refresh()
+    expect(plain.live.get(moved)).toBeDefined() // the documented gap without the option
+    await local.stack.query('update components set project_id = 1 where id = $1', [moved])
+    await waitFor(() => follows.live.get(moved) !== undefined, 3000, 'and comes back when it moves back')
+  })
 })
