@@ -56,6 +56,12 @@ export interface Cache<V> {
   delete(key: string): Promise<void>
   /** Removes every entry of this cache (its namespace only). */
   clear(): Promise<void>
+  /**
+   * Every entry of this cache (its namespace only), e.g. to show cached rows at start before the network answers.
+   * Optional: memory, IndexedDB and tiered caches have it (tiered: from `l2`); Redis does not (it is shared and may be
+   * large). Not counted as hits or misses, and does not change LRU order.
+   */
+  entries?(): Promise<Array<CacheEntry<V>>>
   /** A snapshot of the counters. */
   stats(): CacheStats
   /** Flushes pending writes and releases what the adapter holds. Later calls reject with `CacheClosedError`. */

@@ -1,4 +1,4 @@
-import { createStore, getMany as idbGetMany, promisifyRequest, type UseStore } from 'idb-keyval'
+import { createStore, entries as idbEntries, getMany as idbGetMany, promisifyRequest, type UseStore } from 'idb-keyval'
 import type { Cache, CacheEntry, CacheVersion } from './Cache'
 import { assertVersion, compareVersions } from './compareVersions'
 import { CacheClosedError } from './errors'
@@ -155,6 +155,12 @@ export function indexedDbCache<V = unknown>(options: IndexedDbCacheOptions): Cac
     async get(key) {
       open()
       return (await getMany([key]))[0]
+    },
+    async entries() {
+      open()
+      await tail
+      const records = await idbEntries<IDBValidKey, StoredRecord>(store)
+      return records.map(([key, record]) => ({ key: String(key), version: record.v, value: record.d as V }))
     },
     async getMany(keys) {
       open()

@@ -95,6 +95,10 @@ export function memoryCache<V = unknown>(options: MemoryCacheOptions = {}): Memo
       open()
       return write(entry)
     },
+    async entries() {
+      open()
+      return [...map.values()]
+    },
     async setMany(entries) {
       open()
       for (const entry of entries) assertVersion(entry.version, entry.key) // all or nothing for invalid versions

@@ -56,6 +56,8 @@ export function tieredCache<V = unknown>(l1: Cache<V>, l2: Cache<V>): Cache<V> {
     async get(key) {
       return (await getMany([key]))[0]
     },
+    // l2 holds everything l1 holds (writes go through it first); a tiered cache without an enumerable l2 has none.
+    ...(l2.entries ? { entries: () => l2.entries!() } : {}),
     getMany,
     async set(entry) {
       return (await setMany([entry]))[0] ?? false

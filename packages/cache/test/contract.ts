@@ -57,6 +57,24 @@ export function runCacheContract(
       expect(await cache.get('a')).toEqual({ key: 'a', version: 1, value: { n: 1 } })
     })
 
+    it('entries(), where the adapter has it, lists every entry with its newest version, and nothing after clear', async () => {
+      const cache = await fresh()
+      if (!cache.entries) return expect(name).toMatch(/redis/i) // only Redis (shared, possibly huge) leaves it out
+      await cache.setMany([
+        { key: 'a', version: 1, value: 'a1' },
+        { key: 'b', version: 1, value: 'b1' },
+      ])
+      await cache.set({ key: 'a', version: 2, value: 'a2' })
+      await cache.set({ key: 'b', version: 0, value: 'stale' })
+      const listed = (await cache.entries()).sort((x, y) => x.key.localeCompare(y.key))
+      expect(listed).toEqual([
+        { key: 'a', version: 2, value: 'a2' },
+        { key: 'b', version: 1, value: 'b1' },
+      ])
+      await cache.clear()
+      expect(await cache.entries()).toEqual([])
+    })
+
     it('getMany keeps the order of keys, undefined where missing', async () => {
       const cache = await fresh()
       expect(await cache.getMany([])).toEqual([])

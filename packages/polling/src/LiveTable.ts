@@ -6,7 +6,7 @@ import type { ResolvedLiveOptions } from './options.js'
 import type { Row, TombstoneRecord } from './RestReader.js'
 import { realtimeFilter, rowMatches, type LiveFilter } from './rowFilter.js'
 import { rowKey } from './rowKey.js'
-import { RowView } from './RowView.js'
+import { RowView, type LiveChange } from './RowView.js'
 import { SharedPoller, type PollMember } from './SharedPoller.js'
 import { parseVersion } from './versions.js'
 
@@ -37,9 +37,12 @@ export interface LiveTableStats {
   tombstones: number
   /** Rows a verification poll found that realtime should have delivered by then (lost or late events). */
   missedByRealtime: number
-  /** Rows applied from each source. */
-  applied: { load: number; realtime: number; poll: number }
+  /** Rows applied from each source ('cache': restored at start). */
+  applied: { cache: number; load: number; realtime: number; poll: number }
 }
+
+/** The cache key under which lastSyncedAt is kept with the rows (no primary key starts with NUL). */
+const SYNCED_AT_KEY = '\u0000supasync:lastSyncedAt'
 
 /** How often freshness is re-derived (staleness counts, tombstones are pruned), in ms. */
 const TICK_MS = 1000
@@ -73,7 +76,11 @@ export class LiveTable<R extends object = Row> implements PollMember {
   private interval: number
   private readonly pendingWrites = new Map<string, CacheEntry<R> | null>()
   private writeScheduled = false
-  private readonly counters = { hits: 0, misses: 0, missedByRealtime: 0, applied: { load: 0, realtime: 0, poll: 0 } }
+  private readonly counters = { hits: 0, misses: 0, missedByRealtime: 0, applied: { cache: 0, load: 0, realtime: 0, poll: 0 } }
+  /** Rows were restored from the cache: the initial load must also drop the ones it does not return. */
+  private warmStarted = false
+  /** The lastSyncedAt last written to the cache (it survives restarts with the rows). */
+  private persistedSyncAt = 0
   /** Server time (µs) from which realtime has been claimed live: the watermark of the poll that completed the catch-up. */
   private realtimeSince: number | undefined
   /** Realtime lost changes recently: it is not claimed live before this (port clock, ms). */
@@ -94,7 +101,7 @@ export class LiveTable<R extends object = Row> implements PollMember {
     this.createdAt = timers.now()
     this.view = new RowView<R>(() => timers.now(), (change) => {
       this.counters.applied[change.source]++
-      this.queueCacheWrite(change.key, change.row, change.version)
+      if (change.source !== 'cache') this.queueCacheWrite(change.key, change.row, change.version)
       options.onChange?.(change)
     })
     this.rows = this.view.rows
@@ -232,7 +239,7 @@ export class LiveTable<R extends object = Row> implements PollMember {
    * `matched`: whether the row is inside the filter; the load passes true (PostgREST applied the filter), realtime and
    * the shared poll's rows are compared on the client.
    */
-  private apply(key: string, row: Row, version: number, source: 'load' | 'realtime' | 'poll', matched = rowMatches(row, this.options.filter)): boolean {
+  private apply(key: string, row: Row, version: number, source: LiveChange<R>['source'], matched = rowMatches(row, this.options.filter)): boolean {
     const { softDeleteColumn } = this.options
     const softDeleted = softDeleteColumn !== undefined && row[softDeleteColumn] !== null && row[softDeleteColumn] !== undefined
     const keep = matched && !softDeleted
@@ -247,11 +254,37 @@ export class LiveTable<R extends object = Row> implements PollMember {
 
   // --- polling (PollMember) ---------------------------------------------------------------------------------
 
+  /**
+   * Shows what the cache holds before the network answers (an app opened offline), with the lastSyncedAt saved
+   * with it, so staleness tells how old it is. Needs a cache with entries() (memory, IndexedDB, tiered).
+   */
+  private async warmStart(): Promise<void> {
+    const cache = this.options.cache
+    if (!cache?.entries) return
+    try {
+      const entries = await cache.entries()
+      if (this.destroyed) return
+      for (const entry of entries) {
+        if (typeof entry.version !== 'number') continue
+        if (entry.key === SYNCED_AT_KEY) {
+          this.lastSyncedAt ??= entry.version
+          this.persistedSyncAt = entry.version
+        } else if (entry.value && typeof entry.value === 'object' && this.apply(entry.key, entry.value as Row, entry.version, 'cache')) {
+          this.warmStarted = true
+        }
+      }
+      this.update()
+    } catch (cause) {
+      this.report(new PollingError('REJECTED', `Reading ${this.options.table} rows from the cache at start failed (${cause instanceof Error ? cause.message : String(cause)}); the table loads from the server instead.`, { cause }))
+    }
+  }
+
   private async load(): Promise<void> {
+    await this.warmStart()
     for (let attempt = 0; !this.destroyed; attempt++) {
       const startedAt = this.poller.scheduler.now()
       try {
-        const watermark = await this.readEverything(false)
+        const watermark = await this.readEverything(this.warmStarted)
         if (this.destroyed) return
         this.loaded = true
         this.restHealthy = true
@@ -447,6 +480,7 @@ export class LiveTable<R extends object = Row> implements PollMember {
       stalenessMs: now - (this.lastSyncedAt ?? this.createdAt),
       error: this.error,
     })
+    this.persistSyncedAt()
     const interval = mode === 'realtime' ? this.options.verifyIntervalMs : this.options.pollIntervalMs
     if (interval !== this.interval) {
       this.interval = interval
@@ -455,6 +489,14 @@ export class LiveTable<R extends object = Row> implements PollMember {
   }
 
   // --- cache ----------------------------------------------------------------------------------------------
+
+  /** Saves lastSyncedAt with the rows (at most every 5 s), so a restart from the cache knows how old they are. */
+  private persistSyncedAt(): void {
+    const cache = this.options.cache
+    if (!cache || this.lastSyncedAt === undefined || this.lastSyncedAt - this.persistedSyncAt < 5000) return
+    this.persistedSyncAt = this.lastSyncedAt
+    cache.set({ key: SYNCED_AT_KEY, version: this.lastSyncedAt, value: null as unknown as R }).catch(() => {})
+  }
 
   private queueCacheWrite(key: string, row: R | undefined, version: number): void {
     if (!this.options.cache) return

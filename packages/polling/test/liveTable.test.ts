@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { observe, useStack, waitFor, type Observer } from './harness.js'
+import { observe, useStack, waitFor, type ComponentRow, type Observer } from './harness.js'
 
 const local = useStack()
 
@@ -142,4 +142,30 @@ describe('createLiveTable on the local stack', () => {
     await local.stack.query('update components set project_id = 1 where id = $1', [moved])
     await waitFor(() => follows.live.get(moved) !== undefined, 3000, 'and comes back when it moves back')
   })
+
+  it('starts from the cache: rows and their age show before the network answers; the load then drops what was deleted', async () => {
+    const { memoryCache } = await import('@supasync/cache')
+    const cache = memoryCache<ComponentRow>({ maxEntries: 1000 })
+    const first = track(observe(local.stack, { filter: { project_id: 1 }, cache }))
+    await first.live.ready
+    await waitFor(() => first.live.freshness.get().mode === 'realtime', 5000, 'realtime')
+    // lastSyncedAt is saved with the rows (at most every 5 s; the first time right after the load).
+    const rows = first.live.rows.get().size
+    await first.close()
+    await local.stack.faults.stopRealtime()
+    local.stack.faults.stopRest()
+    const gone = [...first.live.rows.get().keys()][0]!
+    await local.stack.query('delete from components where id = $1', [gone])
+
+    const second = track(observe(local.stack, { filter: { project_id: 1 }, cache }))
+    await waitFor(() => second.live.rows.get().size === rows, 2000, 'rows restored from the cache')
+    expect(second.live.stats().applied.cache).toBe(rows)
+    await waitFor(() => second.live.freshness.get().mode === 'offline', 5000, 'offline')
+    // The age counts from the first table's last sync, not from this table's creation.
+    expect(second.live.freshness.get().lastSyncedAt).toBeDefined()
+    local.stack.faults.startRest()
+    await second.live.ready
+    await waitFor(() => second.live.get(gone) === undefined, 3000, 'the deleted row dropped by the load')
+    expect(second.live.rows.get().size).toBe(rows - 1)
+  }, 20_000)
 })

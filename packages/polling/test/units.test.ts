@@ -542,7 +542,7 @@ describe('LiveTable: initial load', () => {
     expect(live.get('3')?.tag).toBe('C-3')
     expect(live.get(2)).toBeUndefined() // project 2
     expect(live.get(99)).toBeUndefined()
-    expect(live.stats()).toEqual({ rows: 3, hits: 2, misses: 2, tombstones: 0, missedByRealtime: 0, applied: { load: 3, realtime: 0, poll: 0 } })
+    expect(live.stats()).toEqual({ rows: 3, hits: 2, misses: 2, tombstones: 0, missedByRealtime: 0, applied: { cache: 0, load: 3, realtime: 0, poll: 0 } })
     expect(live.freshness.get()).toEqual({ mode: 'polling', lastSyncedAt: T0, stalenessMs: 0, error: undefined })
     expect(w.changes.map((change) => [change.key, change.source])).toEqual([['1', 'load'], ['3', 'load'], ['5', 'load']])
     expect(w.changes[0]!.version).toBe(parseVersion(w.server.rows[0]!.updated_at))
@@ -969,7 +969,7 @@ describe('LiveTable: applying changes', () => {
       ['1', 'welded', 'realtime', T0us + 2000],
       ['3', null, 'realtime', expect.any(Number)], // a realtime DELETE names no version: the removed one is used
     ])
-    expect(live.stats().applied).toEqual({ load: 3, realtime: 3, poll: 0 })
+    expect(live.stats().applied).toEqual({ cache: 0, load: 3, realtime: 3, poll: 0 })
     // the same event twice is applied once
     main.deliver(payload('UPDATE', { id: 1, project_id: 1, tag: 'welded', updated_at: pgts(T0us + 2000) }, T0us + 2500))
     expect(live.stats().applied.realtime).toBe(3)
@@ -1001,7 +1001,7 @@ describe('LiveTable: applying changes', () => {
     main.deliver(payload('UPDATE', { id: 5, project_id: 1, tag: 'stale', updated_at: pgts(newer - 1) }, newer + 100))
     main.deliver(payload('UPDATE', { id: 5, project_id: 1, tag: 'polled again', updated_at: written.updated_at }, newer + 100))
     expect(live.get(5)?.tag).toBe('polled')
-    expect(live.stats().applied).toEqual({ load: 3, realtime: 0, poll: 1 })
+    expect(live.stats().applied).toEqual({ cache: 0, load: 3, realtime: 0, poll: 1 })
   })
 
   it('a realtime DELETE: an older copy does not resurrect the row, the server tombstone makes it final, a re-insert comes back', async () => {
@@ -1168,7 +1168,8 @@ describe('LiveTable: cache, migration, destroy', () => {
     const live = w.open({ cache })
     await flush()
     await live.ready
-    expect(cache.size).toBe(6)
+    expect(cache.size).toBe(7) // 6 rows + lastSyncedAt, kept with them for a restart from the cache
+    expect(cache.getSync('\u0000supasync:lastSyncedAt')?.version).toBe(live.freshness.get().lastSyncedAt)
     expect(cache.getSync('1')).toEqual({ key: '1', version: parseVersion(w.server.rows[0]!.updated_at), value: live.get(1) })
     const lease = w.fake.leases[0]!
     lease.live()
@@ -1181,17 +1182,19 @@ describe('LiveTable: cache, migration, destroy', () => {
     await Promise.resolve()
     expect(cache.getSync('1')).toMatchObject({ version: T0us + 1000, value: { tag: 'cached' } })
     expect(cache.getSync('2')).toBeUndefined()
-    expect(cache.size).toBe(5)
+    expect(cache.size).toBe(6)
   })
 
-  it('a failing cache is reported once as REJECTED and does not affect the view', async () => {
+  it('a failing cache is reported (the read at start once, the writes once) as REJECTED and does not affect the view', async () => {
     const w = world()
     const cache = memoryCache<Comp>()
     await cache.close()
     const live = w.open({ cache })
     await flush()
     expect(live.rows.get().size).toBe(6)
-    expect(w.errors.map((error) => error.code)).toEqual(['REJECTED'])
+    expect(w.errors.map((error) => error.code)).toEqual(['REJECTED', 'REJECTED'])
+    expect(w.errors[0]!.message).toMatch(/from the cache at start failed/)
+    expect(w.errors[1]!.message).toMatch(/to the cache failed/)
   })
 
   it('a missing watermark function (404 PGRST202) gives exactly one MISSING_MIGRATION and polling still works', async () => {
