@@ -39,3 +39,13 @@ export function syncFor(stack: LocalStack, options: SupasyncOptions = {}, client
     },
   }
 }
+
+/** Catches what `fn` throws (synchronously) so its type and fields can be asserted. */
+export function thrown(fn: () => unknown): unknown {
+  try {
+    fn()
+  } catch (error) {
+    return error
+  }
+  throw new Error('expected the call to throw, it returned')
+}

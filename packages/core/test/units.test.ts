@@ -2,6 +2,7 @@
  * Unit tests of the pure modules of @supasync/core: no network, no real timers, no sleeps.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { thrown } from './helpers.js'
 import { backoffDelay, CircuitBreaker } from '../src/backoff.js'
 import { normalizeSpec, specKey, validateFilter, type ChangeSpec } from '../src/changeSpec.js'
 import { deriveState, type ConnectionState, type MonitorInputs } from '../src/ConnectionMonitor.js'
@@ -26,15 +27,6 @@ afterEach(() => {
   vi.useRealTimers()
 })
 
-/** Catches what `fn` throws (synchronously) so its type and fields can be asserted. */
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn()
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected the call to throw, it returned')
-}
 
 function expectSupasyncError(fn: () => unknown, code: string, message?: RegExp): SupasyncError {
   const error = thrown(fn)

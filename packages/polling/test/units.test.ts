@@ -4,6 +4,7 @@
  * PostgREST host (an in-memory table). No network, no real timers, no sleeps.
  */
 import { afterEach, describe, expect, it } from 'vitest'
+import { thrown } from '../../core/test/helpers.js'
 import { memoryCache } from '@supasync/cache'
 import { SupasyncError, validateFilter, type ConnectionState } from '@supasync/core'
 import { createLiveTable } from '../src/createLiveTable.js'
@@ -17,15 +18,6 @@ import { RowView, type LiveChange } from '../src/RowView.js'
 import { formatMicros, parseVersion } from '../src/versions.js'
 import { deferred, failure, fakeSync, FakeServer, flush, manualClock, payload, pgts, run, type Row } from './fakes.js'
 
-/** Catches what `fn` throws synchronously. */
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn()
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected the call to throw, it returned')
-}
 
 function expectCode(fn: () => unknown, code: string, message?: RegExp): SupasyncError<string> {
   const error = thrown(fn)
