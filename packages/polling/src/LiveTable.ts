@@ -1,7 +1,7 @@
-import type { CacheEntry } from '@supasync/cache'
 import { createStore, shallowEqual, type ChangePayload, type ChangesLease, type ReadableStore, type Supasync, type SupasyncError } from '@supasync/core'
+import { CacheMirror } from './CacheMirror.js'
 import { deriveMode, type LiveMode } from './deriveMode.js'
-import { PollingError } from './errors.js'
+import { asPollingError, PollingError } from './errors.js'
 import type { ResolvedLiveOptions } from './options.js'
 import type { Row, TombstoneRecord } from './RestReader.js'
 import { realtimeFilter, rowMatches, type LiveFilter } from './rowFilter.js'
@@ -41,9 +41,6 @@ export interface LiveTableStats {
   applied: { cache: number; load: number; realtime: number; poll: number }
 }
 
-/** The cache key under which lastSyncedAt is kept with the rows (no primary key starts with NUL). */
-const SYNCED_AT_KEY = '\u0000supasync:lastSyncedAt'
-
 /** How often freshness is re-derived (staleness counts, tombstones are pruned), in ms. */
 const TICK_MS = 1000
 
@@ -74,13 +71,10 @@ export class LiveTable<R extends object = Row> implements PollMember {
   private error: SupasyncError<string> | undefined
   private lastReported: string | undefined
   private interval: number
-  private readonly pendingWrites = new Map<string, CacheEntry<R> | null>()
-  private writeScheduled = false
+  private readonly mirror: CacheMirror<R> | undefined
   private readonly counters = { hits: 0, misses: 0, missedByRealtime: 0, applied: { cache: 0, load: 0, realtime: 0, poll: 0 } }
   /** Rows were restored from the cache: the initial load must also drop the ones it does not return. */
   private warmStarted = false
-  /** The lastSyncedAt last written to the cache (it survives restarts with the rows). */
-  private persistedSyncAt = 0
   /** Server time (µs) from which realtime has been claimed live: the watermark of the poll that completed the catch-up. */
   private realtimeSince: number | undefined
   /** Realtime lost changes recently: it is not claimed live before this (port clock, ms). */
@@ -99,9 +93,10 @@ export class LiveTable<R extends object = Row> implements PollMember {
   ) {
     const timers = sync.ports.timers
     this.createdAt = timers.now()
+    const mirror = (this.mirror = options.cache && new CacheMirror(options.cache, options.table, (error) => this.report(error)))
     this.view = new RowView<R>(() => timers.now(), (change) => {
       this.counters.applied[change.source]++
-      if (change.source !== 'cache') this.queueCacheWrite(change.key, change.row, change.version)
+      if (change.source !== 'cache') mirror?.write(change.key, change.row, change.version)
       options.onChange?.(change)
     })
     this.rows = this.view.rows
@@ -174,7 +169,7 @@ export class LiveTable<R extends object = Row> implements PollMember {
     this.cancelLoadRetry?.()
     this.poller.leave(this)
     this.settleReady.reject(new PollingError('DESTROYED', 'The live table was destroyed before its initial load completed.'))
-    this.flushCacheWrites()
+    this.mirror?.flush()
   }
 
   // --- realtime -------------------------------------------------------------------------------------------
@@ -259,24 +254,13 @@ export class LiveTable<R extends object = Row> implements PollMember {
    * with it, so staleness tells how old it is. Needs a cache with entries() (memory, IndexedDB, tiered).
    */
   private async warmStart(): Promise<void> {
-    const cache = this.options.cache
-    if (!cache?.entries) return
-    try {
-      const entries = await cache.entries()
-      if (this.destroyed) return
-      for (const entry of entries) {
-        if (typeof entry.version !== 'number') continue
-        if (entry.key === SYNCED_AT_KEY) {
-          this.lastSyncedAt ??= entry.version
-          this.persistedSyncAt = entry.version
-        } else if (entry.value && typeof entry.value === 'object' && this.apply(entry.key, entry.value as Row, entry.version, 'cache')) {
-          this.warmStarted = true
-        }
-      }
-      this.update()
-    } catch (cause) {
-      this.report(new PollingError('REJECTED', `Reading ${this.options.table} rows from the cache at start failed (${cause instanceof Error ? cause.message : String(cause)}); the table loads from the server instead.`, { cause }))
+    const restored = await this.mirror?.restore()
+    if (!restored || this.destroyed) return
+    this.lastSyncedAt ??= restored.syncedAt
+    for (const entry of restored.rows) {
+      if (this.apply(entry.key, entry.value as Row, entry.version, 'cache')) this.warmStarted = true
     }
+    this.update()
   }
 
   private async load(): Promise<void> {
@@ -300,7 +284,7 @@ export class LiveTable<R extends object = Row> implements PollMember {
         return
       } catch (cause) {
         if (this.destroyed) return
-        this.pollFailed(cause instanceof PollingError ? cause : new PollingError('UNREACHABLE', String(cause), { cause }))
+        this.pollFailed(asPollingError(cause))
         const retryIn = (cause as PollingError).transient === false ? this.options.pollIntervalMs : this.options.retryMs
         await new Promise<void>((resolve) => {
           this.cancelLoadRetry = this.poller.scheduler.after(Math.min(retryIn * 2 ** Math.min(attempt, 3), this.options.pollIntervalMs), resolve)
@@ -351,7 +335,7 @@ export class LiveTable<R extends object = Row> implements PollMember {
       await this.readEverything(true)
       this.needsResync = false
     } catch (cause) {
-      if (!this.destroyed) this.pollFailed(cause instanceof PollingError ? cause : new PollingError('UNREACHABLE', String(cause), { cause }))
+      if (!this.destroyed) this.pollFailed(asPollingError(cause))
     } finally {
       this.resyncing = false
     }
@@ -480,43 +464,11 @@ export class LiveTable<R extends object = Row> implements PollMember {
       stalenessMs: now - (this.lastSyncedAt ?? this.createdAt),
       error: this.error,
     })
-    this.persistSyncedAt()
+    if (this.lastSyncedAt !== undefined) this.mirror?.saveSyncedAt(this.lastSyncedAt)
     const interval = mode === 'realtime' ? this.options.verifyIntervalMs : this.options.pollIntervalMs
     if (interval !== this.interval) {
       this.interval = interval
       if (this.loaded) this.poller.reschedule()
     }
-  }
-
-  // --- cache ----------------------------------------------------------------------------------------------
-
-  /** Saves lastSyncedAt with the rows (at most every 5 s), so a restart from the cache knows how old they are. */
-  private persistSyncedAt(): void {
-    const cache = this.options.cache
-    if (!cache || this.lastSyncedAt === undefined || this.lastSyncedAt - this.persistedSyncAt < 5000) return
-    this.persistedSyncAt = this.lastSyncedAt
-    cache.set({ key: SYNCED_AT_KEY, version: this.lastSyncedAt, value: null as unknown as R }).catch(() => {})
-  }
-
-  private queueCacheWrite(key: string, row: R | undefined, version: number): void {
-    if (!this.options.cache) return
-    this.pendingWrites.set(key, row === undefined ? null : { key, version, value: row })
-    if (this.writeScheduled) return
-    this.writeScheduled = true
-    queueMicrotask(() => this.flushCacheWrites())
-  }
-
-  private flushCacheWrites(): void {
-    this.writeScheduled = false
-    const cache = this.options.cache
-    if (!cache || this.pendingWrites.size === 0) return
-    const sets: CacheEntry<R>[] = []
-    const deletes: string[] = []
-    for (const [key, entry] of this.pendingWrites) entry ? sets.push(entry) : deletes.push(key)
-    this.pendingWrites.clear()
-    const failed = (cause: unknown) =>
-      this.report(new PollingError('REJECTED', `Writing ${this.options.table} rows to the cache failed (${cause instanceof Error ? cause.message : String(cause)}); the live view is unaffected.`, { cause }))
-    if (sets.length > 0) cache.setMany(sets).catch(failed)
-    for (const key of deletes) cache.delete(key).catch(failed)
   }
 }

@@ -85,9 +85,9 @@ export class RestReader {
     this.active.clear()
   }
 
-  private async rows(what: string, build: (signal: AbortSignal) => PostgrestQuery): Promise<Row[]> {
+  private async rows(what: string, build: (signal: AbortSignal) => PostgrestQuery, optional: boolean): Promise<Row[]> {
     const result = await this.run(what, build)
-    if (result.error) throw missingObject(result) && what.startsWith('Reading tombstones') ? new MissingObject(what) : restFailure(what, result)
+    if (result.error) throw optional && missingObject(result) ? new MissingObject(what) : restFailure(what, result)
     if (!Array.isArray(result.data)) throw new PollingError('REJECTED', `${what}: PostgREST answered something other than a list of rows.`, { status: result.status })
     return result.data as Row[]
   }
@@ -142,13 +142,14 @@ export class RestReader {
     let after: unknown[] | undefined
     for (;;) {
       const clauses = after ? [...base, keysetClause(order, after)] : base
-      const page = await this.rows(what, (signal) => {
+      const query = (signal: AbortSignal) => {
         let query = this.host.schema(source.schema).from(source.table).select(source.select)
         for (const [column, value] of source.eqs) query = query.eq(column, value)
         if (clauses.length > 0) query = query.or(`and(${clauses.join(',')})`)
         for (const column of order) query = query.order(column, { ascending: true })
         return query.limit(pageSize).abortSignal(signal)
-      })
+      }
+      const page = await this.rows(what, query, source.optional ?? false)
       if (page.length > 0) onPage(page)
       if (page.length < pageSize) return
       const last = page[page.length - 1]!
@@ -166,7 +167,13 @@ export class RestReader {
   async readTombstones(sinceMicros: number | undefined, untilMicros: number | undefined, onPage: (records: TombstoneRecord[]) => void): Promise<boolean> {
     if (!this.tombstonesSupported) return false
     const { schema, table } = this.target
-    const source: Source = { schema: 'public', table: 'supasync_tombstones', select: 'row_key,deleted_at', eqs: [['table_schema', schema], ['table_name', table]] }
+    const source: Source = {
+      schema: 'public',
+      table: 'supasync_tombstones',
+      select: 'row_key,deleted_at',
+      eqs: [['table_schema', schema], ['table_name', table]],
+      optional: true,
+    }
     try {
       await this.paged(`Reading tombstones of ${schema}.${table}`, source, ['deleted_at', 'row_key'], range('deleted_at', sinceMicros, untilMicros), (page) => {
         const records: TombstoneRecord[] = []
@@ -193,6 +200,8 @@ interface Source {
   table: string
   select: string
   eqs: [string, string][]
+  /** The object comes with the migration and may be missing: its absence is not an error (MissingObject). */
+  optional?: boolean
 }
 
 /** `column ≥ since` and `column ≤ until` clauses (either may be absent). */

@@ -1,5 +1,5 @@
 import { Scheduler, type TimerPort } from '@supasync/core'
-import { PollingError } from './errors.js'
+import { asPollingError, PollingError } from './errors.js'
 import type { PostgrestHost } from './PostgrestHost.js'
 import { RestReader, type ReadTarget, type Row, type TombstoneRecord } from './RestReader.js'
 import { unionClause, type LiveFilter } from './rowFilter.js'
@@ -96,10 +96,6 @@ export class SharedPoller {
   ) {
     this.scheduler = new Scheduler(timers)
     this.reader = new RestReader(host, settings, this.scheduler)
-  }
-
-  get memberCount(): number {
-    return this.members.size
   }
 
   /** Registers a live table that will load and then join; it keeps the poller (and its timers) until it leaves. */
@@ -201,7 +197,7 @@ export class SharedPoller {
       for (const member of polled) if (this.members.has(member)) member.pollSucceeded(startedAt, poll, next)
       for (const waiter of this.inFlight.splice(0)) waiter.resolve()
     } catch (cause) {
-      const error = cause instanceof PollingError ? cause : new PollingError('UNREACHABLE', `Polling failed: ${String(cause)}`, { cause })
+      const error = asPollingError(cause)
       if (this.joinedDuring !== null) this.watermark = lower(this.watermark, this.joinedDuring)
       this.joinedDuring = null
       // Permanent refusals (a bad column) are retried at the normal interval, transient ones sooner.

@@ -35,6 +35,11 @@ export class PollingError extends SupasyncError<PollingErrorCode> {
   }
 }
 
+/** A failure as a PollingError: PollingErrors as they are, anything else (a bug, a thrown non-error) as UNREACHABLE. */
+export function asPollingError(cause: unknown): PollingError {
+  return cause instanceof PollingError ? cause : new PollingError('UNREACHABLE', `Polling failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
+}
+
 /** Turns a failed PostgREST answer into a PollingError that says what to do about it. */
 export function restFailure(what: string, result: { error: { message: string; code?: string; hint?: string | null } | null; status: number }): PollingError {
   const error = result.error
