@@ -22,6 +22,16 @@ export interface ConnectionStatus {
   leases: number
   /** When `state` last changed (TimerPort clock, ms). */
   since: number
+  /**
+   * The socket itself is proven: connected, and a heartbeat answered within the last two intervals. Unlike `state`,
+   * it ignores channels: one channel the server refuses makes `state` 'degraded' but says nothing about the others.
+   */
+  socketProven: boolean
+  /**
+   * When the last heartbeat reply arrived (TimerPort clock, ms); undefined before the first. Messages on a socket
+   * arrive in order, so whatever the server sent before that reply has arrived too.
+   */
+  heartbeatAt: number | undefined
 }
 
 /** Inputs the state is derived from; one place decides the state (see {@link deriveState}). */
@@ -69,7 +79,7 @@ export class ConnectionMonitor {
     private readonly counts: () => { channels: number; leases: number; allJoined: boolean },
   ) {
     this.store = createStore<ConnectionStatus>(
-      { state: 'connecting', rttMs: undefined, channels: 0, leases: 0, since: context.scheduler.now() },
+      { state: 'connecting', rttMs: undefined, channels: 0, leases: 0, since: context.scheduler.now(), socketProven: false, heartbeatAt: undefined },
       shallowEqual,
     )
   }
@@ -177,6 +187,8 @@ export class ConnectionMonitor {
       channels: counts.channels,
       leases: counts.leases,
       since: state === previous.state ? previous.since : now,
+      socketProven: proven,
+      heartbeatAt: this.lastOkAt ?? previous.heartbeatAt,
     })
   }
 
@@ -184,6 +196,6 @@ export class ConnectionMonitor {
     if (this.stopped) return
     this.stopped = true
     for (const cleanup of this.cleanups.splice(0)) cleanup()
-    this.store.set({ ...this.store.get(), state: 'offline', channels: 0, leases: 0 })
+    this.store.set({ ...this.store.get(), state: 'offline', channels: 0, leases: 0, socketProven: false })
   }
 }

@@ -3,14 +3,21 @@
  * Defaults read the browser's `online`/`offline` and `visibilitychange` events, and are inert in Node.
  */
 
+import { safeClock } from './safeClock.js'
+
 /** Opaque timer handle. */
 export type TimerHandle = unknown
 
 export interface TimerPort {
   setTimeout(callback: () => void, ms: number): TimerHandle
   clearTimeout(handle: TimerHandle): void
-  /** Milliseconds, monotonic enough for intervals (Date.now by default). */
+  /**
+   * Milliseconds for intervals and staleness: never backward, counting device sleep (default: {@link safeClock}).
+   * Not wall time after the wall clock was set: see `wallNow`.
+   */
   now(): number
+  /** The wall clock, epoch ms, for times shown to users (`lastSyncedAt`). Default: Date.now; without it, `now()`. */
+  wallNow?(): number
 }
 
 export interface NetworkPort {
@@ -44,7 +51,8 @@ const globals = globalThis as unknown as {
 export const systemTimers: TimerPort = {
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-  now: () => Date.now(),
+  now: safeClock(),
+  wallNow: () => Date.now(),
 }
 
 export const browserNetwork: NetworkPort = {

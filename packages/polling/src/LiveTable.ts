@@ -1,4 +1,4 @@
-import { createStore, shallowEqual, type ChangePayload, type ChangesLease, type ReadableStore, type Supasync, type SupasyncError } from '@supasync/core'
+import { createStore, shallowEqual, toWallTime, type ChangePayload, type ChangesLease, type ReadableStore, type Supasync, type SupasyncError } from '@supasync/core'
 import { CacheMirror } from './CacheMirror.js'
 import { deriveMode, type LiveMode } from './deriveMode.js'
 import { asPollingError, PollingError } from './errors.js'
@@ -15,12 +15,17 @@ export interface Freshness {
   /** How the view is kept fresh now; see {@link deriveMode}. */
   mode: LiveMode
   /**
-   * The latest moment (port clock, epoch ms) up to which every committed change is known to be in the view: the
-   * start of the last successful read, or, while mode is 'realtime', the last check that realtime was live.
-   * Undefined until the initial load completes.
+   * Wall time (epoch ms) up to which every committed change is in the view, or superseded there by a newer version
+   * of its row: the start of the last successful read, or, while mode is 'realtime', the last heartbeat reply less
+   * the delivery delay realtime is held to (max(1 s, maxStalenessMs / 10)). Never ahead of the data: a change
+   * committed before it and missing from the view is a bug. Undefined until the first sync (or restored from the
+   * cache with the rows). Derived from the port's never-backward clock, so setting the wall clock moves it along.
    */
   lastSyncedAt: number | undefined
-  /** now − lastSyncedAt (since creation before the first sync), in ms; keeps counting offline. */
+  /**
+   * How far the view may be behind, in ms: now − lastSyncedAt (since creation before the first sync), measured on
+   * the never-backward port clock; keeps counting offline and while the device sleeps, never negative.
+   */
   stalenessMs: number
   /** The last failure of a read or of the subscription, cleared by the next successful read. */
   error: SupasyncError<string> | undefined
@@ -256,7 +261,11 @@ export class LiveTable<R extends object = Row> implements PollMember {
   private async warmStart(): Promise<void> {
     const restored = await this.mirror?.restore()
     if (!restored || this.destroyed) return
-    this.lastSyncedAt ??= restored.syncedAt
+    // Saved as wall time; a wall clock now behind it was set back, and the rows' age is unknown: claim nothing.
+    if (restored.syncedAt !== undefined && this.lastSyncedAt === undefined) {
+      const age = this.wallNow() - restored.syncedAt
+      if (age >= 0) this.lastSyncedAt = this.poller.scheduler.now() - age
+    }
     for (const entry of restored.rows) {
       if (this.apply(entry.key, entry.value as Row, entry.version, 'cache')) this.warmStarted = true
     }
@@ -301,18 +310,23 @@ export class LiveTable<R extends object = Row> implements PollMember {
   private async readEverything(sweep: boolean): Promise<number | undefined> {
     const { primaryKey, cursor, table } = this.options
     const reader = this.poller.reader
-    const watermark = (await reader.watermark())?.watermark
+    const watermark = await reader.watermark()
     const seen = sweep ? new Set<string>() : undefined
+    // Without the watermark function: the newest stamp of the first page, one snapshot taken as the load began (a
+    // later page may hold rows written during the load, ahead of rows inserted behind its keyset).
     let newest: number | undefined
+    let firstPage = true
     await reader.readAll(this.options.filter, (rows) => {
       if (this.destroyed) return
+      const first = firstPage
+      firstPage = false
       for (const row of rows) {
         const key = rowKey(row, primaryKey)
         const version = parseVersion(row[cursor])
         if (key === undefined || version === undefined) {
           throw new PollingError('BAD_ROW', `Loading ${table}: a row has no ${key === undefined ? `primary key (${primaryKey.join(', ')})` : `timestamp in ${cursor}`}. The cursor must be a timestamptz column the server stamps (supasync.touch_updated_at).`)
         }
-        newest = newest === undefined ? version : Math.max(newest, version)
+        if (first) newest = newest === undefined ? version : Math.max(newest, version)
         seen?.add(key)
         this.apply(key, row, version, 'load', true)
       }
@@ -418,6 +432,11 @@ export class LiveTable<R extends object = Row> implements PollMember {
     this.update()
   }
 
+  private wallNow(): number {
+    const timers = this.sync.ports.timers
+    return timers.wallNow ? timers.wallNow() : timers.now()
+  }
+
   private report(error: SupasyncError<string>): void {
     if (error.message === this.lastReported) return
     this.lastReported = error.message
@@ -442,8 +461,10 @@ export class LiveTable<R extends object = Row> implements PollMember {
     if (this.destroyed) return
     const now = this.poller.scheduler.now()
     const catchingUp = this.catchUpAfterPoll !== undefined
-    const realtimeProven =
-      this.leases[0]?.status.get() === 'live' && this.sync.status.get().state === 'live' && !catchingUp && now >= this.realtimeSuspectUntil
+    const connection = this.sync.status.get()
+    // This table's own lease and the socket prove realtime; another channel of the instance that the server refuses
+    // (which keeps sync.status 'degraded') says nothing about this one.
+    const realtimeProven = this.leases[0]?.status.get() === 'live' && connection.socketProven && !catchingUp && now >= this.realtimeSuspectUntil
     const mode = deriveMode({
       online: this.sync.ports.network.isOnline(),
       loaded: this.loaded,
@@ -453,18 +474,25 @@ export class LiveTable<R extends object = Row> implements PollMember {
     })
     if (mode === 'realtime') {
       // Realtime delivers, but only a successful read can show that it lost nothing: without one, no newer claim.
-      if (this.restHealthy) this.lastSyncedAt = now
+      // What it claims is bounded twice: by the last heartbeat reply (whatever the server sent before it has
+      // arrived, and a silently dead socket sends nothing) and by lagMs, the delivery delay verification polls hold
+      // realtime to (a change older than that and still missing counts as lost). Claiming `now` would be ahead of
+      // any change committed a moment ago and still on its way.
+      const claim = Math.min(now, connection.heartbeatAt ?? -Infinity) - this.lagMs
+      if (this.restHealthy && claim > (this.lastSyncedAt ?? -Infinity)) this.lastSyncedAt = claim
       this.realtimeSince ??= this.lastWatermark
     } else {
       this.realtimeSince = undefined
     }
+    // Kept on the port clock (never backward); shown and saved as wall time.
+    const syncedAtWall = this.lastSyncedAt === undefined ? undefined : toWallTime(this.lastSyncedAt, now, this.wallNow())
     this.freshnessStore.set({
       mode,
-      lastSyncedAt: this.lastSyncedAt,
-      stalenessMs: now - (this.lastSyncedAt ?? this.createdAt),
+      lastSyncedAt: syncedAtWall,
+      stalenessMs: Math.max(0, now - (this.lastSyncedAt ?? this.createdAt)),
       error: this.error,
     })
-    if (this.lastSyncedAt !== undefined) this.mirror?.saveSyncedAt(this.lastSyncedAt)
+    if (syncedAtWall !== undefined) this.mirror?.saveSyncedAt(syncedAtWall)
     const interval = mode === 'realtime' ? this.options.verifyIntervalMs : this.options.pollIntervalMs
     if (interval !== this.interval) {
       this.interval = interval

@@ -18,13 +18,6 @@ export interface ReadTarget {
   requestTimeoutMs: number
 }
 
-/** What public.supasync_watermark() answers, in µs since the epoch. */
-export interface PollWindow {
-  watermark: number
-  /** The server clock; undefined from an older copy of the migration. */
-  now: number | undefined
-}
-
 /** A hard deletion read from public.supasync_tombstones. */
 export interface TombstoneRecord {
   rowKey: Row
@@ -93,11 +86,11 @@ export class RestReader {
   }
 
   /**
-   * The server's poll window, read before the rows: `watermark` (µs), before which every stamp is final, and `now`
-   * (µs), the server clock, which bounds this poll's reads so it ends under a steady stream of writes. Undefined when
-   * the migration's public.supasync_watermark() is missing; polling then falls back to the overlap window alone.
+   * The server's watermark (µs), read before a poll's rows: every row version stamped before it is committed, so a
+   * later poll can start there. Undefined when the migration's public.supasync_watermark() is missing; polling then
+   * falls back to the overlap window alone.
    */
-  async watermark(): Promise<PollWindow | undefined> {
+  async watermark(): Promise<number | undefined> {
     if (!this.watermarkSupported) return undefined
     const what = 'Reading public.supasync_watermark()'
     const result = await this.run(what, (signal) => this.host.schema('public').rpc('supasync_watermark').abortSignal(signal))
@@ -108,16 +101,13 @@ export class RestReader {
       }
       throw restFailure(what, result)
     }
-    // An older copy of the migration returned the bare timestamp.
-    const data = result.data as { watermark?: unknown; now?: unknown; complete?: unknown } | string | null
-    const window = typeof data === 'string' ? { watermark: parseVersion(data), now: undefined, complete: true } : {
-      watermark: parseVersion(data?.watermark),
-      now: parseVersion(data?.now),
-      complete: data?.complete !== false,
-    }
-    if (window.watermark === undefined) throw new PollingError('REJECTED', `${what}: expected a timestamp, got ${JSON.stringify(result.data)}.`)
-    this.sessionsVisible = window.complete
-    return { watermark: window.watermark, now: window.now }
+    // An older copy of the migration returned the bare timestamp. The server clock (`now`) it also returns is not
+    // used: bounding a read by it loses every row updated after it (see readChanged).
+    const data = result.data as { watermark?: unknown; complete?: unknown } | string | null
+    const watermark = parseVersion(typeof data === 'string' ? data : data?.watermark)
+    if (watermark === undefined) throw new PollingError('REJECTED', `${what}: expected a timestamp, got ${JSON.stringify(result.data)}.`)
+    this.sessionsVisible = typeof data === 'string' || data?.complete !== false
+    return watermark
   }
 
   /**
@@ -130,11 +120,17 @@ export class RestReader {
     await this.paged(`Loading ${schema}.${table}`, { schema, table, select: '*', eqs: [] }, primaryKey, base, onPage)
   }
 
-  /** Rows whose cursor is ≥ `sinceMicros` (all when undefined) and ≤ `untilMicros` (no bound when undefined) that match `union`. */
-  async readChanged(sinceMicros: number | undefined, untilMicros: number | undefined, union: string | undefined, onPage: (rows: Row[]) => void): Promise<void> {
+  /**
+   * Rows whose cursor is ≥ `sinceMicros` (all when undefined) that match `union`, paged in primary-key order with
+   * no upper bound. A row keeps its place in key order when it is updated, so a row changed between two page reads
+   * is still read (at its newer version); in cursor order it would jump behind the pages already read, and a row
+   * updated faster than one poll takes would never be read at all. Rows inserted behind the pages already read
+   * committed after this read began: the next poll, starting at this poll's watermark, reads them.
+   */
+  async readChanged(sinceMicros: number | undefined, union: string | undefined, onPage: (rows: Row[]) => void): Promise<void> {
     const { schema, table, primaryKey, cursor } = this.target
-    const base = [...range(cursor, sinceMicros, untilMicros), ...(union ? [union] : [])]
-    await this.paged(`Polling ${schema}.${table}`, { schema, table, select: '*', eqs: [] }, [cursor, ...primaryKey], base, onPage)
+    const base = [...since(cursor, sinceMicros), ...(union ? [union] : [])]
+    await this.paged(`Polling ${schema}.${table}`, { schema, table, select: '*', eqs: [] }, primaryKey, base, onPage)
   }
 
   private async paged(what: string, source: Source, order: readonly string[], base: readonly string[], onPage: (rows: Row[]) => void): Promise<void> {
@@ -161,10 +157,11 @@ export class RestReader {
   }
 
   /**
-   * Hard deletions of this table stamped in [sinceMicros, untilMicros], keyset-paged on (deleted_at, row_key) so a
-   * page boundary inside one stamp loses nothing. Resolves false when the tombstone view is missing.
+   * Hard deletions of this table stamped at or after `sinceMicros`, keyset-paged on row_key (one tombstone per key):
+   * a key deleted again moves its stamp but not its place, so it is read like an updated row (see readChanged).
+   * Resolves false when the tombstone view is missing.
    */
-  async readTombstones(sinceMicros: number | undefined, untilMicros: number | undefined, onPage: (records: TombstoneRecord[]) => void): Promise<boolean> {
+  async readTombstones(sinceMicros: number | undefined, onPage: (records: TombstoneRecord[]) => void): Promise<boolean> {
     if (!this.tombstonesSupported) return false
     const { schema, table } = this.target
     const source: Source = {
@@ -175,7 +172,7 @@ export class RestReader {
       optional: true,
     }
     try {
-      await this.paged(`Reading tombstones of ${schema}.${table}`, source, ['deleted_at', 'row_key'], range('deleted_at', sinceMicros, untilMicros), (page) => {
+      await this.paged(`Reading tombstones of ${schema}.${table}`, source, ['row_key'], since('deleted_at', sinceMicros), (page) => {
         const records: TombstoneRecord[] = []
         for (const entry of page as { row_key: Row; deleted_at: string }[]) {
           const version = parseVersion(entry.deleted_at)
@@ -204,12 +201,9 @@ interface Source {
   optional?: boolean
 }
 
-/** `column ≥ since` and `column ≤ until` clauses (either may be absent). */
-function range(column: string, since: number | undefined, until: number | undefined): string[] {
-  return [
-    ...(since === undefined ? [] : [`${column}.gte.${quoteValue(formatMicros(since))}`]),
-    ...(until === undefined ? [] : [`${column}.lte.${quoteValue(formatMicros(until))}`]),
-  ]
+/** The `column ≥ since` clause (none when since is undefined). */
+function since(column: string, micros: number | undefined): string[] {
+  return micros === undefined ? [] : [`${column}.gte.${quoteValue(formatMicros(micros))}`]
 }
 
 /** A read of an object the server does not have (the migration is missing). */

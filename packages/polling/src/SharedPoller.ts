@@ -173,20 +173,22 @@ export class SharedPoller {
     try {
       // Members whose filters this poll reads: only they learn that it completed.
       const polled = [...this.members]
-      const window = await this.reader.watermark()
-      const next = window?.watermark
+      const next = await this.reader.watermark()
       const since = this.watermark === undefined ? undefined : this.watermark - this.settings.overlapMs * 1000
       const union = polled.some((member) => member.readsAllChanges) ? undefined : unionClause(polled.map((member) => member.filter))
+      // Without the watermark function, the newest stamp of the first page (one snapshot, taken as the poll began)
+      // is the cursor: a later page may hold rows written during the poll, ahead of rows inserted behind its keyset.
       let newest: number | undefined
-      await this.reader.readChanged(since, window?.now, union, (rows) => {
-        for (const row of rows) newest = higher(newest, parseVersion(row[this.settings.cursor]))
+      let firstPage = true
+      await this.reader.readChanged(since, union, (rows) => {
+        if (firstPage) for (const row of rows) newest = higher(newest, parseVersion(row[this.settings.cursor]))
+        firstPage = false
         for (const member of [...this.members]) member.receiveRows(rows, next)
       })
-      await this.reader.readTombstones(since, window?.now, (records) => {
+      await this.reader.readTombstones(since, (records) => {
         for (const member of [...this.members]) member.receiveTombstones(records)
       })
-      // Without the watermark function the newest stamp read is the best available cursor; the overlap covers
-      // transactions that commit up to overlapMs after a later-stamped one.
+      // The overlap covers transactions that commit up to overlapMs after a later-stamped one.
       let advanced = next ?? higher(this.watermark, newest)
       if (this.joinedDuring !== null) advanced = lower(advanced, this.joinedDuring)
       this.watermark = advanced

@@ -102,7 +102,19 @@ export interface FakeSync {
 export function fakeSync(clock: ManualClock, state: ConnectionState = 'live'): FakeSync {
   const network = manualPort(true)
   const visibility = manualPort(true)
-  const status = createStore<ConnectionStatus>({ state, rttMs: 5, channels: 1, leases: 0, since: clock.now() }, shallowEqual)
+  const inner = createStore<ConnectionStatus>({ state, rttMs: 5, channels: 1, leases: 0, since: clock.now(), socketProven: state === 'live', heartbeatAt: state === 'live' ? clock.now() : undefined }, shallowEqual)
+  // A live fake socket answers heartbeats continuously: its last reply is always "just now".
+  const status: WritableStore<ConnectionStatus> = {
+    get: () => {
+      const value = inner.get()
+      return value.socketProven ? { ...value, heartbeatAt: clock.now() } : value
+    },
+    set: (value) => inner.set(value),
+    subscribe: (listener) => inner.subscribe(listener),
+    get listenerCount() {
+      return inner.listenerCount
+    },
+  }
   const fake: FakeSync = {
     network,
     visibility,
@@ -110,7 +122,7 @@ export function fakeSync(clock: ManualClock, state: ConnectionState = 'live'): F
     leases: [],
     initialLeaseStatus: 'pending',
     setState(next) {
-      status.set({ ...status.get(), state: next, since: clock.now() })
+      status.set({ ...status.get(), state: next, since: clock.now(), socketProven: next === 'live' })
     },
     sync: undefined as unknown as Supasync,
   }

@@ -613,11 +613,16 @@ describe('LiveTable: modes and freshness', () => {
     await flush()
     expect(mode(live)).toBe('polling') // caught up, but sync.status is degraded
     w.fake.setState('live')
-    expect(live.freshness.get()).toMatchObject({ mode: 'realtime', lastSyncedAt: T0 + 150, stalenessMs: 0 })
+    // The catch-up read started at +100: that is the claim, not the moment realtime was proven.
+    expect(live.freshness.get()).toMatchObject({ mode: 'realtime', lastSyncedAt: T0 + 100, stalenessMs: 50 })
+    // While realtime stays proven the claim follows the last heartbeat reply, less the delivery delay realtime is
+    // held to (lagMs: 3 s for the 30 s budget).
+    await run(w.clock, 3850) // +4000; freshness is re-derived on 1 s ticks
+    expect(live.freshness.get()).toMatchObject({ mode: 'realtime', lastSyncedAt: T0 + 1000, stalenessMs: 3000 })
     w.fake.setState('degraded')
-    expect(live.freshness.get()).toMatchObject({ mode: 'polling', lastSyncedAt: T0 + 150 })
-    await run(w.clock, 2000) // +2150; freshness is re-derived on 1 s ticks (last at +2000)
-    expect(live.freshness.get().stalenessMs).toBe(1850)
+    expect(live.freshness.get()).toMatchObject({ mode: 'polling', lastSyncedAt: T0 + 1000, stalenessMs: 3000 })
+    await run(w.clock, 1000) // +5000
+    expect(live.freshness.get().stalenessMs).toBe(4000)
   })
 
   it('a lease already live when handed out (shared binding) gives realtime right after the load, without a catch-up poll', async () => {
@@ -681,7 +686,8 @@ describe('LiveTable: modes and freshness', () => {
     const poll = w.server.of('rows').at(-1)!
     expect(poll.at).toBe(T0 + 50)
     expect(poll.ors).toEqual([`and(updated_at.gte."${formatMicros(T0us - 1_000_000)}")`])
-    expect(poll.orders).toEqual([{ column: 'updated_at', ascending: true }, { column: 'id', ascending: true }])
+    // Key order, not cursor order: a row updated while the pages are read keeps its place (see the hot-row tests).
+    expect(poll.orders).toEqual([{ column: 'id', ascending: true }])
     const tombstones = w.server.of('tombstones').at(-1)!
     expect(tombstones.eqs).toEqual([['table_schema', 'public'], ['table_name', 'components']])
     expect(tombstones.ors).toEqual([`and(deleted_at.gte."${formatMicros(T0us - 1_000_000)}")`])
@@ -1298,5 +1304,89 @@ describe('FakeServer evaluator (sanity)', () => {
     expect(evaluate(`or(updated_at.gt."${formatMicros(T0us)}",and(updated_at.eq."${formatMicros(T0us)}",id.gt."7"))`, row)).toBe(false)
     expect(evaluate('gone.is.null', row)).toBe(true)
     expect(evaluate('id.gte."8"', row)).toBe(false)
+  })
+})
+
+describe('LiveTable: a hot row under polling', () => {
+  /**
+   * The adversarial case: the row is updated after every poll's watermark read and between its page reads, so each
+   * of its versions is gone by the time a later request could read it. A watermark that also reports the server
+   * clock (`now`) tempts a poll to bound its reads by it, which skips every version of such a row.
+   */
+  it('reaches the view within the budget, and lastSyncedAt never passes a version the view lacks', async () => {
+    const w = world('degraded') // realtime never proven: polling alone
+    const hot = { id: 3, project_id: 1, tag: 'hot-0', deleted_at: null }
+    /** Versions written to the hot row: clock time of the write and its tag number. */
+    const written: { at: number; n: number }[] = [{ at: -Infinity, n: 0 }]
+    let n = 0
+    const touch = () => {
+      n++
+      w.server.write({ ...hot, tag: `hot-${n}` })
+      written.push({ at: w.clock.now(), n })
+    }
+    // Six other changed rows and pageSize 2: every poll reads several pages, and the hot row moves between them.
+    for (const id of [1, 2, 4, 5, 6]) w.server.write({ id, project_id: id % 2 === 1 ? 1 : 2, tag: `C-${id}`, deleted_at: null })
+    w.server.intercept = (request) => {
+      if (request.kind === 'rpc') {
+        const now = pgts(w.clock.now() * 1000)
+        const answer = { data: { watermark: now, now, complete: true }, error: null, status: 200 }
+        touch() // right after the server read its clock
+        return answer
+      }
+      if (request.name === 'components' && request.ors.length > 0) {
+        const answer = w.server.answer(request)
+        touch() // between two pages of one poll
+        return answer
+      }
+      return undefined
+    }
+    const live = w.open({ filter: { project_id: 1 }, maxStalenessMs: 3000, pageSize: 2 })
+    await flush()
+    await live.ready
+    const held = () => Number(live.get(3)?.tag.slice(4) ?? -1)
+    const problems: string[] = []
+    const check = () => {
+      const { lastSyncedAt } = live.freshness.get()
+      const view = held()
+      // The first version the view lacks: written at `missingSince`. A claim past it is a false "fresh".
+      const missingSince = written.find((version) => version.n > view)?.at
+      if (lastSyncedAt !== undefined && missingSince !== undefined && missingSince < lastSyncedAt) {
+        problems.push(`at +${w.clock.now() - T0}: lastSyncedAt +${lastSyncedAt - T0} but the view holds hot-${view}, missing a version written at +${missingSince - T0}`)
+      }
+      if (missingSince !== undefined && w.clock.now() - missingSince > 3000) problems.push(`at +${w.clock.now() - T0}: the view is ${w.clock.now() - missingSince} ms behind`)
+    }
+    const off = live.freshness.subscribe(check)
+    for (let step = 0; step < 40; step++) {
+      await run(w.clock, 250)
+      check()
+    }
+    off()
+    expect(problems).toEqual([])
+    expect(counts(live).polls).toBeGreaterThan(8)
+    expect(held()).toBeGreaterThanOrEqual(n - 1) // it kept up: only the write after the last page is not read yet
+    expect(live.freshness.get().stalenessMs).toBeLessThanOrEqual(1000 + 1000) // poll interval + a tick
+  })
+})
+
+describe('LiveTable: clocks', () => {
+  it('measures staleness on the port clock and shows lastSyncedAt as wall time, through a clock set back an hour', async () => {
+    const w = world('degraded')
+    let offset = 0
+    ;(w.clock as { wallNow?: () => number }).wallNow = () => w.clock.now() + offset
+    const live = w.open({ maxStalenessMs: 3000 })
+    await flush()
+    await live.ready
+    w.fake.network.set(false)
+    w.server.intercept = () => 'hang' // and nothing answers
+    await run(w.clock, 5000)
+    const before = live.freshness.get()
+    expect(before).toMatchObject({ mode: 'offline', stalenessMs: 5000 })
+    offset = -3_600_000 // the user sets the wall clock back an hour
+    await run(w.clock, 2000)
+    const after = live.freshness.get()
+    expect(after.stalenessMs).toBe(7000) // still counting, never negative
+    // The same moment, placed on the wall clock as it now reads.
+    expect(after.lastSyncedAt).toBe(before.lastSyncedAt! - 3_600_000)
+    expect(w.clock.now() + offset - after.lastSyncedAt!).toBe(7000)
   })
 })
