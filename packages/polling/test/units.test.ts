@@ -1390,3 +1390,18 @@ describe('LiveTable: clocks', () => {
     expect(w.clock.now() + offset - after.lastSyncedAt!).toBe(7000)
   })
 })
+
+describe('LiveTable: what proves realtime', () => {
+  it("a room elsewhere that the server refuses ('degraded' instance) does not demote a table whose lease and socket are live", async () => {
+    const w = world()
+    const live = w.open()
+    await toRealtime(w, live)
+    // Another channel of the instance is refused: sync.status is degraded, the socket still answers heartbeats.
+    w.fake.status.set({ ...w.fake.status.get(), state: 'degraded', socketProven: true })
+    await run(w.clock, 3000)
+    expect(mode(live)).toBe('realtime')
+    // A socket that stops answering heartbeats does demote it.
+    w.fake.status.set({ ...w.fake.status.get(), state: 'degraded', socketProven: false })
+    expect(mode(live)).toBe('polling')
+  })
+})
