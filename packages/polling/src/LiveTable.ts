@@ -485,11 +485,12 @@ export class LiveTable<R extends object = Row> implements PollMember {
       this.realtimeSince = undefined
     }
     // Kept on the port clock (never backward); shown and saved as wall time.
-    const syncedAtWall = this.lastSyncedAt === undefined ? undefined : toWallTime(this.lastSyncedAt, now, this.wallNow())
+    // Whole milliseconds, rounded to the safe side: an earlier claim, a larger staleness.
+    const syncedAtWall = this.lastSyncedAt === undefined ? undefined : Math.floor(toWallTime(this.lastSyncedAt, now, this.wallNow()))
     this.freshnessStore.set({
       mode,
       lastSyncedAt: syncedAtWall,
-      stalenessMs: Math.max(0, now - (this.lastSyncedAt ?? this.createdAt)),
+      stalenessMs: Math.max(0, Math.ceil(now - (this.lastSyncedAt ?? this.createdAt))),
       error: this.error,
     })
     if (syncedAtWall !== undefined) this.mirror?.saveSyncedAt(syncedAtWall)

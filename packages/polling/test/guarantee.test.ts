@@ -164,3 +164,100 @@ describe('ordering hazards under polling', () => {
     expect(writer.writes.filter((write) => write.project === 1).length).toBeGreaterThan(10)
   })
 })
+
+describe('a hot row: one row updated every 40 ms, REST 60 ms away each way', () => {
+  /** fetch with 60 ms added before the request and after the response: every poll spans several row updates. */
+  const slowFetch = (input: RequestInfo | URL, init?: RequestInit) =>
+    pause(60).then(() => fetch(input, init)).then(async (response) => {
+      await pause(60)
+      return response
+    })
+
+  /**
+   * Updates component 2 (project 1) every `everyMs`; each write's seq and when its statement returned (so it
+   * committed before then).
+   */
+  function hotWriter(everyMs = 40) {
+    const writes: { seq: number; committedAt: number }[] = []
+    let stopped = false
+    const loop = (async () => {
+      while (!stopped) {
+        const { rows } = await local.stack.query<{ seq: string }>(
+          `update public.components set seq = nextval('public.write_seq'), milestone = 'hot' where id = 2 returning seq`,
+        )
+        writes.push({ seq: Number(rows[0]!.seq), committedAt: Date.now() })
+        await pause(everyMs)
+      }
+    })()
+    return { writes, stop: async () => { stopped = true; await loop } }
+  }
+
+  /**
+   * Samples the observer every 50 ms while `during` runs: the view may never be more than the budget behind the
+   * writes, and lastSyncedAt never later than a write the view does not hold yet.
+   */
+  async function expectHonest(observer: Observer, during: () => Promise<void>): Promise<{ samples: number; modes: Set<string> }> {
+    const writer = hotWriter()
+    const problems: string[] = []
+    const modes = new Set<string>()
+    let samples = 0
+    const sample = () => {
+      samples++
+      const now = Date.now()
+      const { lastSyncedAt, mode } = observer.live.freshness.get()
+      modes.add(mode)
+      const held = Number(observer.live.get(2)?.seq ?? -1)
+      const missing = writer.writes.find((write) => write.seq > held)
+      if (!missing) return
+      if (lastSyncedAt !== undefined && missing.committedAt < lastSyncedAt) {
+        problems.push(`${mode}: lastSyncedAt is ${now - lastSyncedAt} ms ago, but seq ${missing.seq} committed ${now - missing.committedAt} ms ago is not in the view (holds ${held})`)
+      }
+      if (now - missing.committedAt > BUDGET_MS) problems.push(`${mode}: seq ${missing.seq} committed ${now - missing.committedAt} ms ago is not in the view (holds ${held})`)
+    }
+    const timer = setInterval(sample, 50)
+    try {
+      await during()
+    } finally {
+      clearInterval(timer)
+      await writer.stop()
+    }
+    expect(writer.writes.length).toBeGreaterThan(50)
+    expect(problems.slice(0, 5)).toEqual([])
+    expect(observer.violations).toEqual([])
+    return { samples, modes }
+  }
+
+  async function slowObserver(): Promise<Observer> {
+    const observer = local.track(observe(local.stack, { filter: { project_id: 1 }, maxStalenessMs: BUDGET_MS }, { global: { fetch: slowFetch } }))
+    await observer.live.ready
+    return observer
+  }
+
+  it('Realtime stopped: polling alone keeps the row within the budget', async () => {
+    const observer = await slowObserver()
+    await local.stack.faults.stopRealtime()
+    const { modes } = await expectHonest(observer, () => pause(8000))
+    expect(modes.has('realtime')).toBe(false)
+    expect(observer.live.stats().applied.poll).toBeGreaterThan(5)
+  }, 30_000)
+
+  it('sockets dropped twice: realtime, catch-up and polling hand over without a false claim', async () => {
+    const observer = await slowObserver()
+    await waitFor(() => observer.live.freshness.get().mode === 'realtime', 5000, 'mode realtime')
+    await expectHonest(observer, async () => {
+      await pause(1500)
+      local.stack.faults.dropConnections()
+      await pause(3000)
+      local.stack.faults.dropConnections()
+      await pause(3000)
+    })
+  }, 30_000)
+
+  it('realtime live: the claim trails delivery', async () => {
+    const observer = await slowObserver()
+    await waitFor(() => observer.live.freshness.get().mode === 'realtime', 5000, 'mode realtime')
+    const { modes } = await expectHonest(observer, () => pause(5000))
+    expect([...modes]).toEqual(['realtime'])
+    expect(observer.live.stats().applied.realtime).toBeGreaterThan(50)
+  }, 30_000)
+})
