@@ -6,6 +6,7 @@ import type { ResolvedLiveOptions } from './options.js'
 import type { Row, TombstoneRecord } from './RestReader.js'
 import { realtimeFilter, rowMatches, type LiveFilter } from './rowFilter.js'
 import { rowKey } from './rowKey.js'
+import { KeySweep, type SweepCounts } from './KeySweep.js'
 import { RowView, type LiveChange } from './RowView.js'
 import { SharedPoller, type PollMember } from './SharedPoller.js'
 import { parseVersion } from './versions.js'
@@ -44,6 +45,8 @@ export interface LiveTableStats {
   missedByRealtime: number
   /** Rows applied from each source ('cache': restored at start). */
   applied: { cache: number; load: number; realtime: number; poll: number }
+  /** Key sweeps (sweepIntervalMs): rows dropped because access was revoked or they left the filter, rows adopted. */
+  sweep: SweepCounts
 }
 
 /** How often freshness is re-derived (staleness counts, tombstones are pruned), in ms. */
@@ -77,6 +80,7 @@ export class LiveTable<R extends object = Row> implements PollMember {
   private lastReported: string | undefined
   private interval: number
   private readonly mirror: CacheMirror<R> | undefined
+  private readonly sweep: KeySweep | undefined
   private readonly counters = { hits: 0, misses: 0, missedByRealtime: 0, applied: { cache: 0, load: 0, realtime: 0, poll: 0 } }
   /** Rows were restored from the cache: the initial load must also drop the ones it does not return. */
   private warmStarted = false
@@ -100,6 +104,7 @@ export class LiveTable<R extends object = Row> implements PollMember {
     this.createdAt = timers.now()
     const mirror = (this.mirror = options.cache && new CacheMirror(options.cache, options.table, (error) => this.report(error)))
     this.view = new RowView<R>(() => timers.now(), (change) => {
+      this.sweep?.touch(change.key)
       this.counters.applied[change.source]++
       if (change.source !== 'cache') mirror?.write(change.key, change.row, change.version)
       options.onChange?.(change)
@@ -120,6 +125,23 @@ export class LiveTable<R extends object = Row> implements PollMember {
       retryMs: options.retryMs,
     }, timers)
     this.poller.attach(this)
+    if (options.sweepIntervalMs !== false) {
+      this.sweep = new KeySweep(this.poller.reader, {
+        filter: options.filter,
+        primaryKey: options.primaryKey,
+        pageSize: options.pageSize,
+        heldKeys: () => this.view.keys(),
+        has: (key) => this.view.versionOf(key) !== undefined,
+        // Weak, at the held version: the same version may come back if access is granted again.
+        drop: (key) => this.view.remove(key, this.view.versionOf(key)!, 'poll', true),
+        adopt: (row) => {
+          const key = rowKey(row, options.primaryKey)
+          const version = parseVersion(row[options.cursor])
+          if (key !== undefined && version !== undefined) this.apply(key, row, version, 'poll', true)
+        },
+      })
+      this.cleanups.push(this.poller.scheduler.every(options.sweepIntervalMs, () => void this.runSweep()))
+    }
     this.ready = new Promise((resolve, reject) => (this.settleReady = { resolve, reject }))
     this.ready.catch(() => {}) // destroy() before load is not an error anyone must handle
     this.subscribeRealtime()
@@ -162,7 +184,8 @@ export class LiveTable<R extends object = Row> implements PollMember {
 
   stats(): LiveTableStats {
     const { hits, misses, missedByRealtime, applied } = this.counters
-    return { rows: this.view.size, hits, misses, tombstones: this.view.tombstoneCount, missedByRealtime, applied: { ...applied } }
+    const sweep = this.sweep ? { ...this.sweep.counts } : { sweeps: 0, requests: 0, dropped: 0, adopted: 0 }
+    return { rows: this.view.size, hits, misses, tombstones: this.view.tombstoneCount, missedByRealtime, applied: { ...applied }, sweep }
   }
 
   /** Releases the subscriptions, leaves the shared poll and stops every timer. The cache stays open (it is the app's). Idempotent. */
@@ -339,6 +362,18 @@ export class LiveTable<R extends object = Row> implements PollMember {
       }
     }
     return safe
+  }
+
+  /** One key sweep (see {@link KeySweep}); skipped before the load, offline, and while one runs. */
+  private async runSweep(): Promise<void> {
+    const sweep = this.sweep
+    if (!sweep || !this.loaded || this.destroyed || sweep.running || !this.sync.ports.network.isOnline()) return
+    try {
+      await sweep.run()
+    } catch (cause) {
+      // Nothing was dropped; the next sweep tries again. Polls report REST failures too: no error of its own.
+      if (!this.destroyed) this.report(asPollingError(cause))
+    }
   }
 
   /** After a gap longer than resyncAfterMs the tombstones of the gap may be pruned: read everything again. */

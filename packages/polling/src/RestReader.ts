@@ -1,7 +1,7 @@
 import type { Scheduler } from '@supasync/core'
 import { PollingError, restFailure } from './errors.js'
 import type { PostgrestHost, PostgrestQuery, PostgrestResult } from './PostgrestHost.js'
-import { filterClauses, keysetClause, quoteValue, type LiveFilter } from './rowFilter.js'
+import { filterClauses, keysetClause, quoteValue, unionClause, type FilterValue, type LiveFilter } from './rowFilter.js'
 import { formatMicros, parseVersion } from './versions.js'
 
 export type Row = Record<string, unknown>
@@ -118,6 +118,25 @@ export class RestReader {
     const { schema, table, primaryKey, softDeleteColumn } = this.target
     const base = [...filterClauses(filter), ...(softDeleteColumn ? [`${softDeleteColumn}.is.null`] : [])]
     await this.paged(`Loading ${schema}.${table}`, { schema, table, select: '*', eqs: [] }, primaryKey, base, onPage)
+  }
+
+  /**
+   * The primary keys of every row of `filter` the role may read now (soft-deleted ones left out), key columns only,
+   * page by page in key order. What RLS hides is left out like a deleted row.
+   */
+  async readKeys(filter: LiveFilter, onPage: (keys: Row[]) => void): Promise<void> {
+    const { schema, table, primaryKey, softDeleteColumn } = this.target
+    const base = [...filterClauses(filter), ...(softDeleteColumn ? [`${softDeleteColumn}.is.null`] : [])]
+    await this.paged(`Sweeping the keys of ${schema}.${table}`, { schema, table, select: primaryKey.join(','), eqs: [] }, primaryKey, base, onPage)
+  }
+
+  /** The whole rows with these primary keys (key column → value objects), at most one page of keys per call. */
+  async readByKeys(keys: readonly Row[]): Promise<Row[]> {
+    const { schema, table, primaryKey } = this.target
+    const union = unionClause(keys.map((key) => Object.fromEntries(primaryKey.map((column) => [column, key[column] as FilterValue]))))
+    if (union === undefined) return []
+    const what = `Reading rows of ${schema}.${table} by key`
+    return this.rows(what, (signal) => this.host.schema(schema).from(table).select('*').or(union.startsWith('or(') ? union.slice(3, -1) : union).limit(keys.length).abortSignal(signal), false)
   }
 
   /**

@@ -67,6 +67,14 @@ export interface LiveTableOptions<R extends object = Record<string, unknown>> {
    * Default false (such rows stay until a full reload).
    */
   detectMovesOut?: boolean
+  /**
+   * How often the keys of the filter are read (key columns only, in key order) and compared with the view, in ms,
+   * or false for never. Delta polls see only rows that were written; a row the user may no longer read because a
+   * membership changed (RLS) was not written, nor was one the user may now read. The sweep drops the first and
+   * reads the second, so both reach the view within the budget. Costs ceil(rows / pageSize) requests per sweep.
+   * Default maxStalenessMs / 2. Turn it off only when the role's access to the filter's rows never changes.
+   */
+  sweepIntervalMs?: number | false
   /** Also subscribe to the table's unfiltered DELETE events (a filter on a non-key column never matches deletes). Default true. */
   realtimeDeletes?: boolean
   /** Called for every row that enters, changes in or leaves the view. */
@@ -93,6 +101,7 @@ export interface ResolvedLiveOptions<R extends object> {
   pageSize: number
   resyncAfterMs: number
   detectMovesOut: boolean
+  sweepIntervalMs: number | false
   realtimeDeletes: boolean
   onChange: ((change: LiveChange<R>) => void) | undefined
   onError: (error: SupasyncError<string>) => void
@@ -129,7 +138,10 @@ export function resolveLiveOptions<R extends object>(options: LiveTableOptions<R
   const requestTimeoutMs = number('requestTimeoutMs', options.requestTimeoutMs, Math.min(10_000, Math.max(maxStalenessMs / 4, Math.min(1000, maxStalenessMs / 3))), 50)
   const pollIntervalMs = number('pollIntervalMs', options.pollIntervalMs, maxStalenessMs / 3, 50)
   const verifyIntervalMs = number('verifyIntervalMs', options.verifyIntervalMs, maxStalenessMs / 2, 50)
-  for (const [name, interval] of [['pollIntervalMs', pollIntervalMs], ['verifyIntervalMs', verifyIntervalMs]] as const) {
+  const sweepIntervalMs = options.sweepIntervalMs === false ? false : number('sweepIntervalMs', options.sweepIntervalMs, maxStalenessMs / 2, 50)
+  const intervals: [string, number][] = [['pollIntervalMs', pollIntervalMs], ['verifyIntervalMs', verifyIntervalMs]]
+  if (sweepIntervalMs !== false) intervals.push(['sweepIntervalMs', sweepIntervalMs])
+  for (const [name, interval] of intervals) {
     if (interval + requestTimeoutMs >= maxStalenessMs) {
       throw new PollingError('INVALID_OPTIONS',
         `createLiveTable: ${name} (${interval} ms) + requestTimeoutMs (${requestTimeoutMs} ms) must stay below maxStalenessMs (${maxStalenessMs} ms), or a change could arrive late. Lower them or raise maxStalenessMs.`)
@@ -157,6 +169,7 @@ export function resolveLiveOptions<R extends object>(options: LiveTableOptions<R
     pageSize: Math.floor(number('pageSize', options.pageSize, 1000, 1)),
     resyncAfterMs: number('resyncAfterMs', options.resyncAfterMs, 86_400_000, 0),
     detectMovesOut: options.detectMovesOut ?? false,
+    sweepIntervalMs,
     realtimeDeletes: options.realtimeDeletes ?? true,
     onChange: options.onChange,
     onError: options.onError ?? ((error) => console.warn(`[supasync] ${error.message}`)),

@@ -479,6 +479,8 @@ function world(state: ConnectionState = 'live') {
       table: 'components',
       onError: (error) => errors.push(error),
       onChange: (change) => changes.push(change),
+      // Key sweeps add requests most tests do not count; the sweep tests turn them on.
+      sweepIntervalMs: false,
       ...options,
     })
     opened.push(live)
@@ -534,7 +536,7 @@ describe('LiveTable: initial load', () => {
     expect(live.get('3')?.tag).toBe('C-3')
     expect(live.get(2)).toBeUndefined() // project 2
     expect(live.get(99)).toBeUndefined()
-    expect(live.stats()).toEqual({ rows: 3, hits: 2, misses: 2, tombstones: 0, missedByRealtime: 0, applied: { cache: 0, load: 3, realtime: 0, poll: 0 } })
+    expect(live.stats()).toEqual({ rows: 3, hits: 2, misses: 2, tombstones: 0, missedByRealtime: 0, applied: { cache: 0, load: 3, realtime: 0, poll: 0 }, sweep: { sweeps: 0, requests: 0, dropped: 0, adopted: 0 } })
     expect(live.freshness.get()).toEqual({ mode: 'polling', lastSyncedAt: T0, stalenessMs: 0, error: undefined })
     expect(w.changes.map((change) => [change.key, change.source])).toEqual([['1', 'load'], ['3', 'load'], ['5', 'load']])
     expect(w.changes[0]!.version).toBe(parseVersion(w.server.rows[0]!.updated_at))
@@ -1403,5 +1405,84 @@ describe('LiveTable: what proves realtime', () => {
     // A socket that stops answering heartbeats does demote it.
     w.fake.status.set({ ...w.fake.status.get(), state: 'degraded', socketProven: false })
     expect(mode(live)).toBe('polling')
+  })
+})
+
+describe('LiveTable: key sweeps (access revoked or granted without a write)', () => {
+  /** A server whose RLS hides the rows in `hidden` from every read, as PostgREST would. */
+  function withRls(w: ReturnType<typeof world>, hidden: Set<number>) {
+    w.server.intercept = (request) => {
+      if (request.kind !== 'select' || request.name !== 'components') return undefined
+      const answer = w.server.answer(request)
+      return { ...answer, data: (answer.data as Row[]).filter((row) => !hidden.has(Number(row.id))) }
+    }
+  }
+
+  it('drops rows the user may no longer read, from the view and the cache, within the budget; adds rows granted later', async () => {
+    const w = world('degraded')
+    const hidden = new Set<number>()
+    withRls(w, hidden)
+    const cache = memoryCache<Comp>()
+    const live = w.open({ filter: { project_id: 1 }, maxStalenessMs: 3000, sweepIntervalMs: 1500, cache })
+    await flush()
+    await live.ready
+    expect([...live.rows.get().keys()].sort()).toEqual(['1', '3', '5'])
+    // The user is removed from the project: nothing is written to the rows, they just stop being readable.
+    hidden.add(3)
+    hidden.add(5)
+    const before = w.changes.length
+    await run(w.clock, 3000)
+    expect([...live.rows.get().keys()]).toEqual(['1'])
+    expect(w.changes.slice(before).map((change) => [change.key, change.row])).toEqual([['3', undefined], ['5', undefined]])
+    await flush()
+    expect(await cache.get('3')).toBeUndefined()
+    expect(await cache.get('1')).toBeDefined()
+    expect(live.stats().sweep).toMatchObject({ dropped: 2, adopted: 0 })
+    // Granted again, still without a write (its stamp is older than every cursor): the sweep reads it back.
+    hidden.delete(5)
+    await run(w.clock, 3000)
+    expect([...live.rows.get().keys()].sort()).toEqual(['1', '5'])
+    expect(live.stats().sweep).toMatchObject({ dropped: 2, adopted: 1 })
+  })
+
+  it('does not drop a row the view gained while the sweep read its pages', async () => {
+    const w = world('degraded')
+    const live = w.open({ filter: { project_id: 1 }, maxStalenessMs: 3000, sweepIntervalMs: 1500, pageSize: 1 })
+    await flush()
+    await live.ready
+    // While the sweep reads its key pages, row 0 (before every page read so far in key order) is inserted and
+    // arrives through a poll: the sweep never saw its key and must not judge it.
+    let inserted = false
+    w.server.intercept = (request) => {
+      if (!inserted && request.kind === 'select' && request.columns === 'id') {
+        const answer = w.server.answer(request) // the first key page: row 1
+        inserted = true
+        w.server.write({ id: 0, project_id: 1, tag: 'new', deleted_at: null })
+        void live.refresh()
+        return answer
+      }
+      return undefined
+    }
+    await run(w.clock, 2000)
+    expect(inserted).toBe(true)
+    expect(live.stats().sweep.sweeps).toBeGreaterThanOrEqual(1)
+    expect(live.get(0)).toBeDefined()
+    expect(live.stats().sweep.dropped).toBe(0)
+  })
+
+  it('a failed sweep drops nothing', async () => {
+    const w = world('degraded')
+    const live = w.open({ filter: { project_id: 1 }, maxStalenessMs: 3000, sweepIntervalMs: 1500, pageSize: 2 })
+    await flush()
+    await live.ready
+    let keyPages = 0
+    w.server.intercept = (request) => {
+      if (request.kind === 'select' && request.columns === 'id' && ++keyPages === 2) return { data: null, error: { message: 'boom', code: 'XX000' }, status: 500 }
+      return undefined
+    }
+    await run(w.clock, 1600)
+    expect(keyPages).toBeGreaterThanOrEqual(2)
+    expect(live.rows.get().size).toBe(3)
+    expect(live.stats().sweep).toMatchObject({ sweeps: 0, dropped: 0 })
   })
 })

@@ -1,0 +1,95 @@
+import type { RestReader, Row } from './RestReader.js'
+import type { LiveFilter } from './rowFilter.js'
+import { rowKey } from './rowKey.js'
+
+/** What a sweep needs from its live table. */
+export interface SweepTarget {
+  readonly filter: LiveFilter
+  readonly primaryKey: readonly string[]
+  readonly pageSize: number
+  /** Keys the view holds now. */
+  heldKeys(): Iterable<string>
+  has(key: string): boolean
+  /** The row left the filter or the user's visibility: remove it from the view (and so from the cache). */
+  drop(key: string): void
+  /** A row the user may read now that the view lacks (access granted without a write): apply it. */
+  adopt(row: Row): void
+}
+
+/** Counters of the sweeps, for stats() and the benchmark. */
+export interface SweepCounts {
+  sweeps: number
+  /** Key pages and by-key row reads sent, in total. */
+  requests: number
+  /** Rows dropped because a sweep no longer found them (access revoked, moved out of the filter). */
+  dropped: number
+  /** Rows read because a sweep found a key the view lacked (access granted). */
+  adopted: number
+}
+
+/**
+ * Periodic key-only read of a live table's filter, in key order, compared with the view. Delta polls see only rows
+ * that were written: a row the user may no longer read because a *membership* changed (RLS: removed from the
+ * project) was not written, and neither was one the user may now read. The sweep notices both.
+ *
+ * A key the view holds and the sweep did not return is dropped, unless the view changed that key while the sweep ran
+ * (a row inserted behind the pages already read, or updated meanwhile): its absence may predate that change.
+ */
+export class KeySweep {
+  readonly counts: SweepCounts = { sweeps: 0, requests: 0, dropped: 0, adopted: 0 }
+  private touched: Set<string> | undefined
+
+  constructor(
+    private readonly reader: RestReader,
+    private readonly target: SweepTarget,
+  ) {}
+
+  /** The view changed `key` (any source): a sweep running now must not judge it. */
+  touch(key: string): void {
+    this.touched?.add(key)
+  }
+
+  get running(): boolean {
+    return this.touched !== undefined
+  }
+
+  /** One sweep; rejects with the read's PollingError (nothing is dropped then). */
+  async run(): Promise<void> {
+    if (this.touched) return
+    const touched = (this.touched = new Set())
+    try {
+      const seen = new Set<string>()
+      const missing: Row[] = []
+      await this.reader.readKeys(this.target.filter, (keys) => {
+        this.counts.requests++
+        for (const keyRow of keys) {
+          const key = rowKey(keyRow, this.target.primaryKey)
+          if (key === undefined) continue
+          seen.add(key)
+          if (!this.target.has(key)) missing.push(keyRow)
+        }
+      })
+      // Read the rows first: the sweep is complete only when every read succeeded.
+      const adopted: Row[] = []
+      for (let start = 0; start < missing.length; start += this.target.pageSize) {
+        const batch = missing.slice(start, start + this.target.pageSize)
+        this.counts.requests++
+        adopted.push(...(await this.reader.readByKeys(batch)))
+      }
+      for (const key of [...this.target.heldKeys()]) {
+        if (seen.has(key) || touched.has(key)) continue
+        this.target.drop(key)
+        this.counts.dropped++
+      }
+      for (const row of adopted) {
+        const key = rowKey(row, this.target.primaryKey)
+        if (key === undefined || touched.has(key) || this.target.has(key)) continue
+        this.target.adopt(row)
+        this.counts.adopted++
+      }
+      this.counts.sweeps++
+    } finally {
+      this.touched = undefined
+    }
+  }
+}
