@@ -1,4 +1,5 @@
-import { released } from './errors.js'
+import { checkJsonSafe } from './checkJsonSafe.js'
+import { released, SupasyncError } from './errors.js'
 import type { BroadcastMessage, PresenceEvent, Room, RoomStatus } from './Room.js'
 import type { RealtimeChannel } from '@supabase/supabase-js'
 import type { ReadableStore } from './store.js'
@@ -43,10 +44,18 @@ export class RoomHandle {
 
   /**
    * Broadcasts to the room. Waits for the join (up to `sendTimeoutMs`). Answers 'ok' ('ok' on arrival when the
-   * room was created with `broadcast.ack`), 'timed out' or 'error'. Throws for payloads over `maxBroadcastBytes`.
+   * room was created with `broadcast.ack`), 'timed out' or 'error'. Rejects for payloads over `maxBroadcastBytes`,
+   * and with `UNSERIALIZABLE` for a payload JSON cannot carry faithfully (BigInt, NaN, Map, a class instance, a
+   * cycle… see `checkJsonSafe`); an `undefined` payload sends none.
    */
   send(event: string, payload: unknown): Promise<'ok' | 'timed out' | 'error'> {
     if (this.isReleased) return Promise.reject(released(`Room handle for "${this.room.topic}"`))
+    // Checked here, before anything is encoded: JSON.stringify would throw a bare TypeError for a BigInt and send
+    // `{}` or `null` for a Map or NaN, so the other holders would receive something else than was sent.
+    const problem = payload === undefined ? undefined : checkJsonSafe(payload, 'payload')
+    if (problem) {
+      return Promise.reject(new SupasyncError('UNSERIALIZABLE', `Broadcast "${event}" on "${this.room.topic}" was not sent: ${problem.message}`))
+    }
     return this.room.send(event, payload)
   }
 

@@ -6,6 +6,8 @@ export type SupasyncErrorCode =
   | 'RELEASED'
   | 'DESTROYED'
   | 'PAYLOAD_TOO_LARGE'
+  /** A payload or state holds a value JSON cannot carry faithfully (BigInt, NaN, Map, a cycle…); the message names its path. */
+  | 'UNSERIALIZABLE'
   | 'CHANNEL_LIMIT'
   | 'CONFIG_CONFLICT'
   | 'SUBSCRIPTION_FAILED'

@@ -1,5 +1,5 @@
 import type { RealtimeChannel } from '@supabase/supabase-js'
-import { createStore, SupasyncError, type PresenceEvent, type RoomHandle, type RoomStatus, type Supasync, type ReadableStore } from '@supasync/core'
+import { checkJsonSafe, createStore, SupasyncError, type PresenceEvent, type RoomHandle, type RoomStatus, type Supasync, type ReadableStore } from '@supasync/core'
 import { CallBudget } from './CallBudget.js'
 import { encodeMeta, newConnectionId, parseMeta, signature, type DesiredMeta } from './meta.js'
 import type { ResolvedPresenceOptions } from './options.js'
@@ -140,6 +140,10 @@ export class PresenceEngine<S extends PresenceState = PresenceState> {
     if (typeof next !== 'object' || next === null || Array.isArray(next)) {
       throw new SupasyncError('INVALID_OPTIONS', 'update(): the state must be a plain object (it is sent as the presence payload).')
     }
+    // Refused before it becomes the desired state: JSON.stringify (the signature, the track) would otherwise throw a
+    // bare TypeError later, or other members would see `null` / `{}` where this client set a value.
+    const problem = checkJsonSafe(next, 'state')
+    if (problem) throw new SupasyncError('UNSERIALIZABLE', `update() on presence "${this.topic}": ${problem.message} The state was not changed.`)
     this.setDesired({ state: next })
   }
 

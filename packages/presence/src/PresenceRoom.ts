@@ -55,6 +55,8 @@ export class PresenceRoom<S extends PresenceState = PresenceState> {
   /**
    * Changes this client's state: an object is merged into the current state (shallow), a function replaces it.
    * Updates are coalesced: a burst becomes a few presence calls, and the latest state always goes out.
+   * Throws `UNSERIALIZABLE` (state unchanged) when the new state holds a value JSON cannot carry faithfully (BigInt,
+   * NaN, Map, Set, a class instance, a cycle…; see `checkJsonSafe` in core): the message names its path.
    */
   update(patch: Partial<S> | ((previous: S) => S)): void {
     if (this.left) throw released(this.topic)

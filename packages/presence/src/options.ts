@@ -1,4 +1,4 @@
-import { defaultPorts, SupasyncError, type RoomOptions, type TimerPort, type VisibilityPort } from '@supasync/core'
+import { checkJsonSafe, defaultPorts, SupasyncError, type RoomOptions, type TimerPort, type VisibilityPort } from '@supasync/core'
 import type { PresenceState } from './types.js'
 
 /** `S` without inferring it from the value (TypeScript's `NoInfer`, spelled so that TypeScript < 5.4 reads it too). */
@@ -11,6 +11,7 @@ export interface PresenceOptions<S extends PresenceState = PresenceState> {
   /**
    * The state this client publishes at first (name, role…); change it with `update()`. Default `{}`. It does not
    * narrow the room's state type (so `update()` may add fields): pass the type as `createPresence<MyState>(…)`.
+   * It must be JSON-safe (no BigInt, NaN, Map, class instances, cycles…): otherwise `UNSERIALIZABLE` is thrown.
    */
   state?: NoInferState<S>
   /** A tab hidden for this long turns the connection `away`, in ms. Default 60 000. */
@@ -80,6 +81,8 @@ export function resolvePresenceOptions(options: PresenceOptions<PresenceState>):
   if (state !== undefined && (typeof state !== 'object' || state === null || Array.isArray(state))) {
     throw invalid('state must be a plain object (it is sent as the presence payload).')
   }
+  const problem = state === undefined ? undefined : checkJsonSafe(state, 'state')
+  if (problem) throw new SupasyncError('UNSERIALIZABLE', `createPresence: ${problem.message}`)
   const resolved: ResolvedPresenceOptions = {
     key: options.key,
     awayAfterMs: number('awayAfterMs', options.awayAfterMs, 60_000, 0),

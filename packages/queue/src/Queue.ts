@@ -80,7 +80,9 @@ export class Queue {
 
   /**
    * Validates the write, stores it durably and resolves once it is stored; the server gets it on the next flush.
-   * Rejects with `QueueFullError` when `maxSize` writes are unsaved, `INVALID_OPERATION` for a malformed write, and
+   * Rejects with `QueueFullError` when `maxSize` writes are unsaved, `INVALID_OPERATION` for a malformed write,
+   * `UNSERIALIZABLE` for a value JSON cannot carry faithfully (BigInt, NaN, Map, Set, class instances, cycles; the
+   * message names its path, e.g. `values.meta.count is a BigInt`; a Date is stored as its ISO string), and
    * `STORAGE_FAILED` when the storage refused it (then it was not queued). Never touches what is already queued.
    */
   async enqueue(operation: QueueOperation): Promise<QueuedWrite> {

@@ -5,6 +5,7 @@ import { QueueError } from './errors.js'
 import { asQueueError, failureOf } from './failureOf.js'
 import { KeyLocks } from './KeyLocks.js'
 import { describeOperation } from './operations.js'
+import { explainKeyFailure } from './explainKeyFailure.js'
 import type { FlushResult } from './queueTypes.js'
 import type { QueueState, RuntimeEntry } from './QueueState.js'
 import { isAuthExpired, isRetryable, RequestFailure } from './requestFailure.js'
@@ -243,10 +244,13 @@ export class Sender {
     }
     const entry = batch[0]!
     state.move(entry, 'rejected')
-    entry.stored = { ...entry.stored, dead: failure }
+    const fix = explainKeyFailure(entry.stored.op, failure, state.options.idColumn)
+    const dead = fix ? { ...failure, message: `${failure.message.replace(/\.?$/, '.')} ${fix}` } : failure
+    if (fix) state.lastError = dead
+    entry.stored = { ...entry.stored, dead }
     this.totalDead++
     state.deadChanged()
-    state.options.onError(new QueueError('REJECTED', `The server refused ${describeOperation(entry.stored.op)}: ${failure.message}. It is a dead letter (queue.failed); fix the cause, then retry(${JSON.stringify(entry.stored.id)}) or discard it.`, { cause: error }))
+    state.options.onError(new QueueError('REJECTED', `The server refused ${describeOperation(entry.stored.op)}: ${dead.message}${fix ? '' : '.'} It is a dead letter (queue.failed); fix the cause, then retry(${JSON.stringify(entry.stored.id)}) or discard it.`, { cause: error }))
     void state.options.storage.write(state.options.namespace, entry.stored.id, encodeEntry(entry.stored)).catch((cause: unknown) => state.fail(asQueueError(cause)))
   }
 

@@ -1,5 +1,6 @@
 import type { QueueFailure } from './errors.js'
 import { normalizeOperation, type QueueOperation } from './operations.js'
+import { unreadableReason } from './storage/unreadableRecord.js'
 
 /**
  * Life of one queued write. `storing` → `pending` once the storage has it; `inflight` while its request (and the
@@ -68,6 +69,8 @@ export function encodeEntry(entry: StoredEntry): string {
 
 /** Parses a stored record; throws with the reason when it is corrupt (then the queue quarantines it). */
 export function decodeEntry(text: string, idColumn: string): StoredEntry {
+  const unreadable = unreadableReason(text)
+  if (unreadable !== undefined) throw new Error(`it could not be read: ${unreadable}`)
   let envelope: unknown
   try {
     envelope = JSON.parse(text)

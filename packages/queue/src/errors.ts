@@ -6,6 +6,8 @@ export type QueueErrorCode =
   | 'QUEUE_FULL'
   /** The operation passed to `enqueue` is malformed (see the message for the field). */
   | 'INVALID_OPERATION'
+  /** The operation passed to `enqueue` holds a value JSON cannot carry faithfully (BigInt, NaN, Map, a cycle…): the message names its path. */
+  | 'UNSERIALIZABLE'
   /** The queue options are invalid. */
   | 'INVALID_OPTIONS'
   /** The storage refused a read or write (quota, permissions, disk full). */

@@ -31,7 +31,7 @@ export async function loadEntries(state: QueueState, start: () => void): Promise
       if (stored.id !== key) throw new Error(`stored under key ${key} but names itself ${stored.id}`)
       loaded.push(stored)
     } catch (cause) {
-      const error = new QueueError('CORRUPT_ENTRY', `Queued entry ${key} in ${storage.description} is corrupt (${messageOf(cause)}). It is quarantined: kept in storage, listed in queue.failed, never sent. Inspect it, then discard(${JSON.stringify(key)}).`, { cause })
+      const error = new QueueError('CORRUPT_ENTRY', `Queued entry ${key} in ${storage.description} is corrupt (${messageOf(cause)}). It is quarantined: kept in storage, counted in status.failed and listed in queue.failed (with its raw text), never sent; the other entries load and send as usual. Inspect it, then remove it with queue.discard(${JSON.stringify(key)}).`, { cause })
       state.quarantined.set(key, { key, raw, reason: failureOf(error) })
       state.fail(error)
     }

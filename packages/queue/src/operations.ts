@@ -1,3 +1,4 @@
+import { checkJsonSafe } from '@supasync/core'
 import { QueueError } from './errors.js'
 
 /** A row as sent to PostgREST: JSON-serialisable column values. */
@@ -66,24 +67,24 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype
 const invalid = (message: string) => new QueueError('INVALID_OPERATION', message)
 
-/** Checks a JSON round trip keeps the value: the queue stores and replays exactly what it was given. */
-function assertJson(value: unknown, where: string): void {
-  let text: string | undefined
-  try {
-    text = JSON.stringify(value)
-  } catch (error) {
-    throw invalid(`${where} is not JSON-serialisable (${String(error)}). The queue stores writes as JSON.`)
-  }
-  if (text === undefined) throw invalid(`${where} is not JSON-serialisable. The queue stores writes as JSON.`)
+/**
+ * Refuses a write JSON would change (a BigInt, NaN, a Map, a class instance, a cycle… see core's checkJsonSafe): the
+ * queue stores and replays writes as JSON, so such a value would otherwise throw deep inside, or be stored and sent
+ * as `null` / `{}`. Date and other `toJSON` objects pass and are stored as what their toJSON returns (an ISO string).
+ */
+function assertJsonSafe(operation: unknown): void {
+  const problem = checkJsonSafe(operation)
+  if (problem) throw new QueueError('UNSERIALIZABLE', `enqueue(): ${problem.message} The write was NOT queued (the queue stores writes as JSON).`)
 }
 
 /**
  * Validates an operation and returns the form the queue stores: a deep copy, with client ids on insert/upsert rows
- * that lack `idColumn`. Throws {@link QueueError} `INVALID_OPERATION` with a message that names the field.
+ * that lack `idColumn`. Throws {@link QueueError} `INVALID_OPERATION` with a message that names the field, or
+ * `UNSERIALIZABLE` naming the path of a value JSON cannot carry faithfully.
  */
 export function normalizeOperation(input: unknown, idColumn: string, newId: () => string): QueueOperation {
   if (!isPlainObject(input)) throw invalid('enqueue() takes an operation object such as { table, type, rows }.')
-  assertJson(input, 'The operation')
+  assertJsonSafe(input)
   const op = JSON.parse(JSON.stringify(input)) as Record<string, unknown>
   if (op.keys !== undefined && !(Array.isArray(op.keys) && op.keys.every((key) => typeof key === 'string' && key.length > 0))) {
     throw invalid('keys must be an array of non-empty strings.')

@@ -12,6 +12,8 @@ const SCHEMA = `
 create table public.components (id uuid primary key, project_id int not null default 0, milestone text not null default 'not_started', status text not null default 'open');
 create table public.log (seq bigint generated always as identity primary key, id uuid not null unique, body text not null default '');
 create table public.strict (id uuid primary key, n int not null check (n >= 0));
+create table public.nokey (id uuid, v int);
+create table public.coded (code text primary key, v int);
 `
 const childScript = fileURLToPath(new URL('./fixtures/queueChild.ts', import.meta.url))
 
@@ -91,6 +93,20 @@ describe('queue against real PostgREST + Postgres', () => {
         expect.objectContaining({ code: 'REJECTED', status: 404, message: expect.stringMatching(/missing_table/) }),
       ]),
     )
+  })
+
+  it('a write refused for a key problem is a dead letter whose message names idColumn / the column and the fix', async () => {
+    const { queue } = queueFor({ autoFlush: false })
+    await queue.enqueue({ table: 'nokey', type: 'upsert', rows: [{ v: 1 }] }) // no primary key on id
+    await queue.enqueue({ table: 'coded', type: 'upsert', rows: [{ code: 'a', v: 1 }] }) // no id column: the key is code
+    await queue.enqueue({ table: 'coded', type: 'update', values: { v: 2 }, match: { id: 'a' } })
+    expect(await queue.flush()).toEqual({ sent: 0, failed: 3, pending: 0 })
+    const messages = queue.failed.get().map((letter) => `${letter.description} => ${letter.reason.pgCode}: ${letter.reason.message}`)
+    expect(messages).toEqual([
+      expect.stringMatching(/^upsert nokey.*Fix: .*table nokey needs a primary key or unique constraint on "id".*createQueue\(\{ idColumn \}\)/),
+      expect.stringMatching(/^upsert coded.*Fix: table coded has no column "id".*createQueue\(\{ idColumn \}\)/),
+      expect.stringMatching(/^update coded.*Fix: match\.id names a column table coded does not have.*idColumn/),
+    ])
   })
 
   it('503 and 429 are retried with backoff, honouring Retry-After', async () => {

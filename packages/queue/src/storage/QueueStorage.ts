@@ -12,7 +12,11 @@ export interface QueueStorage {
    * storage whose objects never share records (each object is then its own place).
    */
   readonly location?: string
-  /** Every record of a scope, key → text. */
+  /**
+   * Every record of a scope, key → text. Reject only when the scope cannot be read at all: a single record that cannot
+   * be read should be handed over as any text the queue cannot decode (it is then quarantined and counted in
+   * `status.failed`), so one bad record never hides the others.
+   */
   readAll(scope: string): Promise<Map<string, string>>
   /** Creates or replaces one record. Resolves once it is durable as far as this storage can promise. */
   write(scope: string, key: string, text: string): Promise<void>

@@ -1,9 +1,12 @@
 import type { QueueStorage } from './QueueStorage.js'
+import { unreadableRecord } from './unreadableRecord.js'
+
+/** The parts of `node:fs/promises` that {@link fileStorage} uses. */
+export type FileStorageFs = Pick<typeof import('node:fs/promises'), 'mkdir' | 'open' | 'readdir' | 'readFile' | 'rename' | 'unlink'>
 
 // node:fs is imported on first use, so importing @supasync/queue in a browser bundle pulls in no Node built-ins.
-type Fs = typeof import('node:fs/promises')
-let fsModule: Promise<Fs> | undefined
-const loadFs = () => (fsModule ??= import('node:fs/promises'))
+let fsModule: Promise<FileStorageFs> | undefined
+const nodeFs = () => (fsModule ??= import('node:fs/promises'))
 const join = (...parts: string[]) => parts.join('/')
 
 export interface FileStorageOptions {
@@ -14,6 +17,11 @@ export interface FileStorageOptions {
    * process. `false` is faster and still survives `kill -9` (the OS page cache outlives the process).
    */
   fsync?: boolean
+  /**
+   * The file system calls to use. Default: `node:fs/promises`, imported on first use. For tests that inject failures
+   * (a full disk at open, write, fsync or rename) and for wrappers around `fs` (metrics, a virtual file system).
+   */
+  fs?: FileStorageFs
 }
 
 /** `path` made absolute and normalised (`.`, `..`, repeated and trailing `/`), without importing node:path. */
@@ -49,6 +57,7 @@ const safeKey = (key: string) => {
  */
 export function fileStorage(options: FileStorageOptions): QueueStorage {
   const fsync = options.fsync ?? true
+  const loadFs = options.fs ? async () => options.fs! : nodeFs
   const directory = (scope: string) => join(options.path, scopeDirectory(scope))
   const made = new Set<string>()
   const ensure = async (scope: string) => {
@@ -72,9 +81,11 @@ export function fileStorage(options: FileStorageOptions): QueueStorage {
           continue
         }
         if (!name.endsWith(SUFFIX)) continue
-        // One unreadable file must not fail the whole load: it is handed over as text the queue cannot decode, so the
-        // queue quarantines it (listed in failed, kept on disk) and loads the rest.
-        const text = await readFile(join(dir, name), 'utf8').catch((error: unknown) => `unreadable entry file: ${error instanceof Error ? error.message : String(error)}`)
+        // One unreadable file must not fail the whole load: the queue quarantines it (listed in failed, kept on disk)
+        // and loads the rest.
+        const text = await readFile(join(dir, name), 'utf8').catch((error: unknown) =>
+          unreadableRecord(`the entry file ${join(dir, name)} could not be read (${error instanceof Error ? error.message : String(error)}); check its permissions and type`),
+        )
         records.set(name.slice(0, -SUFFIX.length), text)
       }
       return records
@@ -84,16 +95,22 @@ export function fileStorage(options: FileStorageOptions): QueueStorage {
       const dir = await ensure(scope)
       const target = join(dir, safeKey(key) + SUFFIX)
       const temp = join(dir, `.${key}.${globalThis.crypto.randomUUID().slice(0, 8)}${TEMP}`)
-      const handle = await open(temp, 'w')
+      // Any step can fail (ENOSPC, EIO, a quota): the partial temp file goes at once, on every path, so a full disk
+      // is not filled further by leftovers and the directory holds only whole entries. The target is untouched
+      // until the rename, so a failed write never damages what is already stored.
       try {
-        await handle.writeFile(text, 'utf8')
-        if (fsync) await handle.sync()
-      } finally {
+        const handle = await open(temp, 'w')
+        try {
+          await handle.writeFile(text, 'utf8')
+          if (fsync) await handle.sync()
+        } catch (error) {
+          await handle.close().catch(() => undefined) // the write's error is the one worth reporting
+          throw error
+        }
         await handle.close()
-      }
-      try {
         await rename(temp, target)
       } catch (error) {
+        // Also after a failed open: it can fail after creating the file. ENOENT here is the normal case.
         await unlink(temp).catch(() => undefined)
         throw error
       }
@@ -105,7 +122,8 @@ export function fileStorage(options: FileStorageOptions): QueueStorage {
           try {
             await dirHandle.sync().catch(() => undefined)
           } finally {
-            await dirHandle.close()
+            // The entry is already in place: a failing close must not make the caller believe it was not stored.
+            await dirHandle.close().catch(() => undefined)
           }
         }
       }
