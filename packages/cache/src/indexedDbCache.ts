@@ -220,7 +220,7 @@ export function indexedDbCache<V = unknown>(options: IndexedDbCacheOptions): Cac
     return {
       namespace: space.namespace,
       scoped(namespace) {
-        open()
+        // No open() check: a view of a closed cache is harmless, its calls reject with CacheClosedError.
         return view(new IdbSpace(namespace, adapter), false)
       },
       async get(key) {

@@ -103,7 +103,7 @@ export function memoryCache<V = unknown>(options: MemoryCacheOptions = {}): Memo
     return {
       namespace: space.namespace,
       scoped(namespace) {
-        open()
+        // No open() check: a view of a closed cache is harmless, its calls reject with CacheClosedError.
         return view(new KeySpace(namespace, ADAPTER), false)
       },
       getSync(key) {

@@ -144,7 +144,7 @@ export function redisCache<V = unknown>(options: RedisCacheOptions): Cache<V> {
     return {
       namespace: space.namespace,
       scoped(namespace) {
-        open()
+        // No open() check: a view of a closed cache is harmless, its calls reject with CacheClosedError.
         return view(new KeySpace(namespace, 'redisCache'), false)
       },
       async get(key) {

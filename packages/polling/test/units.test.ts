@@ -1154,10 +1154,11 @@ describe('LiveTable: applying changes', () => {
 })
 
 describe('LiveTable: cache, migration, destroy', () => {
-  it('writes applied rows and deletes to the cache after a microtask', async () => {
+  it('writes applied rows and deletes to the cache after a microtask, in the namespace of the user it reads as', async () => {
     const w = world()
-    const cache = memoryCache<Comp>()
-    const live = w.open({ cache })
+    const root = memoryCache<Comp>()
+    const cache = root.scoped('anon') // a client without a signed-in user
+    const live = w.open({ cache: root })
     await flush()
     await live.ready
     expect(cache.size).toBe(7) // 6 rows + lastSyncedAt, kept with them for a restart from the cache
@@ -1170,11 +1171,11 @@ describe('LiveTable: cache, migration, destroy', () => {
     lease.deliver(payload('DELETE', { id: 2 }, T0us + 2000))
     expect(cache.getSync('1')?.value.tag).toBe('C-1') // not yet: batched in a microtask
     expect(cache.getSync('2')).toBeDefined()
-    await Promise.resolve()
-    await Promise.resolve()
+    await flush()
     expect(cache.getSync('1')).toMatchObject({ version: T0us + 1000, value: { tag: 'cached' } })
     expect(cache.getSync('2')).toBeUndefined()
     expect(cache.size).toBe(6)
+    expect(root.size).toBe(0) // nothing in the default namespace
   })
 
   it('a failing cache is reported (the read at start once, the writes once) as REJECTED and does not affect the view', async () => {
