@@ -42,8 +42,22 @@ export interface CacheStats {
  *
  * Values must survive JSON (plain objects, arrays, strings, numbers, booleans, null). The memory cache keeps
  * references: do not mutate a value after `set` or an entry returned by `get`.
+ *
+ * Namespaces: every cache is a view of one namespace of its storage (`'default'` unless the adapter's `namespace`
+ * option says otherwise). `scoped(namespace)` returns the view of another namespace over the same storage: keys,
+ * versions, `getMany`, `entries` and `clear` of one namespace never see another's. Use one namespace per signed-in
+ * user, e.g. `cache.scoped(session.user.id)`, and `cache.scoped(userId).clear()` at sign-out.
  */
 export interface Cache<V> {
+  /** The namespace this view reads and writes: `'default'` unless given by the adapter's option or `scoped()`. */
+  readonly namespace: string
+  /**
+   * A view of `namespace` (a non-empty string, e.g. the signed-in user's id) over the same storage and connection:
+   * it sees only that namespace's entries, and its `clear()` removes only them. Not nested: `scoped(a).scoped(b)` is
+   * the view of `b`. Stats are shared with the whole cache. `close()` of a view flushes its writes and closes the
+   * view only; `close()` of the cache the adapter function returned closes the storage and every view.
+   */
+  scoped(namespace: string): Cache<V>
   /** The entry for `key`, or `undefined`. */
   get(key: string): Promise<CacheEntry<V> | undefined>
   /** Entries for `keys`, in the same order (`undefined` where missing). */
@@ -54,7 +68,7 @@ export interface Cache<V> {
   setMany(entries: readonly CacheEntry<V>[]): Promise<boolean[]>
   /** Removes `key` (and forgets its version). */
   delete(key: string): Promise<void>
-  /** Removes every entry of this cache (its namespace only). */
+  /** Removes every entry of this namespace (other namespaces, and other databases or prefixes, are kept). */
   clear(): Promise<void>
   /**
    * Every entry of this cache (its namespace only), e.g. to show cached rows at start before the network answers.

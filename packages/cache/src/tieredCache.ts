@@ -11,9 +11,20 @@ import { StatsCounter } from './StatsCounter'
  * - `stats()`: `hits`/`misses` of the tiered reads (a hit in either layer is a hit), `sets`/`skippedStale` as
  *   decided by `l2`, and `layers: { l1, l2 }` with each layer's own stats.
  * - `close()` closes both layers.
+ * - Namespaces: both layers must be views of the same namespace; `scoped(namespace)` is the tiered cache of both
+ *   layers' views of it, sharing these stats.
  */
 export function tieredCache<V = unknown>(l1: Cache<V>, l2: Cache<V>): Cache<V> {
-  const stats = new StatsCounter()
+  return tiered(l1, l2, new StatsCounter())
+}
+
+function tiered<V>(l1: Cache<V>, l2: Cache<V>, stats: StatsCounter): Cache<V> {
+  if (l1.namespace !== l2.namespace) {
+    throw new TypeError(
+      `tieredCache: l1 sees namespace "${l1.namespace}" and l2 "${l2.namespace}", so l1 could answer with another namespace's entries. ` +
+        'Create both layers with the same namespace option, or build the tiered cache without one and call .scoped(namespace) on it',
+    )
+  }
 
   const getMany = async (keys: readonly string[]): Promise<Array<CacheEntry<V> | undefined>> => {
     const found = await l1.getMany(keys)
@@ -53,6 +64,10 @@ export function tieredCache<V = unknown>(l1: Cache<V>, l2: Cache<V>): Cache<V> {
   }
 
   return {
+    namespace: l2.namespace,
+    scoped(namespace) {
+      return tiered(l1.scoped(namespace), l2.scoped(namespace), stats)
+    },
     async get(key) {
       return (await getMany([key]))[0]
     },

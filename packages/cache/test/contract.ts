@@ -210,6 +210,81 @@ export function runCacheContract(
       expect(got).toEqual(entries)
     })
 
+    it('namespaces are isolated: scoped views see only their own keys, versions, getMany, entries and clear', async () => {
+      const cache = await fresh()
+      expect(cache.namespace).toBe('default')
+      const alice = cache.scoped('alice')
+      const bob = cache.scoped('bob')
+      expect([alice.namespace, bob.namespace, alice.scoped('bob').namespace]).toEqual(['alice', 'bob', 'bob'])
+      try {
+        await alice.setMany([
+          { key: 'row:1', version: 10, value: 'alice 1' },
+          { key: 'row:2', version: 10, value: 'alice 2' },
+        ])
+        await cache.set({ key: 'row:1', version: 1, value: 'default 1' })
+        // The same key in another namespace has its own version: alice's newer one does not make bob's write stale.
+        expect(await bob.set({ key: 'row:1', version: 5, value: 'bob 1' })).toBe(true)
+        expect(await bob.get('row:2')).toBeUndefined()
+        expect((await bob.getMany(['row:1', 'row:2'])).map((e) => e?.value)).toEqual(['bob 1', undefined])
+        expect((await alice.getMany(['row:1', 'row:2'])).map((e) => e?.value)).toEqual(['alice 1', 'alice 2'])
+        expect((await cache.get('row:1'))?.value).toBe('default 1')
+        if (cache.entries) {
+          const keys = async (c: Cache<unknown>) => (await c.entries!()).map((e) => `${e.key}=${String(e.value)}`).sort()
+          expect(await keys(alice)).toEqual(['row:1=alice 1', 'row:2=alice 2'])
+          expect(await keys(bob)).toEqual(['row:1=bob 1'])
+          expect(await keys(cache)).toEqual(['row:1=default 1'])
+        }
+        await bob.delete('row:1')
+        expect((await alice.get('row:1'))?.value).toBe('alice 1')
+        await bob.set({ key: 'row:3', version: 1, value: 'bob 3' })
+        // Sign-out: one user's clear() leaves the others, the default namespace's clear() leaves the users'.
+        await alice.clear()
+        expect(await alice.getMany(['row:1', 'row:2'])).toEqual([undefined, undefined])
+        expect((await bob.get('row:3'))?.value).toBe('bob 3')
+        expect((await cache.get('row:1'))?.value).toBe('default 1')
+        await cache.clear()
+        expect((await bob.get('row:3'))?.value).toBe('bob 3')
+        if (cache.entries) expect(await alice.entries!()).toEqual([])
+      } finally {
+        await Promise.all([alice.clear(), bob.clear()])
+      }
+    })
+
+    it('namespace names are opaque: separators, unicode and look-alikes do not collide', async () => {
+      const cache = await fresh()
+      const names = ['a:b', 'a', 'a\u0001b', '日本 🌍', '%41', 'A']
+      const views = names.map((n) => cache.scoped(n))
+      try {
+        await Promise.all(views.map((view, i) => view.set({ key: 'b:k', version: 1, value: i })))
+        await views[1]!.set({ key: 'b\u0001b:k', version: 1, value: 'tricky' })
+        expect((await Promise.all(views.map((view) => view.get('b:k')))).map((e) => e?.value)).toEqual([0, 1, 2, 3, 4, 5])
+        expect(await views[0]!.get('k')).toBeUndefined()
+        expect(await cache.get('b:k')).toBeUndefined()
+      } finally {
+        await Promise.all(views.map((view) => view.clear()))
+      }
+      expect(() => cache.scoped('')).toThrow(TypeError)
+      // Keys of the default namespace may not look like namespaced ones.
+      await expect(cache.set({ key: '\u0001x', version: 1, value: 1 })).rejects.toThrow(/U\+0001/)
+    })
+
+    it('closing a scoped view leaves the cache and other views open; closing the cache closes its views', async () => {
+      const cache = await fresh()
+      const alice = cache.scoped('alice')
+      const bob = cache.scoped('bob')
+      await alice.set({ key: 'a', version: 1, value: 1 })
+      await bob.set({ key: 'b', version: 1, value: 2 })
+      await alice.close()
+      await expect(alice.get('a')).rejects.toBeInstanceOf(CacheClosedError)
+      expect((await bob.get('b'))?.value).toBe(2)
+      expect((await cache.scoped('alice').get('a'))?.value).toBe(1)
+      await cache.scoped('alice').clear()
+      await bob.clear()
+      await cache.close()
+      closed = true
+      await expect(bob.get('b')).rejects.toBeInstanceOf(CacheClosedError)
+    })
+
     it('rejects calls after close() with CacheClosedError and leaves no timers', async () => {
       const before = timers()
       const cache = await fresh()

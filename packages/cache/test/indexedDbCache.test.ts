@@ -1,7 +1,8 @@
 import 'fake-indexeddb/auto'
 import { randomUUID } from 'node:crypto'
 import { describe, expect, it, vi } from 'vitest'
-import { indexedDbCache } from '../src/index'
+import { createStore, set as idbSet } from 'idb-keyval'
+import { indexedDbCache, type CacheCorruptEntryError } from '../src/index'
 import { runCacheContract } from './contract'
 
 runCacheContract('indexedDbCache (fake-indexeddb)', () => indexedDbCache({ name: `cache-${randomUUID()}` }))
@@ -46,6 +47,53 @@ describe('indexedDbCache', () => {
     expect(await second.get('p')).toEqual({ key: 'p', version: 3, value: { id: 1 } })
     expect(await second.set({ key: 'p', version: 2, value: { id: 2 } })).toBe(false)
     await second.close()
+  })
+
+  it('reads a record of the wrong shape as a miss (get, getMany, entries), reports it once and overwrites it on the next write', async () => {
+    const name = `corrupt-${randomUUID()}`
+    const reported: CacheCorruptEntryError[] = []
+    const cache = indexedDbCache<string>({ name, onError: (error) => reported.push(error) })
+    await cache.setMany(['a', 'b', 'c'].map((key) => ({ key, version: 2, value: key.toUpperCase() })))
+    const raw = createStore(name, 'entries')
+    await idbSet('b', 'a bare string', raw)
+    await idbSet('c', { v: { not: 'a version' }, d: 'C' }, raw)
+    expect((await cache.getMany(['a', 'b', 'c'])).map((e) => e?.value)).toEqual(['A', undefined, undefined])
+    expect(await cache.get('c')).toBeUndefined()
+    expect((await cache.entries!()).map((e) => e.key)).toEqual(['a'])
+    expect(reported.map((e) => e.storageKey).sort()).toEqual(['"b"', '"c"'])
+    expect(await cache.setMany([
+      { key: 'b', version: 1, value: 'B1' },
+      { key: 'c', version: 1, value: 'C1' },
+    ])).toEqual([true, true])
+    expect((await cache.getMany(['b', 'c'])).map((e) => e?.value)).toEqual(['B1', 'C1'])
+    await cache.close()
+  })
+
+  it('reads records written before namespaces (plain string keys) as the default namespace only', async () => {
+    const name = `legacy-${randomUUID()}`
+    await idbSet('old', { v: 7, d: { old: true } }, createStore(name, 'entries'))
+    const cache = indexedDbCache({ name })
+    expect(await cache.get('old')).toEqual({ key: 'old', version: 7, value: { old: true } })
+    expect(await cache.scoped('alice').get('old')).toBeUndefined()
+    expect(await cache.scoped('alice').entries!()).toEqual([])
+    await cache.close()
+  })
+
+  it('keeps the order of a namespace clear among writes of other namespaces in one tick', async () => {
+    const cache = indexedDbCache<string>({ name: `nsorder-${randomUUID()}` })
+    const alice = cache.scoped('alice')
+    const bob = cache.scoped('bob')
+    await alice.set({ key: 'x', version: 9, value: 'kept?' })
+    void alice.set({ key: 'a', version: 1, value: 'before clear' })
+    void bob.set({ key: 'a', version: 1, value: 'bob' })
+    void alice.clear()
+    const after = alice.set({ key: 'b', version: 1, value: 'after clear' })
+    void cache.set({ key: 'a', version: 1, value: 'default' })
+    expect(await after).toBe(true)
+    expect((await alice.getMany(['a', 'b', 'x'])).map((e) => e?.value)).toEqual([undefined, 'after clear', undefined])
+    expect((await bob.get('a'))?.value).toBe('bob')
+    expect((await cache.get('a'))?.value).toBe('default')
+    await cache.close()
   })
 
   it('explains a missing name', () => {

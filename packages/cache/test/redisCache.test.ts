@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createClient } from 'redis'
-import { memoryCache, redisCache, tieredCache } from '../src/index'
+import { CacheCorruptEntryError, memoryCache, redisCache, tieredCache } from '../src/index'
 import { runCacheContract } from './contract'
 import { connectIoRedis, connectNodeRedis, keysUnder, uniquePrefix, type NodeRedis } from './redisHelpers'
 
@@ -110,6 +110,52 @@ describe('redisCache', () => {
     expect((await cache.get('a'))?.value).toBe(2)
     expect(commands.filter((c) => c === 'EVAL')).toHaveLength(2)
     await cache.clear()
+  })
+
+  it('reads a value it cannot decode as a miss, reports it once, returns the good keys and overwrites it on the next write', async () => {
+    const p = prefix()
+    const reported: CacheCorruptEntryError[] = []
+    const cache = redisCache<string>({ client: nodeRedis, prefix: p, onError: (error) => reported.push(error) })
+    await cache.setMany(['a', 'b', 'c', 'd'].map((key) => ({ key, version: 2, value: key.toUpperCase() })))
+    await nodeRedis.set(`${p}b`, '{not json\n"B"') // a version line that is not JSON
+    await nodeRedis.set(`${p}c`, 'garbage without a version line')
+    await nodeRedis.set(`${p}d`, '2\n{"truncated":') // a value that is not JSON
+    expect((await cache.getMany(['a', 'b', 'c', 'd'])).map((e) => e?.value)).toEqual(['A', undefined, undefined, undefined])
+    expect(await cache.get('b')).toBeUndefined()
+    expect(reported.map((e) => e.storageKey).sort()).toEqual([`${p}b`, `${p}c`, `${p}d`]) // once per key
+    expect(reported[0]).toBeInstanceOf(CacheCorruptEntryError)
+    expect(reported[0]!.message).toMatch(/read as a miss/)
+    expect(await nodeRedis.get(`${p}c`)).toBe('garbage without a version line') // left for whoever wrote it
+    // The write script treats it as absent, whatever version comes.
+    expect(await cache.setMany([
+      { key: 'b', version: 1, value: 'B1' },
+      { key: 'c', version: 1, value: 'C1' },
+    ])).toEqual([true, true])
+    expect((await cache.getMany(['b', 'c'])).map((e) => e?.value)).toEqual(['B1', 'C1'])
+    await cache.clear()
+  })
+
+  it('reads a key holding another Redis type as a miss (get and getMany alike)', async () => {
+    const p = prefix()
+    const cache = redisCache<string>({ client: nodeRedis, prefix: p })
+    await cache.set({ key: 'ok', version: 1, value: 'fine' })
+    await nodeRedis.hSet(`${p}hash`, 'field', 'value')
+    expect(await cache.get('hash')).toBeUndefined()
+    expect((await cache.getMany(['ok', 'hash'])).map((e) => e?.value)).toEqual(['fine', undefined])
+    await cache.clear()
+  })
+
+  it('reads keys written before namespaces (plain <prefix><key>) as the default namespace only', async () => {
+    const p = prefix()
+    await nodeRedis.set(`${p}legacy`, '7\n{"old":true}')
+    const cache = redisCache({ client: nodeRedis, prefix: p })
+    expect(await cache.get('legacy')).toEqual({ key: 'legacy', version: 7, value: { old: true } })
+    expect(await cache.scoped('alice').get('legacy')).toBeUndefined()
+    await cache.scoped('alice').set({ key: 'k', version: 1, value: 1 })
+    expect(await keysUnder(nodeRedis, p)).toContain(`${p}\u0001alice\u0001k`)
+    await cache.clear()
+    expect(await keysUnder(nodeRedis, p)).toEqual([`${p}\u0001alice\u0001k`])
+    await cache.scoped('alice').clear()
   })
 
   it('says how to fix a client that is not connected', async () => {

@@ -102,7 +102,7 @@ export class LiveTable<R extends object = Row> implements PollMember {
   ) {
     const timers = sync.ports.timers
     this.createdAt = timers.now()
-    const mirror = (this.mirror = options.cache && new CacheMirror(options.cache, options.table, (error) => this.report(error)))
+    const mirror = (this.mirror = options.cache && new CacheMirror(options.cache, options, timers, (error) => this.report(error)))
     this.view = new RowView<R>(() => timers.now(), (change) => {
       this.sweep?.touch(change.key)
       this.counters.applied[change.source]++

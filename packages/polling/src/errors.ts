@@ -16,6 +16,8 @@ export type PollingErrorCode =
   | 'MISSING_MIGRATION'
   /** A row lacks its primary key or has a cursor value that is not a timestamp. */
   | 'BAD_ROW'
+  /** Another user signed in on the client during the table's life: its cache mirroring stopped; create new live tables. */
+  | 'IDENTITY_CHANGED'
   /** The live table was destroyed. */
   | 'DESTROYED'
 

@@ -38,8 +38,19 @@ export interface LiveTableOptions<R extends object = Record<string, unknown>> {
   cursor?: string
   /** A column that marks a row deleted when not null (soft delete). Default none: hard deletes via tombstones. */
   softDeleteColumn?: string
-  /** Where applied rows are also written (versioned; e.g. IndexedDB to survive reloads, Redis to share). Default none. */
+  /**
+   * Where applied rows are also written (versioned; e.g. IndexedDB to survive reloads, Redis to share), and whose rows
+   * are shown at start. Only the namespace of the user the table reads as is used (`cacheNamespace`). Default none.
+   */
   cache?: Cache<R>
+  /**
+   * The cache namespace of this table's rows: one per user, so a table never shows rows cached while another user
+   * was signed in. Default: the `sub` claim (user id) of the token `supabase` sends, asked from `supabase.auth` or
+   * its `accessToken` callback before the start from the cache, or `'anon'` without a signed-in user. Give it (e.g.
+   * the user id your app keeps) to start from the cache even when the client cannot tell (an expired session
+   * offline). Sign-out: `await cache.scoped(namespace).clear()`.
+   */
+  cacheNamespace?: string
   /** The promise: a committed change is in the view within this many ms. Default 30 000. */
   maxStalenessMs?: number
   /** Poll interval while realtime is not proven live, in ms. Default maxStalenessMs / 3. */
@@ -92,6 +103,7 @@ export interface ResolvedLiveOptions<R extends object> {
   cursor: string
   softDeleteColumn: string | undefined
   cache: Cache<R> | undefined
+  cacheNamespace: string | undefined
   maxStalenessMs: number
   pollIntervalMs: number
   verifyIntervalMs: number
@@ -151,6 +163,13 @@ export function resolveLiveOptions<R extends object>(options: LiveTableOptions<R
   if (cache !== undefined && (typeof cache.setMany !== 'function' || typeof cache.delete !== 'function')) {
     throw new PollingError('INVALID_OPTIONS', 'createLiveTable: options.cache must be a @supasync/cache adapter (memoryCache(), indexedDbCache(), redisCache(), tieredCache()).')
   }
+  if (cache !== undefined && typeof cache.scoped !== 'function') {
+    throw new PollingError('INVALID_OPTIONS', 'createLiveTable: options.cache has no scoped(namespace), so rows of different users would share it. Use a @supasync/cache adapter of this version, or add scoped() to your own.')
+  }
+  const cacheNamespace = options.cacheNamespace
+  if (cacheNamespace !== undefined && (typeof cacheNamespace !== 'string' || cacheNamespace === '')) {
+    throw new PollingError('INVALID_OPTIONS', `createLiveTable: cacheNamespace must be a non-empty string such as the signed-in user's id, got ${JSON.stringify(cacheNamespace)}; omit it to use the token's user.`)
+  }
   return {
     supabase: supabase as unknown as PostgrestHost,
     table,
@@ -160,6 +179,7 @@ export function resolveLiveOptions<R extends object>(options: LiveTableOptions<R
     cursor: identifier('cursor', options.cursor, 'updated_at')!,
     softDeleteColumn: identifier('softDeleteColumn', options.softDeleteColumn, undefined),
     cache,
+    cacheNamespace,
     maxStalenessMs,
     pollIntervalMs,
     verifyIntervalMs,

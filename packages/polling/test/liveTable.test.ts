@@ -1,3 +1,5 @@
+import 'fake-indexeddb/auto'
+import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { observe, useStack, waitFor, type ComponentRow, type Observer } from './harness.js'
 
@@ -167,5 +169,53 @@ describe('createLiveTable on the local stack', () => {
     await second.live.ready
     await waitFor(() => second.live.get(gone) === undefined, 3000, 'the deleted row dropped by the load')
     expect(second.live.rows.get().size).toBe(rows - 1)
+  }, 20_000)
+  it("keeps cached rows per user: bob's table opened offline on alice's cache shows none of her rows; sign-out clears hers only", async () => {
+    const { indexedDbCache } = await import('@supasync/cache')
+    const ALICE = 'a11ce000-0000-4000-8000-00000000000a'
+    const BOB = 'b0b00000-0000-4000-8000-00000000000b'
+    const as = (sub: string) => {
+      const token = local.stack.signJwt({ sub, exp: Math.floor(Date.now() / 1000) + 3600 })
+      return { accessToken: async () => token }
+    }
+    /** Waits for an async condition, bounded. */
+    const until = async (check: () => Promise<boolean>, ms: number, what: string) => {
+      const deadline = Date.now() + ms
+      while (!(await check())) {
+        if (Date.now() > deadline) throw new Error(`Timed out after ${ms} ms waiting for ${what}`)
+        await new Promise((resolve) => setTimeout(resolve, 10))
+      }
+    }
+    const cache = indexedDbCache<ComponentRow>({ name: `users-${randomUUID()}` })
+    const cached = async (namespace: string) => (await cache.scoped(namespace).entries!()).filter((e) => !e.key.startsWith('\u0000')).length
+
+    const alice = track(observe(local.stack, { filter: { project_id: 1 }, cache }, as(ALICE)))
+    await alice.live.ready
+    const rows = alice.live.rows.get().size
+    expect(rows).toBeGreaterThan(0)
+    await alice.close()
+    // Wherever the table put them (a mirror without namespaces wrote to the default one): bob must not see them.
+    await until(async () => (await cached(ALICE)) === rows || (await cached('default')) === rows, 3000, "alice's rows in the cache")
+
+    await local.stack.faults.stopRealtime()
+    local.stack.faults.stopRest()
+    const bob = track(observe(local.stack, { filter: { project_id: 1 }, cache }, as(BOB)))
+    await waitFor(() => bob.live.freshness.get().mode === 'offline', 5000, 'bob offline')
+    expect(bob.live.rows.get().size).toBe(0)
+    expect(bob.live.stats().applied.cache).toBe(0)
+    expect(bob.visibleAt.size).toBe(0) // onChange never received one of alice's rows
+
+    expect(await cached(ALICE)).toBe(rows)
+    expect(await cached('default')).toBe(0)
+
+    local.stack.faults.startRest()
+    await bob.live.ready
+    await until(async () => (await cached(BOB)) === rows, 3000, "bob's rows in his namespace")
+    // Sign-out of alice: her namespace only.
+    await cache.scoped(ALICE).clear()
+    expect(await cached(ALICE)).toBe(0)
+    expect(await cached(BOB)).toBe(rows)
+    await bob.close()
+    await cache.close()
   }, 20_000)
 })

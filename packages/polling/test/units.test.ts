@@ -1162,10 +1162,11 @@ describe('LiveTable: applying changes', () => {
 })
 
 describe('LiveTable: cache, migration, destroy', () => {
-  it('writes applied rows and deletes to the cache after a microtask', async () => {
+  it('writes applied rows and deletes to the cache after a microtask, in the namespace of the user it reads as', async () => {
     const w = world()
-    const cache = memoryCache<Comp>()
-    const live = w.open({ cache })
+    const root = memoryCache<Comp>()
+    const cache = root.scoped('anon') // a client without a signed-in user
+    const live = w.open({ cache: root })
     await flush()
     await live.ready
     expect(cache.size).toBe(7) // 6 rows + lastSyncedAt, kept with them for a restart from the cache
@@ -1178,11 +1179,66 @@ describe('LiveTable: cache, migration, destroy', () => {
     lease.deliver(payload('DELETE', { id: 2 }, T0us + 2000))
     expect(cache.getSync('1')?.value.tag).toBe('C-1') // not yet: batched in a microtask
     expect(cache.getSync('2')).toBeDefined()
-    await Promise.resolve()
-    await Promise.resolve()
+    await flush()
     expect(cache.getSync('1')).toMatchObject({ version: T0us + 1000, value: { tag: 'cached' } })
     expect(cache.getSync('2')).toBeUndefined()
     expect(cache.size).toBe(6)
+    expect(root.size).toBe(0) // nothing in the default namespace
+  })
+
+  it('uses the namespace of the token user, and stops writing with IDENTITY_CHANGED when another user signs in on the client', async () => {
+    const w = world()
+    const jwt = (sub: string) => ['e30', Buffer.from(JSON.stringify({ sub, role: 'authenticated' })).toString('base64url'), 'sig'].join('.')
+    let session = { access_token: jwt('alice') }
+    const host = Object.assign(Object.create(w.server.host), { auth: { getSession: async () => ({ data: { session }, error: null }) } })
+    const root = memoryCache<Comp>()
+    await root.scoped('mallory').set({ key: '1', version: 1, value: { id: 1, project_id: 1, tag: 'mallory', updated_at: '' } as unknown as Comp })
+    const live = w.open({ cache: root }, host)
+    await flush()
+    await live.ready
+    expect(w.changes.filter((change) => change.source === 'cache')).toEqual([]) // mallory's row is not alice's
+    expect(root.scoped('alice').size).toBe(7)
+    const lease = w.fake.leases[0]!
+    lease.live()
+    await flush()
+    session = { access_token: jwt('bob') }
+    lease.deliver(payload('UPDATE', { id: 1, project_id: 1, tag: 'read as bob', updated_at: pgts(T0us + 1000) }, T0us + 1000))
+    await flush()
+    expect(w.errors.map((error) => error.code)).toEqual(['IDENTITY_CHANGED'])
+    expect(w.errors[0]!.message).toMatch(/create new ones for the new user/)
+    expect(root.scoped('alice').getSync('1')?.value.tag).toBe('C-1')
+    expect(root.scoped('bob').size).toBe(0)
+    session = { access_token: jwt('alice') }
+    lease.deliver(payload('UPDATE', { id: 2, project_id: 1, tag: 'later', updated_at: pgts(T0us + 2000) }, T0us + 2000))
+    await flush()
+    expect(root.scoped('alice').getSync('2')?.value.tag).not.toBe('later') // stopped for good
+  })
+
+  it('shows and writes nothing when the user cannot be told, unless cacheNamespace says who it is', async () => {
+    const w = world()
+    const host = Object.assign(Object.create(w.server.host), {
+      auth: { getSession: async () => ({ data: { session: null }, error: new Error('refresh failed: fetch failed') }) },
+    })
+    const root = memoryCache<Comp>()
+    const alice = root.scoped('alice')
+    await alice.set({ key: '99', version: 1, value: { id: 99, project_id: 1, tag: 'cached', updated_at: '' } as unknown as Comp })
+    const unknown = w.open({ cache: root }, host)
+    await flush()
+    await unknown.ready
+    expect(unknown.stats().applied.cache).toBe(0)
+    expect(w.errors.map((error) => error.code)).toEqual(['UNAUTHORIZED'])
+    expect(w.errors[0]!.message).toMatch(/cacheNamespace/)
+    expect(root.size + alice.size + root.scoped('anon').size).toBe(1) // nothing written anywhere
+    const known = w.open({ cache: root, cacheNamespace: 'alice' }, host)
+    await flush()
+    expect(known.stats().applied.cache).toBe(1)
+  })
+
+  it('refuses a cacheNamespace that is not a non-empty string and a cache without scoped()', () => {
+    const base = { supabase: world().server.host, table: 'components' }
+    expectCode(() => resolveLiveOptions({ ...base, cacheNamespace: '' }), 'INVALID_OPTIONS', /cacheNamespace/)
+    const { scoped: _, ...unscoped } = memoryCache<Record<string, unknown>>()
+    expectCode(() => resolveLiveOptions({ ...base, cache: unscoped as never }), 'INVALID_OPTIONS', /scoped/)
   })
 
   it('a failing cache is reported (the read at start once, the writes once) as REJECTED and does not affect the view', async () => {
