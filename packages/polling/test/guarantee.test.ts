@@ -261,3 +261,50 @@ describe('a hot row: one row updated every 40 ms, REST 60 ms away each way', () 
     expect(observer.live.stats().applied.realtime).toBeGreaterThan(50)
   }, 30_000)
 })
+
+describe('RLS revocation: a user removed from a project', () => {
+  it('loses its rows from the live table and the cache within the budget, with no write to the rows; gets them back when re-added', async () => {
+    const { memoryCache } = await import('@supasync/cache')
+    const USER = 'c0ffee00-0000-4000-8000-00000000000c'
+    await local.stack.query(`
+      create table if not exists public.secured (
+        id bigint primary key, project_id bigint not null, seq bigint not null default 0, updated_at timestamptz not null default now());
+      create table if not exists public.members (project_id bigint not null, user_id uuid not null, primary key (project_id, user_id));
+      alter table public.secured enable row level security;
+      drop policy if exists members_read on public.secured;
+      create policy members_read on public.secured for select to authenticated
+        using (exists (select 1 from public.members m where m.project_id = secured.project_id and m.user_id = auth.uid()));
+      grant select on public.secured, public.members to authenticated;
+      select supasync.enable_polling('public.secured');
+      insert into public.secured (id, project_id) select g, 1 + (g % 2) from generate_series(1, 20) g on conflict do nothing;
+      insert into public.members values (1, '${USER}'), (2, '${USER}') on conflict do nothing;`)
+    const token = local.stack.signJwt({ sub: USER, role: 'authenticated', exp: Math.floor(Date.now() / 1000) + 3600 })
+    const cache = memoryCache<ComponentRow>()
+    // Every row the user may read (no filter): RLS alone decides.
+    const observer = local.track(observe(local.stack, { table: 'secured', maxStalenessMs: BUDGET_MS, cache, cacheNamespace: USER } as never, { accessToken: async () => token }))
+    await observer.live.ready
+    expect(observer.live.rows.get().size).toBe(20)
+    const scoped = cache.scoped(USER)
+    const cachedKeys = async () => (await scoped.entries!()).map((entry) => entry.key).filter((key) => !key.startsWith('\u0000'))
+    const cachedCount = async (count: number, what: string) => {
+      const deadline = Date.now() + 3000
+      while ((await cachedKeys()).length !== count) {
+        if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}: ${(await cachedKeys()).length} cached`)
+        await pause(20)
+      }
+    }
+    await cachedCount(20, 'rows written through to the cache')
+
+    await local.stack.query(`delete from public.members where project_id = 2 and user_id = '${USER}'`)
+    const revokedAt = Date.now()
+    await waitFor(() => observer.live.rows.get().size === 10, BUDGET_MS, 'the rows of project 2 leave the view')
+    expect(Date.now() - revokedAt).toBeLessThan(BUDGET_MS)
+    expect([...observer.live.rows.get().values()].every((row) => Number(row.project_id) === 1)).toBe(true)
+    await cachedCount(10, 'the revoked rows leaving the cache')
+
+    await local.stack.query(`insert into public.members values (2, '${USER}')`)
+    await waitFor(() => observer.live.rows.get().size === 20, BUDGET_MS, 'the rows come back when access is granted again')
+    expect(observer.live.stats().sweep).toMatchObject({ dropped: 10, adopted: 10 })
+    expect(observer.violations).toEqual([])
+  }, 30_000)
+})
