@@ -102,7 +102,12 @@ export class LiveTable<R extends object = Row> implements PollMember {
   ) {
     const timers = sync.ports.timers
     this.createdAt = timers.now()
-    const mirror = (this.mirror = options.cache && new CacheMirror(options.cache, options, timers, (error) => this.report(error)))
+    const mirror = (this.mirror = options.cache && new CacheMirror(options.cache, options, timers, (error) => {
+      this.report(error)
+      // Another user signed in on this client: the view may hold rows only the previous user may read. A key sweep
+      // now, as the new user, drops them (and reads what only the new one may read) rather than a sweep interval later.
+      if (error.code === 'IDENTITY_CHANGED') void this.runSweep()
+    }))
     this.view = new RowView<R>(() => timers.now(), (change) => {
       this.sweep?.touch(change.key)
       this.counters.applied[change.source]++

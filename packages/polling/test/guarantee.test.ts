@@ -1,6 +1,6 @@
 import pg from 'pg'
 import { describe, expect, it } from 'vitest'
-import { latencies, observe, useStack, waitFor, writeContinuously, type Observer } from './harness.js'
+import { latencies, observe, useStack, waitFor, writeContinuously, type ComponentRow, type Observer } from './harness.js'
 
 /**
  * The promise, time-scaled: maxStalenessMs 3000. Under each fault, with a continuous write stream, every write of
