@@ -146,6 +146,27 @@ describe('auth', () => {
 })
 
 describe('join failures', () => {
+  it('an Unauthorized refusal is reported with the server reason, not retried in a loop, and retried on a new token (issue #10.6)', async () => {
+    const a = syncFor(stack)
+    try {
+      // The local server refuses private channels to every role but service_role, as RLS on realtime.messages would.
+      const room = a.sync.channel('members-only', { private: true })
+      await waitFor(() => a.errors.some((error) => (error as { code?: string }).code === 'UNAUTHORIZED'), 5000, 'UNAUTHORIZED')
+      const error = a.errors.find((candidate) => (candidate as { code?: string }).code === 'UNAUTHORIZED') as Error & { reason?: string }
+      expect(error.reason).toBe('Unauthorized: You do not have permissions to read from this Channel topic: members-only')
+      expect(error.message).toContain(error.reason)
+      const watchUntil = Date.now() + 4000
+      await waitFor(() => Date.now() >= watchUntil, 5000, 'the watch period')
+      // realtime-js alone retries after 1, 2, 5 s…; the pool re-created it after a second or so. Now: one refusal.
+      expect(a.sync.metrics().counters.channelErrors).toBe(1)
+      expect(room.status.get()).toBe('errored')
+      await a.supabase.realtime.setAuth(stack.serviceRoleKey)
+      await waitFor(() => room.status.get() === 'joined', 15_000, 'joined with the new token')
+    } finally {
+      await a.close()
+    }
+  }, 30_000)
+
   it('backs off instead of looping and joins once the server accepts again', async () => {
     const a = syncFor(stack)
     try {
