@@ -3,6 +3,7 @@ import { CircuitBreaker } from './backoff.js'
 import type { NormalizedSpec } from './changeSpec.js'
 import type { PoolContext } from './context.js'
 import { SupasyncError } from './errors.js'
+import { classifyChannelError, classifyReason, STABLE_CHANNEL_MS } from './refusals.js'
 
 /** A distinct server binding and who listens to it; owned by ChangesPool. */
 export interface HostedBinding {
@@ -67,6 +68,12 @@ export interface Generation {
   /** "Subscribed to PostgreSQL" arrived (or its wait timed out): changes flow for every binding. */
   live: boolean
   openedAt: number
+  /** When it last got SUBSCRIBED. */
+  joinedAt?: number
+  /** The server's last system error on it: why it is about to close it. */
+  serverMessage?: string
+  /** The access token it joined with. */
+  token: string | null
   cancelReadyTimeout?: () => void
 }
 
@@ -89,6 +96,8 @@ export class ChangeHost {
   private refreshAuthFirst = false
   private waitingForSlot = false
   private cancelRetry: (() => void) | undefined
+  /** Waiting for a token other than the one the server refused. */
+  private cancelTokenWait: (() => void) | undefined
   private readonly breaker: CircuitBreaker
   closed = false
 
@@ -136,6 +145,8 @@ export class ChangeHost {
     this.refreshAuthFirst = false
     await (refresh ? this.context.refreshAuth() : this.context.authReady())
     if (this.closed) return
+    // Refused for the token: joining again with the same one is refused again. The token change rebuilds.
+    if (this.cancelTokenWait && this.desired.size > 0) return
     if (this.desired.size === 0) {
       this.events.emptied(this)
       return
@@ -174,7 +185,18 @@ export class ChangeHost {
     const number = ++this.generationCounter
     const topic = `supasync:${this.id}:${number}`
     const channel = this.context.realtime.channel(topic, { config: { broadcast: { self: false, ack: false }, presence: { key: '', enabled: false }, private: false } })
-    const generation: Generation = { number, topic, channel, bindings: new Set(bindings), subscribed: false, failed: false, dropped: false, live: false, openedAt: this.context.scheduler.now() }
+    const generation: Generation = {
+      number,
+      topic,
+      channel,
+      bindings: new Set(bindings),
+      subscribed: false,
+      failed: false,
+      dropped: false,
+      live: false,
+      openedAt: this.context.scheduler.now(),
+      token: this.context.currentToken(),
+    }
     for (const binding of bindings) {
       const { event, schema, table, filter } = binding.spec
       channel.on(
@@ -184,11 +206,14 @@ export class ChangeHost {
       )
     }
     channel.on('system' as never, {} as never, (message: { extension?: string; status?: string; message?: string }) => {
+      // A system error (not of postgres_changes) comes right before the server closes the channel: keep its text.
+      if (message.extension === 'system' && message.status === 'error') generation.serverMessage = String(message.message ?? '')
       if (message.extension !== 'postgres_changes') return
       if (message.status === 'ok') this.markLive(generation)
       else this.refused(generation, String(message.message ?? 'the server refused the subscription'))
     })
-    channel.subscribe((status) => this.onStatus(generation, status))
+    this.context.willSubscribe()
+    channel.subscribe((status, error) => this.onStatus(generation, status, error))
     return generation
   }
 
@@ -196,12 +221,13 @@ export class ChangeHost {
     return !generation.dropped && (generation === this.current || generation === this.next)
   }
 
-  private onStatus(generation: Generation, status: string): void {
+  private onStatus(generation: Generation, status: string, error?: unknown): void {
     if (!this.isActive(generation) || this.closed) return
     const { metrics, scheduler, options } = this.context
     if (status === 'SUBSCRIBED') {
       generation.subscribed = true
       generation.failed = false
+      generation.joinedAt = scheduler.now()
       metrics.counters.joins++
       for (const binding of generation.bindings) binding.subscribed()
       // Realtime confirms the postgres subscription separately; don't wait for it forever. A first generation is
@@ -220,15 +246,21 @@ export class ChangeHost {
       generation.subscribed = false
       generation.failed = true
       this.setGenerationLive(generation, false)
-      const wait = this.breaker.fail(this.context.random)
-      // With the socket up this was the join itself failing: retry after a jittered backoff instead of
-      // realtime-js's fixed schedule, so clients refused together do not retry in lockstep. After a socket
-      // error realtime-js rejoins on reconnect by itself.
-      if (this.context.realtime.isConnected() || this.breaker.isOpen) {
-        this.restart(generation, wait, this.breaker.isOpen ? 'its joins keep failing' : 'the join failed')
-      } else if (this.rebuildWhenLive && generation === this.current) {
-        this.rebuildWhenLive = false
-        this.requestRebuild()
+      const failure = classifyChannelError(status, error, this.context.socketProven())
+      if (failure.kind === 'socket') {
+        // A dead or unproven socket is no refusal: it never counts toward the breaker, and realtime-js rejoins on
+        // reconnect by itself.
+        if (this.rebuildWhenLive && generation === this.current) {
+          this.rebuildWhenLive = false
+          this.requestRebuild()
+        }
+      } else if (failure.kind === 'token' || failure.kind === 'permanent') {
+        this.stop(generation, failure.kind, failure.reason ?? String(error))
+      } else {
+        // The server refused the join with the socket up: retry after a jittered backoff instead of realtime-js's
+        // fixed schedule, so clients refused together do not retry in lockstep.
+        const wait = this.countFailure(generation)
+        this.restart(generation, wait, `${this.breaker.isOpen ? 'its joins keep failing' : 'the join failed'}: ${failure.reason}`, failure.reason)
       }
     } else if (status === 'CLOSED') {
       // The server closed it (token expiry, rate limit): realtime-js will not rejoin, so make a new generation.
@@ -236,7 +268,9 @@ export class ChangeHost {
       metrics.counters.recreated++
       generation.subscribed = false
       this.setGenerationLive(generation, false)
-      this.restart(generation, this.breaker.fail(this.context.random), 'the server closed it')
+      const reason = generation.serverMessage
+      if (reason !== undefined && classifyReason(reason) === 'permanent') this.stop(generation, 'permanent', reason)
+      else this.restart(generation, this.countFailure(generation), reason ? `the server closed it: ${reason}` : 'the server closed it', reason)
     }
     this.context.changed()
   }
@@ -302,14 +336,61 @@ export class ChangeHost {
     this.requestRebuild()
   }
 
-  private restart(generation: Generation, delayMs: number, why: string): void {
+  /** See Room.countFailure: a generation closed right after each join keeps counting; a long-lived one resets. */
+  private countFailure(generation: Generation): number {
+    if (generation.joinedAt !== undefined && this.context.scheduler.now() - generation.joinedAt >= STABLE_CHANNEL_MS) this.breaker.succeed()
+    return this.breaker.fail(this.context.random)
+  }
+
+  private takeDown(generation: Generation): void {
     const wasCurrent = generation === this.current
     if (generation === this.next) this.next = undefined
     if (wasCurrent) this.current = undefined
     this.drop(generation)
     // A failed replacement leaves the live generation (and its leases) as they are.
     if (wasCurrent) for (const binding of generation.bindings) binding.setLive(false)
-    this.context.reportError(new SupasyncError('SUBSCRIPTION_FAILED', `A changes channel is re-created in ${Math.round(delayMs)} ms because ${why}.`))
+  }
+
+  /**
+   * A refusal retrying cannot fix. For the token: wait for a different one, then rebuild. Permanent: every binding
+   * that was to be carried by the generation fails with the server's reason (leases 'error'), nothing is retried.
+   */
+  private stop(generation: Generation, kind: 'token' | 'permanent', reason: string): void {
+    this.takeDown(generation)
+    this.cancelRetry?.()
+    this.cancelRetry = undefined
+    if (kind === 'token') {
+      this.context.reportError(
+        new SupasyncError(
+          'UNAUTHORIZED',
+          `Realtime refused a changes channel: ${reason}. supasync retries it as soon as a different access token arrives: ` +
+            'sign the user in or refresh the session, or call supabase.realtime.setAuth(token).',
+          { reason },
+        ),
+      )
+      this.cancelTokenWait?.()
+      this.cancelTokenWait = this.context.onTokenChange(generation.token, () => {
+        this.cancelTokenWait = undefined
+        this.requestRebuild()
+      })
+      return
+    }
+    const error = new SupasyncError(
+      'JOIN_REFUSED',
+      `Realtime refused a changes channel: ${reason}. This does not change by itself, so supasync stopped retrying; fix the cause, then subscribe again.`,
+      { reason },
+    )
+    for (const binding of generation.bindings) {
+      if (!this.desired.delete(binding)) continue
+      binding.fail(error)
+    }
+    this.context.reportError(error)
+    this.requestRebuild()
+  }
+
+  private restart(generation: Generation, delayMs: number, why: string, reason?: string): void {
+    this.takeDown(generation)
+    this.context.reportError(new SupasyncError('SUBSCRIPTION_FAILED', `A changes channel is re-created in ${Math.round(delayMs)} ms because ${why}.`, { reason }))
     this.cancelRetry?.()
     this.cancelRetry = this.context.scheduler.after(delayMs, () => {
       this.cancelRetry = undefined
@@ -333,6 +414,8 @@ export class ChangeHost {
     if (this.closed) return
     this.closed = true
     this.cancelRetry?.()
+    this.cancelTokenWait?.()
+    this.cancelTokenWait = undefined
     for (const generation of [this.next, this.current]) if (generation) this.drop(generation)
     this.current = undefined
     this.next = undefined

@@ -119,6 +119,8 @@ export class ChangesPool {
     private readonly instanceId: string,
     /** Channels that rooms may still need: changes never take the last ones. */
     private readonly reservedForRooms: () => number,
+    /** Closes the oldest room kept only by its grace period, to free its slot; false when there is none. */
+    private readonly evictIdleRoom: () => boolean = () => false,
   ) {
     this.reportError = (error) => context.reportError(error)
   }
@@ -151,9 +153,13 @@ export class ChangesPool {
     for (const host of this.hosts) {
       if (host.desired.size < maxBindingsPerChannel && (!target || host.desired.size > target.desired.size)) target = host
     }
-    // One channel stays spare for make-before-break swaps.
-    const budget = maxChannels - 1 - this.reservedForRooms()
-    if (!target && this.hosts.size < budget) {
+    // One channel stays spare for make-before-break swaps. A released room in its grace period gives its slot up
+    // rather than have a binding refused (or crammed onto a full channel).
+    const budget = () => maxChannels - 1 - this.reservedForRooms()
+    while (!target && this.hosts.size >= budget() && this.evictIdleRoom()) {
+      // evicted one; look again
+    }
+    if (!target && this.hosts.size < budget()) {
       target = new ChangeHost(this.context, `${this.instanceId}:${++this.hostCounter}`, {
         swapped: () => this.afterSwap(),
         emptied: (host) => this.removeHost(host),

@@ -2,6 +2,7 @@ import type { RealtimeChannel } from '@supabase/supabase-js'
 import { CircuitBreaker } from './backoff.js'
 import type { PoolContext } from './context.js'
 import { SupasyncError } from './errors.js'
+import { classifyChannelError, classifyReason, isPresenceReason, STABLE_CHANNEL_MS } from './refusals.js'
 import { createStore, type ReadableStore } from './store.js'
 
 /** Where a room's realtime channel is: joining (or rejoining), joined, errored (realtime-js is retrying), closed. */
@@ -29,12 +30,17 @@ export interface BroadcastMessage<T = unknown> {
 
 type Listener = (payload: unknown, message: BroadcastMessage) => void
 
-/** A presence event from realtime-js: 'sync' after every state change, 'join'/'leave' with the metas. */
+/**
+ * A presence event from realtime-js: 'sync' after every state change, 'join'/'leave' with the metas; and
+ * 'refused' when the server shut the channel down over presence (`reason` in its words, e.g. "Track message size
+ * exceeded"): the room re-creates the channel, and the presence layer must not send the same payload again.
+ */
 export interface PresenceEvent {
-  event: 'sync' | 'join' | 'leave'
+  event: 'sync' | 'join' | 'leave' | 'refused'
   key?: string
   newPresences?: Record<string, unknown>[]
   leftPresences?: Record<string, unknown>[]
+  reason?: string
 }
 
 const canonicalOptions = (options: RoomOptions) =>
@@ -62,6 +68,17 @@ export class Room {
   private cancelRetry: (() => void) | undefined
   private readonly breaker: CircuitBreaker
   private openedAt = 0
+  /** When the current channel last got SUBSCRIBED; a failure long after it starts a fresh failure count. */
+  private joinedAt: number | undefined
+  /** The server's last system error on the current channel: why it is about to close it. */
+  private serverMessage: string | undefined
+  /** The access token the current channel joined with. */
+  private joinToken: string | null = null
+  /** Stopped after a refusal that retrying cannot fix (undefined while it is being retried). */
+  private stoppedFor: 'token' | 'permanent' | undefined
+  private cancelTokenWait: (() => void) | undefined
+  /** When the last holder released it (TimerPort clock): the oldest released room is evicted first for a slot. */
+  releasedAt = 0
   closed = false
   readonly optionsKey: string
 
@@ -94,12 +111,19 @@ export class Room {
     // Re-acquired within the grace period: keep the channel, no leave/join.
     this.cancelGrace?.()
     this.cancelGrace = undefined
+    // A room stopped for a permanent refusal: a new acquisition is the app asking again (after fixing the cause).
+    if (this.stoppedFor === 'permanent' && !this.closed) {
+      this.stoppedFor = undefined
+      this.breaker.succeed()
+      void this.open()
+    }
   }
 
   removeHolder(holder: object): void {
     this.holders.delete(holder)
     this.context.changed()
     if (this.holders.size > 0 || this.closed) return
+    this.releasedAt = this.context.scheduler.now()
     this.cancelGrace?.()
     this.cancelGrace = this.context.scheduler.after(this.context.options.graceMs, () => {
       this.cancelGrace = undefined
@@ -193,6 +217,9 @@ export class Room {
     const generation = ++this.generation
     this.statusStore.set('joining')
     this.openedAt = this.context.scheduler.now()
+    this.serverMessage = undefined
+    this.joinedAt = undefined
+    this.joinToken = this.context.currentToken()
     const presence = this.options.presence
     const channel = this.context.realtime.channel(this.topic, {
       config: {
@@ -203,6 +230,10 @@ export class Room {
     })
     this.channel = channel
     channel.on('broadcast', { event: '*' }, (message: { event: string; payload: unknown }) => this.dispatch(message))
+    // The server says why before it closes a channel (system error, then phx_close): keep it for the CLOSED.
+    channel.on('system' as never, {} as never, (message: { status?: string; message?: unknown }) => {
+      if (generation === this.generation && message?.status === 'error' && typeof message.message === 'string') this.serverMessage = message.message
+    })
     if (presence !== undefined) {
       // realtime-js refuses presence listeners after subscribe(): the pool registers them here, once per channel.
       channel.on('presence', { event: 'sync' }, () => this.emitPresence({ event: 'sync' }))
@@ -213,9 +244,10 @@ export class Room {
         this.emitPresence({ event: 'leave', key: payload.key, leftPresences: payload.leftPresences }),
       )
     }
-    channel.subscribe((status) => {
+    this.context.willSubscribe()
+    channel.subscribe((status, error) => {
       if (generation !== this.generation || this.closed) return
-      this.onStatus(status)
+      this.onStatus(status, error)
     })
     this.context.changed()
   }
@@ -236,41 +268,115 @@ export class Room {
     }
   }
 
-  private onStatus(status: string): void {
+  private onStatus(status: string, error?: unknown): void {
     const { metrics } = this.context
     if (status === 'SUBSCRIBED') {
       metrics.counters.joins++
       metrics.join.record(this.context.scheduler.now() - this.openedAt)
-      this.breaker.succeed()
+      this.joinedAt = this.context.scheduler.now()
       this.statusStore.set('joined')
     } else if (status === 'CHANNEL_ERROR' || status === 'TIMED_OUT') {
       metrics.counters.channelErrors++
       this.statusStore.set('errored')
-      const wait = this.breaker.fail(this.context.random)
-      // With the socket up the join itself failed: retry after a jittered backoff (not realtime-js's fixed
-      // schedule, so clients refused together do not retry in lockstep). After a socket error realtime-js
-      // rejoins on reconnect by itself, unless the circuit is open.
-      if (this.context.realtime.isConnected() || this.breaker.isOpen) {
-        this.restart(wait, this.breaker.isOpen ? 'its joins keep failing' : 'the join failed')
+      const failure = classifyChannelError(status, error, this.context.socketProven())
+      // A dead or unproven socket is no refusal: realtime-js rejoins on reconnect by itself, and counting these
+      // would open the circuit (and keep the room down for a minute) after a mere network blip.
+      if (failure.kind === 'socket') {
+        // nothing to do
+      } else if (failure.kind === 'token' || failure.kind === 'permanent') {
+        this.stop(failure.kind, failure.reason ?? String(error))
+      } else {
+        // The server refused the join with the socket up: retry after a jittered backoff (not realtime-js's fixed
+        // schedule, so clients refused together do not retry in lockstep), behind the breaker.
+        const wait = this.countFailure()
+        this.restart(wait, `${this.breaker.isOpen ? 'its joins keep failing' : 'the join failed'}: ${failure.reason}`, failure.reason)
       }
     } else if (status === 'CLOSED') {
-      // Not our doing (we ignore our own generation's CLOSED): the server closed it (token expiry, rate limit).
-      // realtime-js never rejoins such a channel, so the pool re-creates it.
+      // Not our doing (we ignore our own generation's CLOSED): the server closed it (token expiry, rate limit,
+      // presence over a limit). realtime-js never rejoins such a channel, so the pool re-creates it.
       metrics.counters.recreated++
       this.channel = undefined
-      this.restart(this.breaker.fail(this.context.random), 'the server closed it')
+      const reason = this.serverMessage
+      const kind = reason === undefined ? 'transient' : classifyReason(reason)
+      if (reason !== undefined && isPresenceReason(reason)) {
+        // The room is fine; its presence payload was not. The presence layer hears why and does not send it again.
+        this.emitPresence({ event: 'refused', reason })
+        this.restart(this.countFailure(), `the server closed it: ${reason}`, reason)
+      } else if (kind === 'permanent') {
+        this.stop('permanent', reason as string)
+      } else {
+        // Token expiry included: the re-creation fetches a fresh token first; if that one is refused too, the join
+        // refusal waits for a new token instead of looping.
+        this.restart(this.countFailure(), reason === undefined ? 'the server closed it' : `the server closed it: ${reason}`, reason)
+      }
     }
     this.context.changed()
   }
 
-  private restart(delayMs: number, why: string): void {
+  /**
+   * Records a failure that counts toward the circuit breaker; returns the wait before the next attempt. A channel
+   * that had stayed joined for a while was healthy: its failure starts a new count. One that the server closes
+   * right after each join (a loop) keeps counting, so the waits grow instead of restarting at a second.
+   */
+  private countFailure(): number {
+    const now = this.context.scheduler.now()
+    if (this.joinedAt !== undefined && now - this.joinedAt >= STABLE_CHANNEL_MS) this.breaker.succeed()
+    this.joinedAt = undefined
+    return this.breaker.fail(this.context.random)
+  }
+
+  private removeCurrentChannel(): void {
     const old = this.channel
     this.channel = undefined
     this.generation++
     this.statusStore.set('errored')
     if (old) void this.context.realtime.removeChannel(old).catch(() => undefined)
+  }
+
+  /**
+   * Gives up on a refusal that retrying cannot fix. A token refusal is retried once a different token arrives; a
+   * permanent one when the room is acquired again.
+   */
+  private stop(kind: 'token' | 'permanent', reason: string): void {
+    // realtime-js would rejoin a refused channel on its own fixed schedule forever: take it away.
+    this.removeCurrentChannel()
+    this.stoppedFor = kind
+    this.cancelRetry?.()
+    this.cancelRetry = undefined
+    if (kind === 'token') {
+      this.context.reportError(
+        new SupasyncError(
+          'UNAUTHORIZED',
+          `Realtime refused channel "${this.topic}": ${reason}. supasync retries it as soon as a different access token arrives: ` +
+            'sign the user in or refresh the session, or call supabase.realtime.setAuth(token) with a token allowed to read the topic ' +
+            '(a private channel needs a SELECT policy on realtime.messages for that role).',
+          { reason },
+        ),
+      )
+      this.cancelTokenWait?.()
+      this.cancelTokenWait = this.context.onTokenChange(this.joinToken, () => {
+        this.cancelTokenWait = undefined
+        if (this.closed || this.stoppedFor !== 'token') return
+        this.stoppedFor = undefined
+        // The new token is in realtime-js already; asking the token source again could replace one the app set.
+        void this.open()
+      })
+    } else {
+      this.context.reportError(
+        new SupasyncError(
+          'JOIN_REFUSED',
+          `Realtime refused channel "${this.topic}": ${reason}. This does not change by itself, so supasync stopped retrying. ` +
+            'Fix the cause (the project, the topic, the channel options or the payload), then release the room and acquire it again.',
+          { reason },
+        ),
+      )
+    }
+  }
+
+  private restart(delayMs: number, why: string, reason?: string): void {
+    this.removeCurrentChannel()
     this.context.reportError(
-      new SupasyncError('SUBSCRIPTION_FAILED', `Channel "${this.topic}" is re-created in ${Math.round(delayMs)} ms because ${why}.`),
+      new SupasyncError('SUBSCRIPTION_FAILED', `Channel "${this.topic}" is re-created in ${Math.round(delayMs)} ms because ${why}.`, { reason }),
     )
     this.cancelRetry?.()
     this.cancelRetry = this.context.scheduler.after(delayMs, () => {
@@ -286,6 +392,8 @@ export class Room {
     this.generation++
     this.cancelGrace?.()
     this.cancelRetry?.()
+    this.cancelTokenWait?.()
+    this.cancelTokenWait = undefined
     this.listeners.clear()
     this.presenceListeners.clear()
     const channel = this.channel

@@ -5,6 +5,7 @@ import type { ChangeSpec } from './changeSpec.js'
 import { ConnectionMonitor, type ConnectionStatus } from './ConnectionMonitor.js'
 import type { PoolContext } from './context.js'
 import { destroyed, invalidTopic, SupasyncError } from './errors.js'
+import { listenToHeartbeats } from './heartbeatHub.js'
 import { MetricsRecorder, type SupasyncMetrics } from './metrics.js'
 import type { RealtimeHost, ResolvedOptions } from './options.js'
 import type { SupasyncPorts } from './ports.js'
@@ -41,6 +42,18 @@ export class Supasync {
   private readonly context: PoolContext
   private isDestroyed = false
   private authPromise: Promise<void> | undefined
+  /** Last heartbeat reply on the current socket (TimerPort clock); undefined after a timeout or close. */
+  private heartbeatOkAt: number | undefined
+  private readonly stopHeartbeats: () => void
+  /** Channels waiting for a token other than the one the server refused. */
+  private readonly tokenWaiters = new Set<{ refused: string | null; callback: () => void }>()
+  private cancelTokenPoll: (() => void) | undefined
+  /**
+   * Whether supasync opened the socket: undefined until its first subscribe. Decides whether destroy() may
+   * disconnect it (never a socket the app opened for itself).
+   */
+  private openedSocket: boolean | undefined
+  private readonly instanceId: string
 
   constructor(
     readonly realtime: RealtimeClient,
@@ -49,7 +62,7 @@ export class Supasync {
     readonly client?: RealtimeHost,
   ) {
     this.scheduler = new Scheduler(options.ports.timers)
-    const instanceId = Math.random().toString(36).slice(2, 8)
+    const instanceId = (this.instanceId = Math.random().toString(36).slice(2, 8))
     this.context = {
       realtime,
       options,
@@ -61,8 +74,22 @@ export class Supasync {
       changed: () => this.monitor?.recompute(),
       reportError: (error) => options.onError(error),
       random: Math.random,
+      socketProven: () =>
+        realtime.isConnected() && this.heartbeatOkAt !== undefined && this.scheduler.now() - this.heartbeatOkAt <= 2 * options.heartbeatIntervalMs,
+      currentToken: () => (realtime as RealtimeClient & { accessTokenValue?: string | null }).accessTokenValue ?? null,
+      onTokenChange: (refused, callback) => this.onTokenChange(refused, callback),
+      willSubscribe: () => {
+        this.openedSocket ??= !realtime.isConnected() && !realtime.isConnecting()
+      },
     }
-    this.changesPool = new ChangesPool(this.context, instanceId, () => this.rooms.size)
+    // Our own record of socket liveness for judging channel errors (the monitor keeps its own for the status).
+    this.stopHeartbeats = listenToHeartbeats(realtime, (status) => {
+      if (status === 'ok') this.heartbeatOkAt = this.scheduler.now()
+      else if (status !== 'sent') this.heartbeatOkAt = undefined
+      // realtime-js re-reads the token on every heartbeat: the moment to notice a new one.
+      this.checkTokens()
+    })
+    this.changesPool = new ChangesPool(this.context, instanceId, () => this.rooms.size, () => this.evictIdleRoom())
     this.monitor = new ConnectionMonitor(this.context, () => ({
       channels: this.channelCount(),
       leases: this.leaseCount(),
@@ -91,6 +118,51 @@ export class Supasync {
     const realtime = this.realtime as RealtimeClient & { accessToken?: unknown }
     if (typeof realtime.accessToken !== 'function') return
     await realtime.setAuth().catch(() => undefined)
+  }
+
+  private onTokenChange(refused: string | null, callback: () => void): () => void {
+    const waiter = { refused, callback }
+    this.tokenWaiters.add(waiter)
+    // Heartbeats stop when the socket goes idle or down, so also look on our own timer while anyone waits.
+    this.cancelTokenPoll ??= this.scheduler.every(this.options.heartbeatIntervalMs, () => void this.pollToken())
+    return () => {
+      this.tokenWaiters.delete(waiter)
+      this.stopTokenPollIfIdle()
+    }
+  }
+
+  private stopTokenPollIfIdle(): void {
+    if (this.tokenWaiters.size > 0) return
+    this.cancelTokenPoll?.()
+    this.cancelTokenPoll = undefined
+  }
+
+  private checkTokens(): void {
+    if (this.tokenWaiters.size === 0) return
+    const token = this.context.currentToken()
+    for (const waiter of [...this.tokenWaiters]) {
+      if (waiter.refused === token) continue
+      this.tokenWaiters.delete(waiter)
+      waiter.callback()
+    }
+    this.stopTokenPollIfIdle()
+  }
+
+  /**
+   * A token the app set (`setAuth(token)`, a session refresh) shows in realtime-js at once. A newer token from the
+   * `accessToken` callback does not until realtime-js asks it again (on a heartbeat, which an idle socket does not
+   * send): ask it, and only if it has a different token hand that to realtime-js, so a token the app set by hand
+   * is never replaced by an older one.
+   */
+  private async pollToken(): Promise<void> {
+    this.checkTokens()
+    const realtime = this.realtime as RealtimeClient & { accessToken?: unknown }
+    if (this.tokenWaiters.size === 0 || typeof realtime.accessToken !== 'function') return
+    const fresh = await Promise.resolve((realtime.accessToken as () => unknown)()).catch(() => undefined)
+    if (this.isDestroyed || typeof fresh !== 'string' || fresh === this.context.currentToken()) return
+    if (![...this.tokenWaiters].some((waiter) => waiter.refused !== fresh)) return
+    await realtime.setAuth().catch(() => undefined)
+    this.checkTokens()
   }
 
   private assertAlive(): void {
@@ -127,6 +199,10 @@ export class Supasync {
           'CONFIG_CONFLICT',
           `Channel "${topic}" is already open on this supabase client outside this supasync instance. Use one supasync instance per client and open the topic only through it.`,
         )
+      }
+      // Released rooms waiting out their grace period give way first, oldest release first.
+      while (this.reservedChannels() + 1 >= this.options.maxChannels && this.evictIdleRoom()) {
+        // evicted one; look again
       }
       if (this.reservedChannels() + 1 >= this.options.maxChannels) {
         throw new SupasyncError(
@@ -196,6 +272,21 @@ export class Supasync {
     }
   }
 
+  /**
+   * Closes the room released longest ago that only its grace period keeps, so a new channel can have its slot.
+   * Returns false when every room is held.
+   */
+  private evictIdleRoom(): boolean {
+    let oldest: Room | undefined
+    for (const room of this.rooms.values()) {
+      if (room.closed || room.holders.size > 0) continue
+      if (!oldest || room.releasedAt < oldest.releasedAt) oldest = room
+    }
+    if (!oldest) return false
+    void oldest.close()
+    return true
+  }
+
   /** Every room holds a slot, even while its channel is being re-created. */
   private reservedChannels(): number {
     let rooms = 0
@@ -221,16 +312,27 @@ export class Supasync {
   }
 
   /**
-   * Leaves every channel this instance opened (no grace), stops the monitor and clears every timer. The
-   * supabase client and its socket stay usable for the app. Afterwards every call throws. Idempotent.
+   * Leaves every channel this instance opened (no grace), stops the monitor, gives realtime-js its heartbeat
+   * callback back and clears every timer. If supasync opened the socket and no channel of the app's own is left on
+   * the client, the socket is disconnected too (realtime-js 2.109 would keep it open and Node would never exit).
+   * A socket the app opened, or one still carrying the app's channels, stays as it is: the app closes it
+   * (`supabase.removeAllChannels()` or `supabase.realtime.disconnect()`). The supabase client stays usable; a
+   * later channel reconnects. Afterwards every call throws. Idempotent.
    */
   async destroy(): Promise<void> {
     if (this.isDestroyed) return
     this.isDestroyed = true
     this.monitor.stop()
+    this.stopHeartbeats()
+    this.tokenWaiters.clear()
+    this.stopTokenPollIfIdle()
+    const ownTopics = new Set([...this.rooms.keys()].map((topic) => `realtime:${topic}`))
+    const ownPrefix = `realtime:supasync:${this.instanceId}:`
     this.changesPool.close()
     await Promise.all([...this.rooms.values()].map((room) => room.close()))
     this.rooms.clear()
     this.scheduler.clearAll()
+    const others = this.realtime.getChannels().filter((channel) => !ownTopics.has(channel.topic) && !channel.topic.startsWith(ownPrefix))
+    if (this.openedSocket && others.length === 0) await this.realtime.disconnect().catch(() => undefined)
   }
 }

@@ -23,4 +23,18 @@ export interface PoolContext {
   changed(): void
   reportError(error: SupasyncError): void
   random(): number
+  /**
+   * The socket is open and answered a heartbeat within the last two intervals. A join that times out on an
+   * unproven socket is the socket's fault, not the server's refusal.
+   */
+  socketProven(): boolean
+  /** The access token realtime-js joins with now (null before it has one). */
+  currentToken(): string | null
+  /**
+   * Calls `callback` once a token other than `refused` is available (the app's `setAuth`, a session refresh, or a
+   * newer token from the `accessToken` callback). Returns a cancel function.
+   */
+  onTokenChange(refused: string | null, callback: () => void): () => void
+  /** Called right before supasync subscribes a channel: notes whether it is supasync that opens the socket. */
+  willSubscribe(): void
 }

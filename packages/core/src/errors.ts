@@ -11,6 +11,8 @@ export type SupasyncErrorCode =
   | 'CHANNEL_LIMIT'
   | 'CONFIG_CONFLICT'
   | 'SUBSCRIPTION_FAILED'
+  | 'UNAUTHORIZED'
+  | 'JOIN_REFUSED'
   | 'PRESENCE_REJECTED'
 
 /**
@@ -19,12 +21,15 @@ export type SupasyncErrorCode =
  */
 export class SupasyncError<Code extends string = SupasyncErrorCode> extends Error {
   override name = 'SupasyncError'
+  /** The Realtime server's own words when it refused or closed a channel (`Unauthorized: …`), verbatim. */
+  readonly reason: string | undefined
   constructor(
     readonly code: Code,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; reason?: string },
   ) {
-    super(message, options)
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
+    this.reason = options?.reason
   }
 }
 

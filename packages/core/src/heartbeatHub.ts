@@ -6,6 +6,8 @@ interface Hub {
   listeners: Set<HeartbeatListener>
   /** The callback we put in realtime-js's slot; if the slot holds something else, the app replaced it. */
   installed: HeartbeatListener | undefined
+  /** What the slot held before we installed ourselves: put back when the last listener leaves. */
+  previous: HeartbeatListener | undefined
 }
 
 /**
@@ -27,6 +29,7 @@ function install(realtime: RealtimeClient, hub: Hub): void {
     for (const listener of [...hub.listeners]) listener(status, latency)
     previous?.(status, latency)
   }
+  hub.previous = previous
   if (adapter && 'heartbeatCallback' in adapter) {
     adapter.heartbeatCallback = dispatch
     hub.installed = dispatch
@@ -47,13 +50,18 @@ export function ensureHeartbeatHub(realtime: RealtimeClient): void {
 export function listenToHeartbeats(realtime: RealtimeClient, listener: HeartbeatListener): () => void {
   let hub = hubs.get(realtime)
   if (!hub) {
-    hub = { listeners: new Set(), installed: undefined }
+    hub = { listeners: new Set(), installed: undefined, previous: undefined }
     hubs.set(realtime, hub)
     install(realtime, hub)
   }
-  const listeners = hub.listeners
-  listeners.add(listener)
+  const current = hub
+  current.listeners.add(listener)
   return () => {
-    listeners.delete(listener)
+    if (!current.listeners.delete(listener) || current.listeners.size > 0) return
+    // The last supasync instance on this client is gone: give realtime-js its own callback back, so nothing of ours
+    // stays hooked into the socket (and a later instance installs itself afresh).
+    if (hubs.get(realtime) === current) hubs.delete(realtime)
+    const adapter = (realtime as unknown as AdapterSlot).socketAdapter
+    if (current.installed && adapter?.heartbeatCallback === current.installed) adapter.heartbeatCallback = current.previous ?? (() => {})
   }
 }

@@ -18,7 +18,10 @@ export interface SupasyncOptions {
   sendTimeoutMs?: number
   /** How long after SUBSCRIBED to wait for the server's "Subscribed to PostgreSQL" before treating a changes channel as live anyway, in ms. Default 10 000. */
   postgresReadyTimeoutMs?: number
-  /** Consecutive join failures of one channel before its circuit opens. Default 5. */
+  /**
+   * Consecutive refusals of one channel (joins the server refused, or closes within 30 s of a join) before its circuit
+   * opens. Errors of a dead socket never count. Default 5 (failures).
+   */
   breakerThreshold?: number
   /** How long an open circuit waits before the next join attempt, in ms (jittered: between half and all of it). Default 60 000. */
   breakerOpenMs?: number

@@ -139,4 +139,24 @@ describe('cleanup', () => {
     expect(code, output).toBe(0)
     expect(output).toContain('"timers":0')
   }, 60_000)
+
+  it('lets the Node process exit after everything is released and destroy(), with the server still up (issue #10.9)', async () => {
+    // The case above calls supabase.removeAllChannels() (which disconnects) and stops the stack, so it never saw the
+    // app's case: the app releases everything, destroys supasync, and does nothing with the client itself.
+    const script = fileURLToPath(new URL('./fixtures/destroyIdleChild.ts', import.meta.url))
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, STACK_URL: stack.url, STACK_KEY: stack.anonKey },
+    })
+    onTestFinished(() => void child.kill('SIGKILL'))
+    let output = ''
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+    await waitFor(() => output.includes('destroyed'), 20_000, `the child to destroy (${output})`)
+    // realtime-js 2.109's disconnect() keeps a timer of up to 10 s after the socket closed; nothing else may remain.
+    const code = await Promise.race([exit, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 13_000))])
+    expect(code, output).toBe(0)
+    expect(output).toContain('"timers":0')
+  }, 45_000)
 })

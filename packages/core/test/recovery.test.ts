@@ -35,6 +35,35 @@ describe('connection monitor', () => {
     }
   })
 
+  it('after a dead socket long enough to fill the breaker, rooms and leases are live again within 15 s (issue #10.5)', async () => {
+    // Every heartbeat timeout and unanswered join during the dead socket is a channel error; they used to count
+    // toward the join breaker (threshold 5), which then kept rooms down 30–60 s after the socket was back.
+    // breakerThreshold 3 (default 5) so that a 12 s fault shows what the reported 20 s one did.
+    const a = syncFor(stack, { heartbeatIntervalMs: 500, breakerThreshold: 3 })
+    try {
+      const room = a.sync.channel('blackholed')
+      const got: unknown[] = []
+      const lease = a.sync.changes({ table: 'components', filter: 'project_id=eq.505' }, (change) => got.push(change.new))
+      await waitFor(() => a.sync.status.get().state === 'live' && lease.status.get() === 'live' && room.status.get() === 'joined', 5000, 'live')
+      const errorsBefore = a.sync.metrics().counters.channelErrors
+      stack.faults.blackholeHeartbeats(true)
+      // The fault lasts 12 s (the reported one lasted 20 s with the default 5 s heartbeat): long enough for more
+      // errors per channel than breakerThreshold.
+      const until = Date.now() + 12_000
+      await waitFor(() => Date.now() >= until, 13_000, 'the dead-socket period')
+      expect(a.sync.metrics().counters.channelErrors - errorsBefore).toBeGreaterThanOrEqual(6)
+      stack.faults.blackholeHeartbeats(false)
+      const clearedAt = Date.now()
+      await waitFor(() => room.status.get() === 'joined' && lease.status.get() === 'live' && a.sync.status.get().state === 'live', 15_000, 'everything live again')
+      expect(Date.now() - clearedAt).toBeLessThan(15_000)
+      expect(a.errors.filter((error) => /keep failing/.test(error.message))).toEqual([])
+      await stack.query('insert into components (project_id) values (505)')
+      await waitFor(() => got.length === 1, 5000, 'changes flow again')
+    } finally {
+      await a.close()
+    }
+  }, 40_000)
+
   it('keeps a newer instance on the same client live when an older one is destroyed', async () => {
     const { createSupasync } = await import('../src/index.js')
     const a = syncFor(stack, { heartbeatIntervalMs: 300 })
@@ -117,6 +146,27 @@ describe('auth', () => {
 })
 
 describe('join failures', () => {
+  it('an Unauthorized refusal is reported with the server reason, not retried in a loop, and retried on a new token (issue #10.6)', async () => {
+    const a = syncFor(stack)
+    try {
+      // The local server refuses private channels to every role but service_role, as RLS on realtime.messages would.
+      const room = a.sync.channel('members-only', { private: true })
+      await waitFor(() => a.errors.some((error) => (error as { code?: string }).code === 'UNAUTHORIZED'), 5000, 'UNAUTHORIZED')
+      const error = a.errors.find((candidate) => (candidate as { code?: string }).code === 'UNAUTHORIZED') as Error & { reason?: string }
+      expect(error.reason).toBe('Unauthorized: You do not have permissions to read from this Channel topic: members-only')
+      expect(error.message).toContain(error.reason)
+      const watchUntil = Date.now() + 4000
+      await waitFor(() => Date.now() >= watchUntil, 5000, 'the watch period')
+      // realtime-js alone retries after 1, 2, 5 s…; the pool re-created it after a second or so. Now: one refusal.
+      expect(a.sync.metrics().counters.channelErrors).toBe(1)
+      expect(room.status.get()).toBe('errored')
+      await a.supabase.realtime.setAuth(stack.serviceRoleKey)
+      await waitFor(() => room.status.get() === 'joined', 15_000, 'joined with the new token')
+    } finally {
+      await a.close()
+    }
+  }, 30_000)
+
   it('backs off instead of looping and joins once the server accepts again', async () => {
     const a = syncFor(stack)
     try {

@@ -57,7 +57,14 @@ export class PresenceEngine<S extends PresenceState = PresenceState> {
   private sentSig: string | undefined
   /** Signature of a payload the server refused; not retried until the payload changes or the channel rejoins. */
   private refusedSig: string | undefined
+  /**
+   * The server shut the channel down over this payload (over its size limit): a rejoin does not make it smaller, so
+   * it stays refused across rejoins until the state changes.
+   */
+  private oversizeSig: string | undefined
   private inflight = false
+  /** Signature of the track in flight. */
+  private inflightSig: string | undefined
   private joinEpoch = 0
   /** key → connection id → entry: the server's presence state as this channel knows it. */
   private mirror = new Map<string, Map<string, ConnectionMeta<S>>>()
@@ -240,7 +247,7 @@ export class PresenceEngine<S extends PresenceState = PresenceState> {
       return
     }
     const sig = signature(this.desired)
-    if (sig === this.sentSig || sig === this.refusedSig) {
+    if (sig === this.sentSig || sig === this.refusedSig || sig === this.oversizeSig) {
       this.timers.clear('flush')
       return
     }
@@ -259,6 +266,7 @@ export class PresenceEngine<S extends PresenceState = PresenceState> {
     this.budget.record(now)
     this.calls++
     this.inflight = true
+    this.inflightSig = sig
     channel.track(encodeMeta(this.conn, this.desired, now)).then(
       (result) => this.tracked(epoch, sig, result),
       () => this.tracked(epoch, sig, 'error'),
@@ -268,6 +276,7 @@ export class PresenceEngine<S extends PresenceState = PresenceState> {
   private tracked(epoch: number, sig: string, result: string): void {
     if (this.disposed || epoch !== this.joinEpoch) return
     this.inflight = false
+    this.inflightSig = undefined
     if (result === 'ok') this.sentSig = sig
     else if (result === 'error') {
       this.refusedSig = sig
@@ -292,6 +301,7 @@ export class PresenceEngine<S extends PresenceState = PresenceState> {
       // A new server-side channel: nothing tracked, a fresh call window, a presence_state on its way.
       this.joinEpoch++
       this.inflight = false
+      this.inflightSig = undefined
       this.sentSig = undefined
       this.refusedSig = undefined
       this.budget.reset()
@@ -304,8 +314,34 @@ export class PresenceEngine<S extends PresenceState = PresenceState> {
     }
   }
 
+  /**
+   * The server shut the channel down over presence. The room re-creates the channel; what happens to the payload
+   * depends on the reason: one over the size limit is never sent again (until the state changes), or the room
+   * would rejoin and be shut down again in a loop; a rate-limit shutdown is retried on the fresh window.
+   */
+  private onRefused(reason: string): void {
+    const sig = this.inflightSig ?? this.sentSig
+    const oversize = /size exceeded|too large/i.test(reason)
+    if (oversize) this.oversizeSig = sig
+    this.options.onError(
+      new SupasyncError(
+        'PRESENCE_REJECTED',
+        oversize
+          ? `Presence on "${this.topic}": the server closed the channel because the tracked state is too large (${reason}). ` +
+              'It is not sent again until update() changes it; keep the state small (ids, short strings: the limit is the ' +
+              "project's max payload size, 256 KB on the Free plan) and fetch the rest."
+          : `Presence on "${this.topic}": the server closed the channel (${reason}). The room rejoins and tracks the latest state again.`,
+        { reason },
+      ),
+    )
+  }
+
   private onPresence(event: PresenceEvent): void {
     if (this.disposed) return
+    if (event.event === 'refused') {
+      this.onRefused(event.reason ?? 'no reason given')
+      return
+    }
     const channel = this.handle.realtimeChannel()
     if (!channel) return
     if (channel !== this.mirrorChannel) {

@@ -147,6 +147,31 @@ describe('channels the server closes', () => {
   })
 })
 
+describe('a state over the server limit (issue #10.6)', () => {
+  it('is reported once as PRESENCE_REJECTED with the server reason, not re-tracked in a loop; a smaller state goes out', async () => {
+    const a = syncFor(stack)
+    const errors: SupasyncError[] = []
+    try {
+      const joinsBefore = stack.realtime.stats.joins
+      // Over the local server's 3000 KB + 500 B limit: the server shuts the channel down ("Track message size exceeded").
+      const ann = createPresence(a.sync, 'huge', { key: 'ann', state: { blob: 'x'.repeat(3_100_000) }, onError: (error) => errors.push(error) })
+      await waitFor(() => errors.some((error) => error.code === 'PRESENCE_REJECTED'), 10_000, 'PRESENCE_REJECTED')
+      expect(errors.find((error) => error.code === 'PRESENCE_REJECTED')).toMatchObject({ reason: 'Track message size exceeded' })
+      await waitFor(() => ann.status.get() === 'joined', 10_000, 'the room back on a re-created channel')
+      // Ten more seconds: it stays joined; the refused state is not sent again (it was 20 joins in 15 s).
+      const watchUntil = Date.now() + 10_000
+      await waitFor(() => Date.now() >= watchUntil, 11_000, 'the watch period')
+      expect(stack.realtime.stats.joins - joinsBefore).toBeLessThanOrEqual(3)
+      expect(ann.status.get()).toBe('joined')
+      expect(errors.filter((error) => error.code === 'PRESENCE_REJECTED')).toHaveLength(1)
+      ann.update({ blob: 'small' })
+      await waitFor(() => serverState('huge').ann?.metas[0] !== undefined, 5000, 'the smaller state tracked')
+    } finally {
+      await a.close()
+    }
+  }, 40_000)
+})
+
 describe('holders and cleanup', () => {
   it('leave() untracks, releases the channel and leaves no timer or listener behind', async () => {
     const a = syncFor(stack, { graceMs: 100 })

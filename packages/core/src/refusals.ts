@@ -1,0 +1,95 @@
+/**
+ * Why a channel failed, read from what realtime-js and the server say, so recovery can pick the right answer:
+ *
+ * - `socket`: the socket died or is unproven (heartbeat timeout, socket closed, a join that timed out while no
+ *   heartbeat was answered). Nothing is wrong with the channel; realtime-js rejoins it on reconnect. Never counts
+ *   toward a circuit breaker (that is meant for joins the server refuses).
+ * - `transient`: the server refused or closed it for a reason that passes by itself (restarting, rate limits,
+ *   database connection trouble). Retried after a jittered backoff, behind the breaker.
+ * - `token`: refused for the token (unauthorized, expired, invalid). Retrying with the same token cannot help;
+ *   it is retried once a different token arrives (`setAuth`, a session refresh, the `accessToken` callback).
+ * - `permanent`: refused for a reason only a change of the app or the project fixes (tenant missing, Realtime
+ *   disabled, private-only project, bad topic or join payload, a payload over the size limit). Not retried.
+ *
+ * Reason texts: research/realtime-protocol.md §1.5 (join errors) and §1.6 (system errors before phx_close).
+ */
+export type FailureKind = 'socket' | 'transient' | 'token' | 'permanent'
+
+export interface ChannelFailure {
+  kind: FailureKind
+  /** The server's own words (`Unauthorized: You do not have permissions…`), when it gave any. */
+  reason: string | undefined
+}
+
+/** Refusals that only a different token can change. */
+const TOKEN_REASONS = [
+  /^Unauthorized\b/i,
+  /^InvalidJWTToken\b/i,
+  /^MalformedJWT\b/i,
+  /^JwtSignatureError\b/i,
+  /Token has expired/i,
+  /Fields `role` and `exp` are required/i,
+  /no longer have permission/i,
+  /not a valid JWT/i,
+  /signature_error/i,
+]
+
+/** Refusals that will not change by themselves, nor with another token. */
+const PERMANENT_REASONS = [
+  /^TenantNotFound\b/i,
+  /^RealtimeDisabledForTenant\b/i,
+  /^RealtimeDisabledForConfiguration\b/i,
+  /^PrivateOnly\b/i,
+  /^TopicNameRequired\b/i,
+  /^unmatched topic$/i,
+  /^UnableToReplayMessages\b/i,
+  /^InvalidJoinPayload\b/i,
+  /Track message size exceeded/i,
+  /payload_size_exceeded/i,
+  /Payload Too Large/i,
+  /Presence track payload must be a map/i,
+]
+
+export function classifyReason(reason: string): Exclude<FailureKind, 'socket'> {
+  if (TOKEN_REASONS.some((pattern) => pattern.test(reason))) return 'token'
+  if (PERMANENT_REASONS.some((pattern) => pattern.test(reason))) return 'permanent'
+  // RealtimeRestarting, ClientJoinRateLimitReached, ConnectionRateLimitReached, ChannelRateLimitReached,
+  // InitializingProjectConnection, database connection errors, "Too many messages per second", unknown texts…
+  return 'transient'
+}
+
+/** Presence-caused shutdowns: the presence layer must hear of them (the room itself is not at fault). */
+export function isPresenceReason(reason: string): boolean {
+  return /Track message size exceeded|presence/i.test(reason)
+}
+
+/**
+ * A CHANNEL_ERROR or TIMED_OUT from realtime-js's subscribe callback. A join error reply carries the server's
+ * response as the error's `cause` (`{ reason }`); socket-level errors (heartbeat timeout, close event, transport
+ * failure) carry none. A join that timed out is the server's fault only if the socket was proven meanwhile.
+ */
+export function classifyChannelError(status: string, error: unknown, socketProven: boolean): ChannelFailure {
+  if (status === 'TIMED_OUT') {
+    return socketProven ? { kind: 'transient', reason: 'the join timed out although the socket answers heartbeats' } : { kind: 'socket', reason: undefined }
+  }
+  const reason = serverReason(error)
+  if (reason !== undefined) return { kind: classifyReason(reason), reason }
+  const message = error instanceof Error ? error.message : undefined
+  // realtime-js's own verdict on a join reply it could not match: the server answered, so it is not the socket.
+  if (message && /mismatch between server and client bindings/.test(message)) return { kind: 'transient', reason: message }
+  return { kind: 'socket', reason: undefined }
+}
+
+/** The `reason` of a join error reply, as realtime-js 2.x hands it over (`new Error(text, { cause: response })`). */
+export function serverReason(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined
+  const cause = (error as Error & { cause?: unknown }).cause
+  if (!cause || typeof cause !== 'object' || 'code' in cause || 'type' in cause) return undefined
+  const reason = (cause as { reason?: unknown }).reason
+  if (typeof reason === 'string' && reason !== '') return reason
+  // Older replies: the response itself is the text (`Object.values(response).join(', ')`).
+  return error.message && error.message !== 'error' ? error.message : undefined
+}
+
+/** A channel that stayed joined this long before failing was healthy: its failure starts a fresh count. */
+export const STABLE_CHANNEL_MS = 30_000
