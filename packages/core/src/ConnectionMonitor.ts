@@ -157,6 +157,15 @@ export class ConnectionMonitor {
     this.recompute()
   }
 
+  /**
+   * Connected, and a heartbeat answered within the last two intervals. The pool asks it too, to tell a channel
+   * error caused by a dead socket from a join the server refused.
+   */
+  socketProven(): boolean {
+    const { realtime, options, scheduler } = this.context
+    return realtime.isConnected() && this.lastOkAt !== undefined && scheduler.now() - this.lastOkAt <= 2 * options.heartbeatIntervalMs
+  }
+
   /** Re-derives the status; called on every input change. */
   recompute(): void {
     if (this.stopped) return
@@ -166,7 +175,7 @@ export class ConnectionMonitor {
     if (connected) this.downSince = undefined
     else this.downSince ??= now
     const counts = this.counts()
-    const proven = connected && this.lastOkAt !== undefined && now - this.lastOkAt <= 2 * options.heartbeatIntervalMs
+    const proven = this.socketProven()
     // Connected but unproven (just opened, or reconnected): prove it now rather than at the next tick.
     if (connected && !proven && !realtime.pendingHeartbeatRef) this.heartbeat()
     const state = deriveState({

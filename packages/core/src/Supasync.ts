@@ -42,8 +42,6 @@ export class Supasync {
   private readonly context: PoolContext
   private isDestroyed = false
   private authPromise: Promise<void> | undefined
-  /** Last heartbeat reply on the current socket (TimerPort clock); undefined after a timeout or close. */
-  private heartbeatOkAt: number | undefined
   private readonly stopHeartbeats: () => void
   /** Channels waiting for a token other than the one the server refused. */
   private readonly tokenWaiters = new Set<{ refused: string | null; callback: () => void }>()
@@ -74,21 +72,15 @@ export class Supasync {
       changed: () => this.monitor?.recompute(),
       reportError: (error) => options.onError(error),
       random: Math.random,
-      socketProven: () =>
-        realtime.isConnected() && this.heartbeatOkAt !== undefined && this.scheduler.now() - this.heartbeatOkAt <= 2 * options.heartbeatIntervalMs,
+      socketProven: () => this.monitor?.socketProven() ?? false,
       currentToken: () => (realtime as RealtimeClient & { accessTokenValue?: string | null }).accessTokenValue ?? null,
       onTokenChange: (refused, callback) => this.onTokenChange(refused, callback),
       willSubscribe: () => {
         this.openedSocket ??= !realtime.isConnected() && !realtime.isConnecting()
       },
     }
-    // Our own record of socket liveness for judging channel errors (the monitor keeps its own for the status).
-    this.stopHeartbeats = listenToHeartbeats(realtime, (status) => {
-      if (status === 'ok') this.heartbeatOkAt = this.scheduler.now()
-      else if (status !== 'sent') this.heartbeatOkAt = undefined
-      // realtime-js re-reads the token on every heartbeat: the moment to notice a new one.
-      this.checkTokens()
-    })
+    // realtime-js re-reads the token on every heartbeat: the moment to notice a new one.
+    this.stopHeartbeats = listenToHeartbeats(realtime, () => this.checkTokens())
     this.changesPool = new ChangesPool(this.context, instanceId, () => this.rooms.size, () => this.evictIdleRoom())
     this.monitor = new ConnectionMonitor(this.context, () => ({
       channels: this.channelCount(),

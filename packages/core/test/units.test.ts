@@ -1090,7 +1090,9 @@ describe('default ports', () => {
 
   it('systemTimers schedules, clears and reads the clock through the global timers', () => {
     vi.useFakeTimers({ now: 1_000_000 })
-    expect(systemTimers.now()).toBe(1_000_000)
+    // now() is the never-backward safeClock: it measures elapsed time; wallNow() is the (faked) Date.now().
+    const start = systemTimers.now()
+    expect(systemTimers.wallNow!()).toBe(1_000_000)
     const fired = vi.fn()
     const cancelled = vi.fn()
     systemTimers.setTimeout(fired, 100)
@@ -1101,7 +1103,8 @@ describe('default ports', () => {
     vi.advanceTimersByTime(1)
     expect(fired).toHaveBeenCalledTimes(1)
     expect(cancelled).not.toHaveBeenCalled()
-    expect(systemTimers.now()).toBe(1_000_100)
+    expect(systemTimers.now() - start).toBe(100)
+    expect(systemTimers.wallNow!()).toBe(1_000_100)
   })
 
   it('a Scheduler over systemTimers leaves nothing pending after clearAll', () => {
