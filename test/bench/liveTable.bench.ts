@@ -124,6 +124,8 @@ interface ChildResult extends LinkMessage {
   modeTransitions: number
   runLookups: { lookups: number; hits: number; misses: number; fresh: number; cacheHits: number; cacheMisses: number }
   tableStats: unknown[]
+  /** Key sweep counters of each live table (whole run, load included). */
+  sweeps: { sweeps: number; requests: number; dropped: number; adopted: number; totalMs: number }[]
   cacheStats: unknown[]
   rawStatuses: Record<string, number>
   rawEvents: number
@@ -421,6 +423,10 @@ export async function benchLiveTable(): Promise<Figure[]> {
       const share = (mode: LiveMode) => (totalMs === 0 ? 0 : round(((modes[mode] ?? 0) / totalMs) * 100, 1))
       figures.push({ suite: SUITE, name: `live tables' time in mode realtime, ${PHASE_LABEL[name]}`, value: share('realtime'), unit: '%', details: { polling: share('polling'), catchingUp: share('catching-up'), offline: share('offline'), tableSeconds: round(totalMs / 1000, 0) } })
     }
+    // cost of the key sweeps (RLS revocation and grants without a write): requests/s and time per sweep
+    const sweepTotals = result.sweeps.reduce((sum, s) => ({ sweeps: sum.sweeps + s.sweeps, requests: sum.requests + s.requests, totalMs: sum.totalMs + s.totalMs, dropped: sum.dropped + s.dropped }), { sweeps: 0, requests: 0, totalMs: 0, dropped: 0 })
+    figures.push({ suite: SUITE, name: `key sweeps of ${PROJECTS} live tables (${SCALE_LABEL}): requests per second`, value: round(sweepTotals.requests / Math.max(1, runSeconds), 1), unit: 'req/s', details: { ...sweepTotals, runSeconds: Math.round(runSeconds), note: 'keys only, pageSize rows per request, every maxStalenessMs / 2 per table' } })
+    figures.push({ suite: SUITE, name: `key sweep of one ${(loaded.rows / PROJECTS).toLocaleString('en')}-row live table: mean duration`, value: sweepTotals.sweeps === 0 ? Number.NaN : round(sweepTotals.totalMs / sweepTotals.sweeps), unit: 'ms', details: { sweeps: sweepTotals.sweeps, requestsPerSweep: sweepTotals.sweeps === 0 ? undefined : round(sweepTotals.requests / sweepTotals.sweeps, 1) } })
     figures.push({ suite: SUITE, name: 'observer errors reported (onError of supasync and the live tables)', value: result.errors.count, unit: 'errors', details: { first: result.errors.first, modeTransitions: result.modeTransitions, rawStatuses: result.rawStatuses, rawEvents: result.rawEvents, tableStats: result.tableStats } })
     await link.close()
     link = undefined
@@ -617,6 +623,7 @@ async function childMain(config: ChildConfig): Promise<void> {
       modeTransitions,
       runLookups,
       tableStats: stats.map(({ rows, tombstones, applied }) => ({ rows, tombstones, applied })),
+      sweeps: stats.map(({ sweep }) => sweep),
       cacheStats: observers.map((observer) => observer.cache.stats()),
       rawStatuses,
       rawEvents,

@@ -25,6 +25,8 @@ export interface SweepCounts {
   dropped: number
   /** Rows read because a sweep found a key the view lacked (access granted). */
   adopted: number
+  /** Time spent in completed sweeps, in ms (port clock): its requests and the comparison. */
+  totalMs: number
 }
 
 /**
@@ -36,12 +38,13 @@ export interface SweepCounts {
  * (a row inserted behind the pages already read, or updated meanwhile): its absence may predate that change.
  */
 export class KeySweep {
-  readonly counts: SweepCounts = { sweeps: 0, requests: 0, dropped: 0, adopted: 0 }
+  readonly counts: SweepCounts = { sweeps: 0, requests: 0, dropped: 0, adopted: 0, totalMs: 0 }
   private touched: Set<string> | undefined
 
   constructor(
     private readonly reader: RestReader,
     private readonly target: SweepTarget,
+    private readonly now: () => number,
   ) {}
 
   /** The view changed `key` (any source): a sweep running now must not judge it. */
@@ -57,6 +60,7 @@ export class KeySweep {
   async run(): Promise<void> {
     if (this.touched) return
     const touched = (this.touched = new Set())
+    const startedAt = this.now()
     try {
       const seen = new Set<string>()
       const missing: Row[] = []
@@ -88,6 +92,7 @@ export class KeySweep {
         this.counts.adopted++
       }
       this.counts.sweeps++
+      this.counts.totalMs += this.now() - startedAt
     } finally {
       this.touched = undefined
     }

@@ -144,7 +144,7 @@ export class LiveTable<R extends object = Row> implements PollMember {
           const version = parseVersion(row[options.cursor])
           if (key !== undefined && version !== undefined) this.apply(key, row, version, 'poll', true)
         },
-      })
+      }, () => this.poller.scheduler.now())
       this.cleanups.push(this.poller.scheduler.every(options.sweepIntervalMs, () => void this.runSweep()))
     }
     this.ready = new Promise((resolve, reject) => (this.settleReady = { resolve, reject }))
@@ -189,7 +189,7 @@ export class LiveTable<R extends object = Row> implements PollMember {
 
   stats(): LiveTableStats {
     const { hits, misses, missedByRealtime, applied } = this.counters
-    const sweep = this.sweep ? { ...this.sweep.counts } : { sweeps: 0, requests: 0, dropped: 0, adopted: 0 }
+    const sweep = this.sweep ? { ...this.sweep.counts } : { sweeps: 0, requests: 0, dropped: 0, adopted: 0, totalMs: 0 }
     return { rows: this.view.size, hits, misses, tombstones: this.view.tombstoneCount, missedByRealtime, applied: { ...applied }, sweep }
   }
 

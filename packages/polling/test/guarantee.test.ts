@@ -165,11 +165,11 @@ describe('ordering hazards under polling', () => {
   })
 })
 
-describe('a hot row: one row updated every 40 ms, REST 60 ms away each way', () => {
-  /** fetch with 60 ms added before the request and after the response: every poll spans several row updates. */
-  const slowFetch = (input: RequestInfo | URL, init?: RequestInit) =>
-    pause(60).then(() => fetch(input, init)).then(async (response) => {
-      await pause(60)
+describe('a hot row: one row updated every few ms while REST answers slowly', () => {
+  /** fetch with `ms` added before the request and after the response: every poll spans several row updates. */
+  const slowFetch = (ms: number) => (input: RequestInfo | URL, init?: RequestInit) =>
+    pause(ms).then(() => fetch(input, init)).then(async (response) => {
+      await pause(ms)
       return response
     })
 
@@ -196,8 +196,8 @@ describe('a hot row: one row updated every 40 ms, REST 60 ms away each way', () 
    * Samples the observer every 50 ms while `during` runs: the view may never be more than the budget behind the
    * writes, and lastSyncedAt never later than a write the view does not hold yet.
    */
-  async function expectHonest(observer: Observer, during: () => Promise<void>): Promise<{ samples: number; modes: Set<string> }> {
-    const writer = hotWriter()
+  async function expectHonest(observer: Observer, during: () => Promise<void>, everyMs = 40): Promise<{ samples: number; modes: Set<string> }> {
+    const writer = hotWriter(everyMs)
     const problems: string[] = []
     const modes = new Set<string>()
     let samples = 0
@@ -227,16 +227,19 @@ describe('a hot row: one row updated every 40 ms, REST 60 ms away each way', () 
     return { samples, modes }
   }
 
-  async function slowObserver(): Promise<Observer> {
-    const observer = local.track(observe(local.stack, { filter: { project_id: 1 }, maxStalenessMs: BUDGET_MS }, { global: { fetch: slowFetch } }))
+  async function slowObserver(latencyMs = 60): Promise<Observer> {
+    const observer = local.track(observe(local.stack, { filter: { project_id: 1 }, maxStalenessMs: BUDGET_MS }, { global: { fetch: slowFetch(latencyMs) } }))
     await observer.live.ready
     return observer
   }
 
-  it('Realtime stopped: polling alone keeps the row within the budget', async () => {
-    const observer = await slowObserver()
+  it.each([
+    { everyMs: 40, latencyMs: 60 },
+    { everyMs: 3, latencyMs: 0 },
+  ])('Realtime stopped: polling alone keeps the row within the budget (an update every $everyMs ms, REST delayed $latencyMs ms each way)', async ({ everyMs, latencyMs }) => {
+    const observer = await slowObserver(latencyMs)
     await local.stack.faults.stopRealtime()
-    const { modes } = await expectHonest(observer, () => pause(8000))
+    const { modes } = await expectHonest(observer, () => pause(8000), everyMs)
     expect(modes.has('realtime')).toBe(false)
     expect(observer.live.stats().applied.poll).toBeGreaterThan(5)
   }, 30_000)

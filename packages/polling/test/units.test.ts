@@ -536,7 +536,7 @@ describe('LiveTable: initial load', () => {
     expect(live.get('3')?.tag).toBe('C-3')
     expect(live.get(2)).toBeUndefined() // project 2
     expect(live.get(99)).toBeUndefined()
-    expect(live.stats()).toEqual({ rows: 3, hits: 2, misses: 2, tombstones: 0, missedByRealtime: 0, applied: { cache: 0, load: 3, realtime: 0, poll: 0 }, sweep: { sweeps: 0, requests: 0, dropped: 0, adopted: 0 } })
+    expect(live.stats()).toEqual({ rows: 3, hits: 2, misses: 2, tombstones: 0, missedByRealtime: 0, applied: { cache: 0, load: 3, realtime: 0, poll: 0 }, sweep: { sweeps: 0, requests: 0, dropped: 0, adopted: 0, totalMs: 0 } })
     expect(live.freshness.get()).toEqual({ mode: 'polling', lastSyncedAt: T0, stalenessMs: 0, error: undefined })
     expect(w.changes.map((change) => [change.key, change.source])).toEqual([['1', 'load'], ['3', 'load'], ['5', 'load']])
     expect(w.changes[0]!.version).toBe(parseVersion(w.server.rows[0]!.updated_at))
