@@ -498,13 +498,16 @@ async function childMain(config: ChildConfig): Promise<void> {
     const token = config.tokens[project - 1]!
     const supabase = await createClientFor(config.url, config.anonKey, token)
     const sync = createSupasync(supabase, { onError })
-    const cache = memoryCache<Component>({ maxEntries: 200_000 })
+    // The cache's own namespace is the table's (cacheNamespace), so the lookups below read the rows it writes.
+    const cacheNamespace = `user-of-project-${project}`
+    const cache = memoryCache<Component>({ maxEntries: 200_000, namespace: cacheNamespace })
     const seen: Observation[] = (supasyncSeen[project] = [])
     const live = createLiveTable<Component>(sync, {
       supabase,
       table: 'components',
       filter: { project_id: project },
       cache,
+      cacheNamespace,
       onError,
       onChange: (change) => {
         if (change.source === 'load' || change.row === undefined) return

@@ -356,6 +356,9 @@ export class ChangeHost {
    * that was to be carried by the generation fails with the server's reason (leases 'error'), nothing is retried.
    */
   private stop(generation: Generation, kind: 'token' | 'permanent', reason: string): void {
+    // The refusal's error and the close that follows it are one refusal.
+    if (!this.isActive(generation)) return
+    const wasSwap = generation === this.next
     this.takeDown(generation)
     this.cancelRetry?.()
     this.cancelRetry = undefined
@@ -380,7 +383,10 @@ export class ChangeHost {
       `Realtime refused a changes channel: ${reason}. This does not change by itself, so supasync stopped retrying; fix the cause, then subscribe again.`,
       { reason },
     )
+    // A refused replacement (make-before-break) fails only its newcomers: bindings already live were accepted by
+    // the server and stay on the current generation, which carries on.
     for (const binding of generation.bindings) {
+      if (wasSwap && binding.everLive) continue
       if (!this.desired.delete(binding)) continue
       binding.fail(error)
     }

@@ -10,8 +10,11 @@ export interface SweepTarget {
   /** Keys the view holds now. */
   heldKeys(): Iterable<string>
   has(key: string): boolean
-  /** The row left the filter or the user's visibility: remove it from the view (and so from the cache). */
-  drop(key: string): void
+  /**
+   * The row left the filter or the user's visibility: remove it from the view (and so from the cache).
+   * `sweepStartedAt`: when this sweep began (its clock); reads begun before then may still carry the row.
+   */
+  drop(key: string, sweepStartedAt: number): void
   /** A row the user may read now that the view lacks (access granted without a write): apply it. */
   adopt(row: Row): void
 }
@@ -40,6 +43,7 @@ export interface SweepCounts {
 export class KeySweep {
   readonly counts: SweepCounts = { sweeps: 0, requests: 0, dropped: 0, adopted: 0, totalMs: 0 }
   private touched: Set<string> | undefined
+  private cancelled = false
 
   constructor(
     private readonly reader: RestReader,
@@ -56,9 +60,17 @@ export class KeySweep {
     return this.touched !== undefined
   }
 
-  /** One sweep; rejects with the read's PollingError (nothing is dropped then). */
+  /** Stops a sweep in flight from changing the view (its table is being destroyed). */
+  cancel(): void {
+    this.cancelled = true
+  }
+
+  /**
+   * One sweep; rejects with the read's PollingError. Nothing is dropped unless every key page was read; rows found
+   * to be granted are read after the drops, in batches, and a failed batch only delays those rows to the next sweep.
+   */
   async run(): Promise<void> {
-    if (this.touched) return
+    if (this.touched || this.cancelled) return
     const touched = (this.touched = new Set())
     const startedAt = this.now()
     try {
@@ -73,23 +85,22 @@ export class KeySweep {
           if (!this.target.has(key)) missing.push(keyRow)
         }
       })
-      // Read the rows first: the sweep is complete only when every read succeeded.
-      const adopted: Row[] = []
-      for (let start = 0; start < missing.length; start += this.target.pageSize) {
-        const batch = missing.slice(start, start + this.target.pageSize)
-        this.counts.requests++
-        adopted.push(...(await this.reader.readByKeys(batch)))
-      }
+      if (this.cancelled) return
       for (const key of [...this.target.heldKeys()]) {
         if (seen.has(key) || touched.has(key)) continue
-        this.target.drop(key)
+        this.target.drop(key, startedAt)
         this.counts.dropped++
       }
-      for (const row of adopted) {
-        const key = rowKey(row, this.target.primaryKey)
-        if (key === undefined || touched.has(key) || this.target.has(key)) continue
-        this.target.adopt(row)
-        this.counts.adopted++
+      for (const batch of this.reader.keyBatches(missing)) {
+        this.counts.requests++
+        const rows = await this.reader.readByKeys(batch)
+        if (this.cancelled) return
+        for (const row of rows) {
+          const key = rowKey(row, this.target.primaryKey)
+          if (key === undefined || touched.has(key) || this.target.has(key)) continue
+          this.target.adopt(row)
+          this.counts.adopted++
+        }
       }
       this.counts.sweeps++
       this.counts.totalMs += this.now() - startedAt

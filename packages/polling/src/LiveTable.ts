@@ -81,6 +81,8 @@ export class LiveTable<R extends object = Row> implements PollMember {
   private interval: number
   private readonly mirror: CacheMirror<R> | undefined
   private readonly sweep: KeySweep | undefined
+  /** Keys a sweep dropped → when that sweep began (port clock); polls read before then may not bring them back. */
+  private readonly sweptAt = new Map<string, number>()
   private readonly counters = { hits: 0, misses: 0, missedByRealtime: 0, applied: { cache: 0, load: 0, realtime: 0, poll: 0 } }
   /** Rows were restored from the cache: the initial load must also drop the ones it does not return. */
   private warmStarted = false
@@ -137,12 +139,22 @@ export class LiveTable<R extends object = Row> implements PollMember {
         pageSize: options.pageSize,
         heldKeys: () => this.view.keys(),
         has: (key) => this.view.versionOf(key) !== undefined,
-        // Weak, at the held version: the same version may come back if access is granted again.
-        drop: (key) => this.view.remove(key, this.view.versionOf(key)!, 'poll', true),
+        drop: (key, sweepStartedAt) => {
+          if (this.destroyed) return
+          // Weak, at the held version: the same version may come back when access is granted again (adopt). A poll
+          // that read the row before this sweep began must not bring it back: see receiveRows.
+          this.view.remove(key, this.view.versionOf(key)!, 'poll', true)
+          this.sweptAt.set(key, sweepStartedAt)
+        },
         adopt: (row) => {
+          if (this.destroyed) return
           const key = rowKey(row, options.primaryKey)
           const version = parseVersion(row[options.cursor])
-          if (key !== undefined && version !== undefined) this.apply(key, row, version, 'poll', true)
+          // Filter and soft delete checked on the row as read: it may have changed since its key was listed.
+          if (key !== undefined && version !== undefined) {
+            this.sweptAt.delete(key)
+            this.apply(key, row, version, 'poll')
+          }
         },
       }, () => this.poller.scheduler.now())
       this.cleanups.push(this.poller.scheduler.every(options.sweepIntervalMs, () => void this.runSweep()))
@@ -200,6 +212,7 @@ export class LiveTable<R extends object = Row> implements PollMember {
     for (const lease of this.leases.splice(0)) lease.release()
     for (const cleanup of this.cleanups.splice(0)) cleanup()
     this.cancelLoadRetry?.()
+    this.sweep?.cancel()
     this.poller.leave(this)
     this.settleReady.reject(new PollingError('DESTROYED', 'The live table was destroyed before its initial load completed.'))
     this.mirror?.flush()
@@ -214,18 +227,24 @@ export class LiveTable<R extends object = Row> implements PollMember {
       onError,
       onSubscribed: () => this.catchUp(),
     })
-    this.leases.push(main)
+    this.watchLease(main)
+    if (realtimeDeletes && Object.keys(filter).length > 0) {
+      // Hard deletes of a filtered table arrive only here: it must be live too before realtime is claimed, and it
+      // catches up like the main one when it (re)subscribes (it may sit on another channel than the main lease).
+      this.watchLease(this.sync.changes({ schema, table, event: 'DELETE' }, (change) => this.onRealtime(change), { onError, onSubscribed: () => this.catchUp() }))
+    }
+  }
+
+  private watchLease(lease: ChangesLease): void {
+    this.leases.push(lease)
     let wasLive = false
-    this.cleanups.push(main.status.subscribe((status) => {
+    this.cleanups.push(lease.status.subscribe((status) => {
       const live = status === 'live'
       // "Subscribed to PostgreSQL": from here on changes flow; read what was committed while they did not.
       if (live && !wasLive) this.catchUp()
       wasLive = live
       this.update()
     }))
-    if (realtimeDeletes && Object.keys(filter).length > 0) {
-      this.leases.push(this.sync.changes({ schema, table, event: 'DELETE' }, (change) => this.onRealtime(change), { onError }))
-    }
   }
 
   private onRealtime(change: ChangePayload): void {
@@ -340,26 +359,23 @@ export class LiveTable<R extends object = Row> implements PollMember {
     const reader = this.poller.reader
     const watermark = await reader.watermark()
     const seen = sweep ? new Set<string>() : undefined
-    // Without the watermark function: the newest stamp of the first page, one snapshot taken as the load began (a
-    // later page may hold rows written during the load, ahead of rows inserted behind its keyset).
+    const startedAt = this.poller.scheduler.now()
     let newest: number | undefined
-    let firstPage = true
     await reader.readAll(this.options.filter, (rows) => {
       if (this.destroyed) return
-      const first = firstPage
-      firstPage = false
       for (const row of rows) {
         const key = rowKey(row, primaryKey)
         const version = parseVersion(row[cursor])
         if (key === undefined || version === undefined) {
           throw new PollingError('BAD_ROW', `Loading ${table}: a row has no ${key === undefined ? `primary key (${primaryKey.join(', ')})` : `timestamp in ${cursor}`}. The cursor must be a timestamptz column the server stamps (supasync.touch_updated_at).`)
         }
-        if (first) newest = newest === undefined ? version : Math.max(newest, version)
+        newest = newest === undefined ? version : Math.max(newest, version)
         seen?.add(key)
         this.apply(key, row, version, 'load', true)
       }
     })
-    const safe = watermark ?? newest
+    // Without the watermark function: the newest stamp read less the load's duration (see SharedPoller.poll).
+    const safe = watermark ?? (newest === undefined ? undefined : newest - (this.poller.scheduler.now() - startedAt) * 1000)
     if (seen && safe !== undefined && !this.destroyed) {
       for (const key of [...this.view.keys()]) {
         const version = this.view.versionOf(key)
@@ -401,7 +417,7 @@ export class LiveTable<R extends object = Row> implements PollMember {
   }
 
   /** @internal The shared poll's side of the table (PollMember). */
-  receiveRows(rows: readonly Row[], watermark: number | undefined): void {
+  receiveRows(rows: readonly Row[], watermark: number | undefined, startedAt: number): void {
     if (this.destroyed) return
     const { primaryKey, cursor } = this.options
     // Realtime had a fair chance at rows committed after it went live and well before this poll's watermark.
@@ -412,6 +428,9 @@ export class LiveTable<R extends object = Row> implements PollMember {
       const key = rowKey(row, primaryKey)
       const version = parseVersion(row[cursor])
       if (key === undefined || version === undefined) continue
+      // Read before a sweep found the row gone (access revoked): this copy predates that, whatever its version.
+      const swept = this.sweptAt.get(key)
+      if (swept !== undefined && startedAt < swept) continue
       if (this.apply(key, row, version, 'poll') && since !== undefined && deadline !== undefined && version > since && version < deadline) missed++
     }
     if (missed > 0) {
@@ -492,7 +511,9 @@ export class LiveTable<R extends object = Row> implements PollMember {
     // Timers stood still (a sleeping device or a frozen tab): nothing said so far can be trusted; read first.
     if (slept) this.catchUp()
     // A deletion older than two budgets can no longer race an in-flight read of the same row.
-    this.view.pruneTombstones(this.poller.scheduler.now() - 2 * this.options.maxStalenessMs)
+    const horizon = this.poller.scheduler.now() - 2 * this.options.maxStalenessMs
+    this.view.pruneTombstones(horizon)
+    for (const [key, at] of this.sweptAt) if (at < horizon) this.sweptAt.delete(key)
     this.update()
   }
 
@@ -502,9 +523,10 @@ export class LiveTable<R extends object = Row> implements PollMember {
     const now = this.poller.scheduler.now()
     const catchingUp = this.catchUpAfterPoll !== undefined
     const connection = this.sync.status.get()
-    // This table's own lease and the socket prove realtime; another channel of the instance that the server refuses
+    // This table's own leases and the socket prove realtime; another channel of the instance that the server refuses
     // (which keeps sync.status 'degraded') says nothing about this one.
-    const realtimeProven = this.leases[0]?.status.get() === 'live' && connection.socketProven && !catchingUp && now >= this.realtimeSuspectUntil
+    const leasesLive = this.leases.length > 0 && this.leases.every((lease) => lease.status.get() === 'live')
+    const realtimeProven = leasesLive && connection.socketProven && !catchingUp && now >= this.realtimeSuspectUntil
     const mode = deriveMode({
       online: this.sync.ports.network.isOnline(),
       loaded: this.loaded,

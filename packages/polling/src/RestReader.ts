@@ -1,7 +1,7 @@
 import type { Scheduler } from '@supasync/core'
 import { PollingError, restFailure } from './errors.js'
 import type { PostgrestHost, PostgrestQuery, PostgrestResult } from './PostgrestHost.js'
-import { filterClauses, keysetClause, quoteValue, unionClause, type FilterValue, type LiveFilter } from './rowFilter.js'
+import { filterClauses, keysetClause, quoteValue, type FilterValue, type LiveFilter } from './rowFilter.js'
 import { formatMicros, parseVersion } from './versions.js'
 
 export type Row = Record<string, unknown>
@@ -24,6 +24,9 @@ export interface TombstoneRecord {
   version: number
 }
 
+/** Longest URL-encoded key filter of one by-key read, in characters (URLs stay well under 8 KB). */
+const MAX_KEY_FILTER_CHARS = 6000
+
 const missingObject = (result: PostgrestResult) =>
   result.status === 404 || ['PGRST202', 'PGRST205', '42P01', '42883'].includes(result.error?.code ?? '')
 
@@ -38,6 +41,11 @@ export class RestReader {
   tombstonesSupported = true
   /** False when the watermark function's owner cannot see other sessions (its watermark is then just now()). */
   sessionsVisible = true
+  /**
+   * Rows per answer the server was seen to cap at, below pageSize (PostgREST's db-max-rows); undefined while none
+   * was seen. From then on a page of this length is a full page, not the last one.
+   */
+  serverMaxRows: number | undefined
 
   private readonly active = new Set<AbortController>()
 
@@ -127,16 +135,45 @@ export class RestReader {
   async readKeys(filter: LiveFilter, onPage: (keys: Row[]) => void): Promise<void> {
     const { schema, table, primaryKey, softDeleteColumn } = this.target
     const base = [...filterClauses(filter), ...(softDeleteColumn ? [`${softDeleteColumn}.is.null`] : [])]
-    await this.paged(`Sweeping the keys of ${schema}.${table}`, { schema, table, select: primaryKey.join(','), eqs: [] }, primaryKey, base, onPage)
+    await this.paged(`Sweeping the keys of ${schema}.${table}`, { schema, table, select: primaryKey.join(','), eqs: [] }, primaryKey, base, onPage, true)
   }
 
-  /** The whole rows with these primary keys (key column → value objects), at most one page of keys per call. */
+  /**
+   * `keys` (key column → value objects) split into batches whose filter stays short enough for a URL: every proxy
+   * on the way (and Node's own HTTP server, at 16 KB of headers) refuses longer request lines.
+   */
+  *keyBatches(keys: readonly Row[]): Generator<Row[]> {
+    let batch: Row[] = []
+    let length = 0
+    for (const key of keys) {
+      const size = encodeURIComponent(this.keyClause(key)).length + 3
+      if (batch.length > 0 && (length + size > MAX_KEY_FILTER_CHARS || batch.length >= this.target.pageSize)) {
+        yield batch
+        batch = []
+        length = 0
+      }
+      batch.push(key)
+      length += size
+    }
+    if (batch.length > 0) yield batch
+  }
+
+  /** The whole rows with these primary keys: one batch of {@link keyBatches}. */
   async readByKeys(keys: readonly Row[]): Promise<Row[]> {
+    if (keys.length === 0) return []
     const { schema, table, primaryKey } = this.target
-    const union = unionClause(keys.map((key) => Object.fromEntries(primaryKey.map((column) => [column, key[column] as FilterValue]))))
-    if (union === undefined) return []
+    const filter = primaryKey.length === 1
+      ? `${primaryKey[0]}.in.(${keys.map((key) => quoteValue(String(key[primaryKey[0]!]))).join(',')})`
+      : keys.map((key) => this.keyClause(key)).join(',')
     const what = `Reading rows of ${schema}.${table} by key`
-    return this.rows(what, (signal) => this.host.schema(schema).from(table).select('*').or(union.startsWith('or(') ? union.slice(3, -1) : union).limit(keys.length).abortSignal(signal), false)
+    return this.rows(what, (signal) => this.host.schema(schema).from(table).select('*').or(filter).limit(keys.length).abortSignal(signal), false)
+  }
+
+  /** `and(a.eq."1",b.eq."x")` for one key (one column: just its value, as it appears inside `in.(…)`). */
+  private keyClause(key: Row): string {
+    const { primaryKey } = this.target
+    if (primaryKey.length === 1) return quoteValue(String(key[primaryKey[0]!]))
+    return `and(${filterClauses(Object.fromEntries(primaryKey.map((column) => [column, key[column] as FilterValue]))).join(',')})`
   }
 
   /**
@@ -152,9 +189,11 @@ export class RestReader {
     await this.paged(`Polling ${schema}.${table}`, { schema, table, select: '*', eqs: [] }, primaryKey, base, onPage)
   }
 
-  private async paged(what: string, source: Source, order: readonly string[], base: readonly string[], onPage: (rows: Row[]) => void): Promise<void> {
+  private async paged(what: string, source: Source, order: readonly string[], base: readonly string[], onPage: (rows: Row[]) => void, confirmEnd = false): Promise<void> {
     const { pageSize } = this.target
     let after: unknown[] | undefined
+    /** Length of the short page whose end is being confirmed. */
+    let confirming: number | undefined
     for (;;) {
       const clauses = after ? [...base, keysetClause(order, after)] : base
       const query = (signal: AbortSignal) => {
@@ -166,7 +205,19 @@ export class RestReader {
       }
       const page = await this.rows(what, query, source.optional ?? false)
       if (page.length > 0) onPage(page)
-      if (page.length < pageSize) return
+      if (page.length === 0) return
+      if (confirming !== undefined) {
+        // The short page before this one was not the end: the server caps its answers (db-max-rows).
+        this.serverMaxRows = confirming
+        confirming = undefined
+      }
+      if (page.length < Math.min(pageSize, this.serverMaxRows ?? Infinity)) {
+        // A short page ends the read, unless the server may have cut it: where a wrong end would drop rows that
+        // exist (a key sweep), one more request makes sure, until a cap has been seen. Loads and polls do not pay
+        // it: a sweep that finds the cap also reads the rows they missed, and polls warn from then on.
+        if (!confirmEnd || this.serverMaxRows !== undefined) return
+        confirming = page.length
+      }
       const last = page[page.length - 1]!
       after = order.map((column) => (typeof last[column] === 'object' && last[column] !== null ? JSON.stringify(last[column]) : last[column]))
       if (after.some((value) => value === null || value === undefined)) {

@@ -14,9 +14,10 @@ export interface PollMember {
   intervalMs(): number
   /**
    * Rows read by a poll. `watermark` is the server time (µs) the poll read before them, when the migration's
-   * function exists: a row much older than it that the member did not have was lost by realtime.
+   * function exists: a row much older than it that the member did not have was lost by realtime. `startedAt`: when
+   * the poll began (port clock); its rows may be older than anything the member learned after that.
    */
-  receiveRows(rows: readonly Row[], watermark: number | undefined): void
+  receiveRows(rows: readonly Row[], watermark: number | undefined, startedAt: number): void
   receiveTombstones(records: readonly TombstoneRecord[]): void
   /**
    * Poll number `poll` (SharedPoller.started counts them), which started at `startedAt` (port clock), completed:
@@ -176,20 +177,20 @@ export class SharedPoller {
       const next = await this.reader.watermark()
       const since = this.watermark === undefined ? undefined : this.watermark - this.settings.overlapMs * 1000
       const union = polled.some((member) => member.readsAllChanges) ? undefined : unionClause(polled.map((member) => member.filter))
-      // Without the watermark function, the newest stamp of the first page (one snapshot, taken as the poll began)
-      // is the cursor: a later page may hold rows written during the poll, ahead of rows inserted behind its keyset.
       let newest: number | undefined
-      let firstPage = true
       await this.reader.readChanged(since, union, (rows) => {
-        if (firstPage) for (const row of rows) newest = higher(newest, parseVersion(row[this.settings.cursor]))
-        firstPage = false
-        for (const member of [...this.members]) member.receiveRows(rows, next)
+        for (const row of rows) newest = higher(newest, parseVersion(row[this.settings.cursor]))
+        for (const member of [...this.members]) member.receiveRows(rows, next, startedAt)
       })
       await this.reader.readTombstones(since, (records) => {
         for (const member of [...this.members]) member.receiveTombstones(records)
       })
-      // The overlap covers transactions that commit up to overlapMs after a later-stamped one.
-      let advanced = next ?? higher(this.watermark, newest)
+      // Without the watermark function: the newest stamp read, less the poll's duration. A row inserted behind the
+      // pages already read was stamped during the poll, so no earlier than the server's clock at its start, which
+      // the newest stamp (read by the end) exceeds by at most that duration. The overlap covers transactions that
+      // commit up to overlapMs after a later-stamped one.
+      const fallback = newest === undefined ? undefined : newest - (this.scheduler.now() - startedAt) * 1000
+      let advanced = next ?? higher(this.watermark, fallback)
       if (this.joinedDuring !== null) advanced = lower(advanced, this.joinedDuring)
       this.watermark = advanced
       this.joinedDuring = null
@@ -224,6 +225,10 @@ export class SharedPoller {
     if (!this.reader.sessionsVisible) {
       this.warnOnce(new PollingError('MISSING_MIGRATION',
         `The owner of public.supasync_watermark() cannot see other sessions in pg_stat_activity, so its watermark is just now() and polling of ${schema}.${table} relies on an overlap window of ${overlapMs} ms: a write transaction open longer than that can be missed. Run supasync-polling.sql as a superuser or grant pg_read_all_stats to its owner.`))
+    }
+    if (this.reader.serverMaxRows !== undefined) {
+      this.warnOnce(new PollingError('REJECTED',
+        `PostgREST answers at most ${this.reader.serverMaxRows} rows per request (db-max-rows) but pageSize is ${this.settings.pageSize}: reads of ${schema}.${table} continue past such pages, at the cost of one more request per read that ends on one. Set pageSize to ${this.reader.serverMaxRows} or less.`))
     }
     if (!this.reader.tombstonesSupported) {
       this.warnOnce(new PollingError('MISSING_MIGRATION',

@@ -236,8 +236,14 @@ export function evaluate(node: string, row: Row): boolean {
   const column = node.slice(0, first)
   const op = node.slice(first + 1, second)
   const raw = node.slice(second + 1)
-  const value = raw.startsWith('"') ? raw.slice(1, -1).replace(/\\(.)/g, '$1') : raw
   const actual = row[column]
+  if (op === 'in') {
+    // `("a","b",3)`: a list of quoted or bare values
+    const list = /^\((.*)\)$/s.exec(raw)?.[1] ?? ''
+    const values = [...list.matchAll(/"((?:[^"\\]|\\.)*)"|([^,]+)/g)].map((m) => (m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2]!))
+    return actual !== null && actual !== undefined && values.some((value) => compare(actual, value) === 0)
+  }
+  const value = raw.startsWith('"') ? raw.slice(1, -1).replace(/\\(.)/g, '$1') : raw
   if (op === 'is') {
     if (value === 'null') return actual === null || actual === undefined
     return actual === (value === 'true')
@@ -271,6 +277,8 @@ export class FakeServer {
   intercept: ((request: RecordedRequest) => Reply | undefined) | undefined
   /** The watermark function's answer (µs); default: the clock's now. */
   watermark: (() => number) | undefined
+  /** PostgREST's db-max-rows: no answer carries more rows, whatever the request's limit. */
+  maxRows: number | undefined
   private counter = 0
   readonly host: PostgrestHost
 
@@ -392,6 +400,7 @@ export class FakeServer {
       return 0
     })
     if (request.limit !== undefined) rows = rows.slice(0, request.limit)
+    if (this.maxRows !== undefined) rows = rows.slice(0, this.maxRows)
     return { data: structuredClone(rows), error: null, status: 200 }
   }
 }

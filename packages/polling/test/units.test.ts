@@ -500,7 +500,7 @@ async function toRealtime(w: ReturnType<typeof world>, live: LiveTable<Comp>): P
   await flush()
   await live.ready
   await run(w.clock, 100)
-  w.fake.leases[0]!.live()
+  for (const lease of w.fake.leases) lease.live()
   await flush()
   expect(mode(live)).toBe('realtime')
 }
@@ -603,7 +603,7 @@ describe('LiveTable: modes and freshness', () => {
     const gate = deferred<void>()
     w.server.intercept = (request) => (request.kind === 'rpc' && request.at > T0 ? gate.promise.then(() => w.server.answer(request)) : undefined)
     await run(w.clock, 100)
-    w.fake.leases[0]!.live()
+    for (const lease of w.fake.leases) lease.live()
     expect(mode(live)).toBe('catching-up') // synchronously: a catch-up is pending
     await flush()
     expect(w.pollTimes()).toEqual([0, 100]) // the request goes out a microtask later, at the same clock time
@@ -615,8 +615,9 @@ describe('LiveTable: modes and freshness', () => {
     await flush()
     expect(mode(live)).toBe('polling') // caught up, but sync.status is degraded
     w.fake.setState('live')
-    // The catch-up read started at +100: that is the claim, not the moment realtime was proven.
-    expect(live.freshness.get()).toMatchObject({ mode: 'realtime', lastSyncedAt: T0 + 100, stalenessMs: 50 })
+    // The claim is the start of the last catch-up read (the DELETE lease's going live asked for a second one, which
+    // ran as the gated one completed, at +150), not the moment realtime was proven.
+    expect(live.freshness.get()).toMatchObject({ mode: 'realtime', lastSyncedAt: T0 + 150, stalenessMs: 0 })
     // While realtime stays proven the claim follows the last heartbeat reply, less the delivery delay realtime is
     // held to (lagMs: 3 s for the 30 s budget).
     await run(w.clock, 3850) // +4000; freshness is re-derived on 1 s ticks
@@ -661,7 +662,7 @@ describe('LiveTable: modes and freshness', () => {
     w.server.write({ id: 1, tag: 'changed at +50' }) // no realtime event: not subscribed yet
     await run(w.clock, 50)
     w.fake.leases[0]!.subscribed()
-    w.fake.leases[0]!.live() // +100: subscribed to PostgreSQL
+    for (const lease of w.fake.leases) lease.live() // +100: subscribed to PostgreSQL
     await run(w.clock, 100)
     w.server.intercept = undefined
     gate.resolve()
@@ -706,7 +707,7 @@ describe('LiveTable: modes and freshness', () => {
     await flush()
     await run(w.clock, 30_000)
     expect(w.pollTimes()).toEqual([0, 10_000, 20_000, 30_000])
-    w.fake.leases[0]!.live()
+    for (const lease of w.fake.leases) lease.live()
     await flush()
     expect(mode(live)).toBe('realtime')
     expect(w.pollTimes()).toEqual([0, 10_000, 20_000, 30_000, 30_000]) // the catch-up
