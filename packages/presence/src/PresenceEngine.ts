@@ -49,6 +49,8 @@ export class PresenceEngine<S extends PresenceState = PresenceState> {
   private readonly detachedBudget: CallBudget
   private readonly config: ReducerConfig
   private readonly membersStore = createStore<readonly PresenceMember<S>[]>([])
+  /** Members as published with a wall-clock lastSeen, per model member (see onWallClock). */
+  private readonly shifted = new WeakMap<PresenceMember<S>, { offset: number; member: PresenceMember<S> }>()
   private readonly typingStore = createStore<readonly string[]>([])
   private model: PresenceModel<S> = initialModel<S>()
   private desired: DesiredMeta<S>
@@ -417,9 +419,27 @@ export class PresenceEngine<S extends PresenceState = PresenceState> {
     const next = reducePresence(this.model, action, this.config)
     if (next === this.model) return
     this.model = next
-    this.membersStore.set(next.list)
+    this.membersStore.set(this.onWallClock(next.list))
     this.typingStore.set(next.typing)
     this.scheduleDeadline()
+  }
+
+  /**
+   * The members with `lastSeen` on the wall clock. The model keeps the timer port's clock (never backward, so a
+   * clock set back cannot stretch the grace and retention periods); it matches the wall clock until the wall clock
+   * is set, and then differs by that jump, which is added back here. Below a second the two are taken as equal, so
+   * unchanged members keep their identity (no re-render) on every update.
+   */
+  private onWallClock(list: readonly PresenceMember<S>[]): readonly PresenceMember<S>[] {
+    const offset = Math.round(this.timers.wallNow() - this.timers.now())
+    if (Math.abs(offset) < 1000) return list
+    return list.map((member) => {
+      const cached = this.shifted.get(member)
+      if (cached?.offset === offset) return cached.member
+      const shifted = { ...member, lastSeen: member.lastSeen + offset }
+      this.shifted.set(member, { offset, member: shifted })
+      return shifted
+    })
   }
 
   private scheduleDeadline(): void {

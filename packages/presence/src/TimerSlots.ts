@@ -16,6 +16,11 @@ export class TimerSlots<Name extends string> {
     return this.port.now()
   }
 
+  /** The wall clock (epoch ms); the port's own clock when it has none. */
+  wallNow(): number {
+    return this.port.wallNow ? this.port.wallNow() : this.port.now()
+  }
+
   /** Runs `callback` after `ms` (replacing a pending timer of the same name). */
   set(name: Name, ms: number, callback: () => void): void {
     this.clear(name)

@@ -22,7 +22,9 @@ const engines = new WeakMap<Supasync, Map<string, PresenceEngine>>()
  * entry: they must agree on `key` and the timing options; their `state`s are merged.
  */
 export function createPresence<S extends PresenceState = PresenceState>(sync: Supasync, topic: string, options: PresenceOptions<S>): PresenceRoom<S> {
-  const resolved = resolvePresenceOptions(options as PresenceOptions)
+  // Time and visibility come from the supasync instance unless given: one clock for the whole app (and its tests).
+  const ports = { timers: sync.ports.timers, visibility: sync.ports.visibility, ...options.ports }
+  const resolved = resolvePresenceOptions({ ...(options as PresenceOptions), ports })
   const optionsKey = sharedOptionsKey(resolved)
   let topics = engines.get(sync)
   if (!topics) engines.set(sync, (topics = new Map()))

@@ -40,7 +40,7 @@ export interface PresenceOptions<S extends PresenceState = PresenceState> {
    * same topic also carries broadcasts. Holders of one topic must agree on them. Default `{}`.
    */
   channel?: Omit<RoomOptions, 'presence'>
-  /** Time and tab visibility; tests pass fakes. Default: the core's `defaultPorts` (system timers, the document's visibility). */
+  /** Time and tab visibility; tests pass fakes. Default: the supasync instance's (`sync.ports`). */
   ports?: { timers?: TimerPort; visibility?: VisibilityPort }
   /** Receives errors that have no caller to throw to (a track the server refused). Default: console.warn. */
   onError?: (error: SupasyncError) => void

@@ -13,8 +13,9 @@ export interface PresenceMember<S extends PresenceState = PresenceState> {
   /** `online` when any connection is active, `away` when all are away, `offline` when none is left. */
   readonly status: PresenceStatus
   /**
-   * Epoch ms on this client's clock: for online and away members, when their presence last changed (joined,
-   * updated); for offline members, when their last connection was seen leaving.
+   * Epoch ms on this client's wall clock: for online and away members, when their presence last changed (joined,
+   * updated); for offline members, when their last connection was seen leaving. Measured on the timer port's
+   * never-backward clock and placed on the wall clock as it reads now, so setting the clock moves it along.
    */
   readonly lastSeen: number
   /** Connections (tabs, devices) of this key in the room now; 0 when offline. */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startLocalStack, type LocalStack } from '@supasync/local'
+import { systemTimers } from '@supasync/core'
 import { createPresence, type PresenceRoom, type PresenceState } from '../src/index.js'
 import { syncFor, waitFor } from './helpers.js'
 
@@ -40,6 +41,20 @@ describe('convergence', () => {
     } finally {
       await a.close()
       await b.close()
+    }
+  })
+
+  it('lastSeen is wall time, also after the wall clock was set an hour ahead of the timer clock', async () => {
+    const HOUR = 3_600_000
+    // A port whose wall clock reads an hour later than its never-backward clock: as after the user set the clock.
+    const a = syncFor(stack, { ports: { timers: { ...systemTimers, wallNow: () => Date.now() + HOUR } } })
+    try {
+      const ann = createPresence(a.sync, 'wedding:clock', { key: 'ann', state: { name: 'Ann' } })
+      await waitFor(() => ann.members.get().length === 1, 5000, 'own entry')
+      const lastSeen = ann.members.get()[0]!.lastSeen
+      expect(Math.abs(lastSeen - (Date.now() + HOUR))).toBeLessThan(10_000)
+    } finally {
+      await a.close()
     }
   })
 
