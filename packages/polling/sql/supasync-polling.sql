@@ -15,6 +15,11 @@
 --                                  installs both triggers on a table.
 --   supasync.prune_tombstones(older_than)
 --                                  deletes old tombstones.
+--   supasync.track_access(t, user_column), supasync.access_changed(user)
+--                                  stamp when a user's access changed, so
+--                                  live tables sweep their keys at once.
+--   public.supasync_watermark()    where a poll may start, and the caller's
+--                                  last access change.
 --
 -- Requirements: PostgreSQL 15+ (security_invoker views; hosted Supabase is
 -- 15+), roles anon and authenticated (as on Supabase). Run it as the role
@@ -50,7 +55,7 @@ grant usage on schema supasync to anon, authenticated, service_role;
 -- commits at 10:00:00.500. A poll at 10:00:00.600 sees B's row and advances
 -- its cursor to .500; A's row becomes visible later with a stamp (.100) that
 -- is *behind* the cursor. The polling layer therefore never moves its cursor
--- past public.supasync_watermark() (section 5: the start of the oldest open
+-- past public.supasync_watermark() (section 6: the start of the oldest open
 -- transaction), re-reads a small overlap window before it, and de-duplicates
 -- by primary key + updated_at. Without the watermark function, rows from a
 -- transaction that stays open longer than the overlap window can be missed.
@@ -338,7 +343,92 @@ revoke all on table public.supasync_tombstones from public, anon, authenticated;
 grant select on table public.supasync_tombstones to anon, authenticated, service_role;
 
 -- ===========================================================================
--- 5. Poll watermark
+-- 5. Access changes (RLS revocation and grants)
+-- ===========================================================================
+-- Delta polls see rows that were written. A user removed from a project (or
+-- added to one) changes what RLS lets them read without writing any of those
+-- rows, so no poll notices. A live table can compare the keys it holds with
+-- the keys it may read (a key sweep), but a sweep reads every key of its
+-- filter: too costly to run every few seconds on large tables.
+--
+-- So the membership tables that your policies consult say when a user's
+-- access changed: supasync.track_access('public.members', 'user_id') installs
+-- a trigger that stamps supasync.access_changes for the user in the old and
+-- the new row of every INSERT, UPDATE and DELETE. public.supasync_watermark()
+-- returns the caller's stamp (the JWT's sub, or 'anon') as `access`, read by
+-- every poll anyway; when it moves, the live table sweeps its keys at once.
+-- For changes that touch everyone (a policy rewritten, a role renamed), call
+-- supasync.access_changed() (no argument: user '*').
+create table if not exists supasync.access_changes (
+  user_id    text        primary key,
+  changed_at timestamptz not null default clock_timestamp()
+);
+comment on table supasync.access_changes is
+  'When each user''s access last changed (''*'': everyone''s), stamped by supasync.track_access triggers; read through public.supasync_watermark().';
+revoke all on table supasync.access_changes from public, anon, authenticated;
+
+create or replace function supasync.access_changed(user_id text default '*')
+returns void
+language sql
+security definer
+set search_path = ''
+as $$
+  insert into supasync.access_changes (user_id, changed_at) values (user_id, pg_catalog.clock_timestamp())
+  on conflict on constraint access_changes_pkey do update set changed_at = excluded.changed_at
+$$;
+comment on function supasync.access_changed(text) is
+  'Stamps an access change for one user id (default ''*'': everyone): their live tables sweep their keys at the next poll.';
+revoke all on function supasync.access_changed(text) from public, anon, authenticated;
+
+-- AFTER INSERT OR UPDATE OR DELETE row trigger; argument: the column holding
+-- the user id (any type; compared as text with the JWT's sub).
+create or replace function supasync.record_access_change()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  users text[] := '{}';
+begin
+  if tg_when <> 'AFTER' or tg_level <> 'ROW' or tg_nargs <> 1 then
+    raise exception 'supasync.record_access_change(user_column) must be an AFTER ... FOR EACH ROW trigger with one argument';
+  end if;
+  if tg_op in ('UPDATE', 'DELETE') then users := users || (pg_catalog.to_jsonb(old) ->> tg_argv[0]); end if;
+  if tg_op in ('INSERT', 'UPDATE') then users := users || (pg_catalog.to_jsonb(new) ->> tg_argv[0]); end if;
+  insert into supasync.access_changes (user_id, changed_at)
+  select d.u, pg_catalog.clock_timestamp()
+    from (select distinct x.u from pg_catalog.unnest(users) as x(u) where x.u is not null) as d
+  on conflict on constraint access_changes_pkey do update set changed_at = excluded.changed_at;
+  return null;
+end
+$$;
+revoke all on function supasync.record_access_change() from public, anon, authenticated;
+
+create or replace function supasync.track_access(membership regclass, user_column text)
+returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+  if not exists (
+    select 1 from pg_catalog.pg_attribute a
+     where a.attrelid = membership and a.attname = user_column and a.attnum > 0 and not a.attisdropped) then
+    raise exception 'supasync.track_access: % has no column %', membership, user_column
+      using hint = 'Pass the column that holds the user id your policies compare with auth.uid().';
+  end if;
+  execute pg_catalog.format('drop trigger if exists supasync_access on %s', membership);
+  execute pg_catalog.format(
+    'create trigger supasync_access after insert or update or delete on %s for each row execute function supasync.record_access_change(%L)',
+    membership, user_column);
+end
+$$;
+comment on function supasync.track_access(regclass, text) is
+  'Installs the trigger that stamps supasync.access_changes for the users in the rows of a membership table your RLS policies consult.';
+revoke all on function supasync.track_access(regclass, text) from public, anon, authenticated;
+
+-- ===========================================================================
+-- 6. Poll watermark
 -- ===========================================================================
 -- The cursor stamp (clock_timestamp() in the trigger above, or a now()
 -- default) is never earlier than the start of the writing transaction. So a
@@ -354,9 +444,11 @@ grant select on table public.supasync_tombstones to anon, authenticated, service
 -- pg_read_all_stats (hosted Supabase's postgres role is). If the owner cannot,
 -- the watermark degrades to now() and the client's overlap window is the only
 -- protection left.
--- Returns jsonb so the client also learns the server's clock (the upper
--- bound of one poll's reads, so a poll ends even under a steady stream of
--- writes) and whether the owner could see every session ("complete").
+-- Returns jsonb so the client also learns whether the owner could see every
+-- session ("complete") and the caller's last access change (section 5).
+-- "now" (the server clock) is informational: bounding a poll's reads by it
+-- would skip every row updated after it, and a row updated more often than
+-- a poll takes would never be read.
 -- Every backend with an open transaction counts, not only client backends:
 -- background workers (pg_cron jobs, for example) write too.
 -- Not covered: prepared (two-phase) transactions, and reads that PostgREST
@@ -378,10 +470,14 @@ as $$
           and a.pid <> pg_catalog.pg_backend_pid())),
     'now', pg_catalog.clock_timestamp(),
     'complete', coalesce((select r.rolsuper from pg_catalog.pg_roles r where r.rolname = current_user), false)
-                or pg_catalog.pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER')
+                or pg_catalog.pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER'),
+    -- Section 5: when the caller's access last changed (their own memberships, or everyone's), or null.
+    'access', (select pg_catalog.max(c.changed_at)
+                 from supasync.access_changes c
+                where c.user_id in ('*', coalesce(pg_catalog.current_setting('request.jwt.claims', true)::jsonb ->> 'sub', 'anon')))
   )
 $$;
 comment on function public.supasync_watermark() is
-  '{watermark: start of the oldest open transaction (or now()), now: clock_timestamp(), complete: the owner sees every session}. Rows stamped before watermark are final (supasync polling cursor).';
+  '{watermark: start of the oldest open transaction (or now()), now: clock_timestamp(), complete: the owner sees every session, access: when the caller''s access last changed (section 5)}. Rows stamped before watermark are final (supasync polling cursor).';
 revoke all on function public.supasync_watermark() from public, anon, authenticated;
 grant execute on function public.supasync_watermark() to anon, authenticated, service_role;

@@ -7,6 +7,7 @@ import type { Row, TombstoneRecord } from './RestReader.js'
 import { realtimeFilter, rowMatches, type LiveFilter } from './rowFilter.js'
 import { rowKey } from './rowKey.js'
 import { KeySweep, type SweepCounts } from './KeySweep.js'
+import { SweepSchedule } from './SweepSchedule.js'
 import { RowView, type LiveChange } from './RowView.js'
 import { SharedPoller, type PollMember } from './SharedPoller.js'
 import { parseVersion } from './versions.js'
@@ -81,6 +82,11 @@ export class LiveTable<R extends object = Row> implements PollMember {
   private interval: number
   private readonly mirror: CacheMirror<R> | undefined
   private readonly sweep: KeySweep | undefined
+  private readonly sweepSchedule: SweepSchedule | undefined
+  /** Another sweep was asked for while one ran (it may have read its keys before the reason for asking). */
+  private sweepAgain = false
+  /** The warning that untracked revocations can miss the budget was given (once per table). */
+  private warnedLateSweeps = false
   /** Keys a sweep dropped → when that sweep began (port clock); polls read before then may not bring them back. */
   private readonly sweptAt = new Map<string, number>()
   private readonly counters = { hits: 0, misses: 0, missedByRealtime: 0, applied: { cache: 0, load: 0, realtime: 0, poll: 0 } }
@@ -108,7 +114,7 @@ export class LiveTable<R extends object = Row> implements PollMember {
       this.report(error)
       // Another user signed in on this client: the view may hold rows only the previous user may read. A key sweep
       // now, as the new user, drops them (and reads what only the new one may read) rather than a sweep interval later.
-      if (error.code === 'IDENTITY_CHANGED') void this.runSweep()
+      if (error.code === 'IDENTITY_CHANGED') this.sweepSchedule?.soon()
     }))
     this.view = new RowView<R>(() => timers.now(), (change) => {
       this.sweep?.touch(change.key)
@@ -157,7 +163,16 @@ export class LiveTable<R extends object = Row> implements PollMember {
           }
         },
       }, () => this.poller.scheduler.now())
-      this.cleanups.push(this.poller.scheduler.every(options.sweepIntervalMs, () => void this.runSweep()))
+      const counts = this.sweep.counts
+      const schedule = (this.sweepSchedule = new SweepSchedule({
+        fixedMs: options.sweepIntervalMs,
+        maxStalenessMs: options.maxStalenessMs,
+        scheduler: this.poller.scheduler,
+        tracked: () => this.poller.reader.accessTracked,
+        meanSweepMs: () => (counts.sweeps === 0 ? 0 : counts.totalMs / counts.sweeps),
+        run: () => this.runSweep(),
+      }))
+      this.cleanups.push(() => schedule.stop())
     }
     this.ready = new Promise((resolve, reject) => (this.settleReady = { resolve, reject }))
     this.ready.catch(() => {}) // destroy() before load is not an error anyone must handle
@@ -333,6 +348,8 @@ export class LiveTable<R extends object = Row> implements PollMember {
         this.lastPolledAt = startedAt
         this.lastWatermark = watermark
         this.poller.join(this, watermark)
+        // Planned once the load has shown whether the server reports access changes (it sets the period).
+        this.sweepSchedule?.start()
         this.settleReady.resolve()
         // Realtime went live (or rejoined) while the load was read: what committed in between needs a read too.
         if (this.catchUpAfterPoll !== undefined) this.catchUp()
@@ -357,7 +374,10 @@ export class LiveTable<R extends object = Row> implements PollMember {
   private async readEverything(sweep: boolean): Promise<number | undefined> {
     const { primaryKey, cursor, table } = this.options
     const reader = this.poller.reader
-    const watermark = await reader.watermark()
+    const window = await reader.watermark()
+    const watermark = window?.watermark
+    // The rows read now are as the user may read them now: a later access stamp means a sweep is due.
+    this.sweepSchedule?.noteAccess(window?.accessChangedAt)
     const seen = sweep ? new Set<string>() : undefined
     const startedAt = this.poller.scheduler.now()
     let newest: number | undefined
@@ -385,15 +405,30 @@ export class LiveTable<R extends object = Row> implements PollMember {
     return safe
   }
 
-  /** One key sweep (see {@link KeySweep}); skipped before the load, offline, and while one runs. */
+  /** One key sweep (see {@link KeySweep}); skipped before the load and offline; one more after a running one. */
   private async runSweep(): Promise<void> {
     const sweep = this.sweep
-    if (!sweep || !this.loaded || this.destroyed || sweep.running || !this.sync.ports.network.isOnline()) return
-    try {
-      await sweep.run()
-    } catch (cause) {
-      // Nothing was dropped; the next sweep tries again. Polls report REST failures too: no error of its own.
-      if (!this.destroyed) this.report(asPollingError(cause))
+    if (!sweep || !this.loaded || this.destroyed || !this.sync.ports.network.isOnline()) return
+    if (sweep.running) {
+      this.sweepAgain = true
+      return
+    }
+    do {
+      this.sweepAgain = false
+      try {
+        await sweep.run()
+      } catch (cause) {
+        // Nothing was dropped; the next sweep tries again. Polls report REST failures too: no error of its own.
+        if (!this.destroyed) this.report(asPollingError(cause))
+        return
+      }
+    } while (this.sweepAgain && !this.destroyed)
+    const late = this.sweepSchedule?.lateBy() ?? 0
+    if (late > 0 && !this.warnedLateSweeps) {
+      this.warnedLateSweeps = true
+      this.report(new PollingError('MISSING_MIGRATION',
+        `A key sweep of ${this.options.table} takes about ${Math.round(sweep.counts.totalMs / Math.max(1, sweep.counts.sweeps))} ms, so sweeps run every ${Math.round(this.sweepSchedule!.intervalMs() / 1000)} s and a row the user may no longer read can stay up to ${Math.round(late / 1000)} s longer than maxStalenessMs. ` +
+        'Run supasync.track_access() on the membership tables your RLS policies use (packages/polling/sql), so sweeps run as soon as access changes.'))
     }
   }
 
@@ -452,9 +487,10 @@ export class LiveTable<R extends object = Row> implements PollMember {
   }
 
   /** @internal The shared poll's side of the table (PollMember). */
-  pollSucceeded(startedAt: number, poll: number, watermark?: number): void {
+  pollSucceeded(startedAt: number, poll: number, watermark?: number, accessChangedAt?: number): void {
     if (watermark !== undefined) this.lastWatermark = watermark
     if (this.destroyed) return
+    if (this.loaded) this.sweepSchedule?.noteAccess(accessChangedAt)
     this.restHealthy = true
     this.error = undefined
     this.lastReported = undefined

@@ -18,6 +18,13 @@ export interface ReadTarget {
   requestTimeoutMs: number
 }
 
+/** What public.supasync_watermark() answers, in µs since the epoch. */
+export interface PollWindow {
+  watermark: number
+  /** When the caller's access last changed (supasync.track_access); undefined: never, or not tracked. */
+  accessChangedAt: number | undefined
+}
+
 /** A hard deletion read from public.supasync_tombstones. */
 export interface TombstoneRecord {
   rowKey: Row
@@ -41,6 +48,8 @@ export class RestReader {
   tombstonesSupported = true
   /** False when the watermark function's owner cannot see other sessions (its watermark is then just now()). */
   sessionsVisible = true
+  /** The watermark function reports access changes (migration section 5); false until it answered with them. */
+  accessTracked = false
   /**
    * Rows per answer the server was seen to cap at, below pageSize (PostgREST's db-max-rows); undefined while none
    * was seen. From then on a page of this length is a full page, not the last one.
@@ -94,11 +103,12 @@ export class RestReader {
   }
 
   /**
-   * The server's watermark (µs), read before a poll's rows: every row version stamped before it is committed, so a
-   * later poll can start there. Undefined when the migration's public.supasync_watermark() is missing; polling then
-   * falls back to the overlap window alone.
+   * The server's poll window, read before a poll's rows: `watermark` (µs), before which every stamp is final, so a
+   * later poll can start there, and `accessChangedAt` (µs), when the caller's access last changed (migration
+   * section 5), undefined when never or when the function predates it. Undefined when the migration's
+   * public.supasync_watermark() is missing; polling then falls back to the overlap window alone.
    */
-  async watermark(): Promise<number | undefined> {
+  async watermark(): Promise<PollWindow | undefined> {
     if (!this.watermarkSupported) return undefined
     const what = 'Reading public.supasync_watermark()'
     const result = await this.run(what, (signal) => this.host.schema('public').rpc('supasync_watermark').abortSignal(signal))
@@ -111,11 +121,13 @@ export class RestReader {
     }
     // An older copy of the migration returned the bare timestamp. The server clock (`now`) it also returns is not
     // used: bounding a read by it loses every row updated after it (see readChanged).
-    const data = result.data as { watermark?: unknown; complete?: unknown } | string | null
+    const data = result.data as { watermark?: unknown; complete?: unknown; access?: unknown } | string | null
     const watermark = parseVersion(typeof data === 'string' ? data : data?.watermark)
     if (watermark === undefined) throw new PollingError('REJECTED', `${what}: expected a timestamp, got ${JSON.stringify(result.data)}.`)
     this.sessionsVisible = typeof data === 'string' || data?.complete !== false
-    return watermark
+    this.accessTracked = typeof data === 'object' && data !== null && 'access' in data
+    const accessChangedAt = typeof data === 'object' && data !== null ? parseVersion(data.access) : undefined
+    return { watermark, accessChangedAt }
   }
 
   /**

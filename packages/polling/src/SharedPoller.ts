@@ -21,9 +21,9 @@ export interface PollMember {
   receiveTombstones(records: readonly TombstoneRecord[]): void
   /**
    * Poll number `poll` (SharedPoller.started counts them), which started at `startedAt` (port clock), completed:
-   * everything committed before then is applied.
+   * everything committed before then is applied. `accessChangedAt`: the watermark's access stamp (server µs).
    */
-  pollSucceeded(startedAt: number, poll: number, watermark: number | undefined): void
+  pollSucceeded(startedAt: number, poll: number, watermark: number | undefined, accessChangedAt?: number): void
   pollFailed(error: PollingError): void
   /** Something the app should know once (a missing migration). */
   warn(error: PollingError): void
@@ -174,7 +174,8 @@ export class SharedPoller {
     try {
       // Members whose filters this poll reads: only they learn that it completed.
       const polled = [...this.members]
-      const next = await this.reader.watermark()
+      const window = await this.reader.watermark()
+      const next = window?.watermark
       const since = this.watermark === undefined ? undefined : this.watermark - this.settings.overlapMs * 1000
       const union = polled.some((member) => member.readsAllChanges) ? undefined : unionClause(polled.map((member) => member.filter))
       let newest: number | undefined
@@ -197,7 +198,7 @@ export class SharedPoller {
       this.failures = 0
       this.counts.polls++
       this.warnMissing()
-      for (const member of polled) if (this.members.has(member)) member.pollSucceeded(startedAt, poll, next)
+      for (const member of polled) if (this.members.has(member)) member.pollSucceeded(startedAt, poll, next, window?.accessChangedAt)
       for (const waiter of this.inFlight.splice(0)) waiter.resolve()
     } catch (cause) {
       const error = asPollingError(cause)

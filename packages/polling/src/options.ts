@@ -79,11 +79,13 @@ export interface LiveTableOptions<R extends object = Record<string, unknown>> {
    */
   detectMovesOut?: boolean
   /**
-   * How often the keys of the filter are read (key columns only, in key order) and compared with the view, in ms,
-   * or false for never. Delta polls see only rows that were written; a row the user may no longer read because a
-   * membership changed (RLS) was not written, nor was one the user may now read. The sweep drops the first and
-   * reads the second, so both reach the view within the budget. Costs ceil(rows / pageSize) requests per sweep.
-   * Default maxStalenessMs / 2. Turn it off only when the role's access to the filter's rows never changes.
+   * Key sweeps: the filter's keys are read (key columns only, in key order) and compared with the view, so rows the
+   * user may no longer read leave it (and the cache) and rows they may now read are added, though none was written
+   * (RLS: a user removed from or added to a project). A sweep runs at once when the server reports that the user's
+   * access changed (`supasync.track_access` on the membership tables your policies use; see the SQL README), and
+   * periodically: by default every maxStalenessMs / 2 where the server does not report access changes, every
+   * 10 × maxStalenessMs as a safety net where it does, and never more often than 20 × a sweep's own duration. A
+   * number sets a fixed period in ms; false turns sweeps off. Costs ceil(rows / pageSize) small requests per sweep.
    */
   sweepIntervalMs?: number | false
   /** Also subscribe to the table's unfiltered DELETE events (a filter on a non-key column never matches deletes). Default true. */
@@ -113,7 +115,8 @@ export interface ResolvedLiveOptions<R extends object> {
   pageSize: number
   resyncAfterMs: number
   detectMovesOut: boolean
-  sweepIntervalMs: number | false
+  /** undefined: automatic (see the option). */
+  sweepIntervalMs: number | false | undefined
   realtimeDeletes: boolean
   onChange: ((change: LiveChange<R>) => void) | undefined
   onError: (error: SupasyncError<string>) => void
@@ -150,9 +153,9 @@ export function resolveLiveOptions<R extends object>(options: LiveTableOptions<R
   const requestTimeoutMs = number('requestTimeoutMs', options.requestTimeoutMs, Math.min(10_000, Math.max(maxStalenessMs / 4, Math.min(1000, maxStalenessMs / 3))), 50)
   const pollIntervalMs = number('pollIntervalMs', options.pollIntervalMs, maxStalenessMs / 3, 50)
   const verifyIntervalMs = number('verifyIntervalMs', options.verifyIntervalMs, maxStalenessMs / 2, 50)
-  const sweepIntervalMs = options.sweepIntervalMs === false ? false : number('sweepIntervalMs', options.sweepIntervalMs, maxStalenessMs / 2, 50)
+  const sweepIntervalMs = options.sweepIntervalMs === false || options.sweepIntervalMs === undefined ? options.sweepIntervalMs : number('sweepIntervalMs', options.sweepIntervalMs, 0, 50)
   const intervals: [string, number][] = [['pollIntervalMs', pollIntervalMs], ['verifyIntervalMs', verifyIntervalMs]]
-  if (sweepIntervalMs !== false) intervals.push(['sweepIntervalMs', sweepIntervalMs])
+  if (typeof sweepIntervalMs === 'number') intervals.push(['sweepIntervalMs', sweepIntervalMs])
   for (const [name, interval] of intervals) {
     if (interval + requestTimeoutMs >= maxStalenessMs) {
       throw new PollingError('INVALID_OPTIONS',

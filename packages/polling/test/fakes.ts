@@ -277,6 +277,11 @@ export class FakeServer {
   intercept: ((request: RecordedRequest) => Reply | undefined) | undefined
   /** The watermark function's answer (µs); default: the clock's now. */
   watermark: (() => number) | undefined
+  /**
+   * With it, the watermark function answers as the current migration does ({ watermark, now, complete, access }):
+   * `access` is the caller's last access change (µs) or null. Without it, as the first migration did (a bare stamp).
+   */
+  access: (() => number | null) | undefined
   /** PostgREST's db-max-rows: no answer carries more rows, whatever the request's limit. */
   maxRows: number | undefined
   private counter = 0
@@ -380,7 +385,10 @@ export class FakeServer {
   answer(request: RecordedRequest): PostgrestResult {
     if (request.kind === 'rpc') {
       if (request.schema === 'public' && request.name === 'supasync_watermark') {
-        return { data: pgts(this.watermark ? this.watermark() : this.clock.now() * 1000), error: null, status: 200 }
+        const watermark = pgts(this.watermark ? this.watermark() : this.clock.now() * 1000)
+        if (!this.access) return { data: watermark, error: null, status: 200 }
+        const access = this.access()
+        return { data: { watermark, now: pgts(this.clock.now() * 1000), complete: true, access: access === null ? null : pgts(access) }, error: null, status: 200 }
       }
       return failure(404, `Could not find the function public.${request.name}`, 'PGRST202')
     }

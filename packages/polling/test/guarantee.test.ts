@@ -266,7 +266,7 @@ describe('a hot row: one row updated every few ms while REST answers slowly', ()
 })
 
 describe('RLS revocation: a user removed from a project', () => {
-  it('loses its rows from the live table and the cache within the budget, with no write to the rows; gets them back when re-added', async () => {
+  it('loses its rows from the live table and the cache within the budget, with no write to the rows; gets them back when re-added (supasync.track_access)', async () => {
     const { memoryCache } = await import('@supasync/cache')
     const USER = 'c0ffee00-0000-4000-8000-00000000000c'
     await local.stack.query(`
@@ -280,7 +280,8 @@ describe('RLS revocation: a user removed from a project', () => {
       grant select on public.secured, public.members to authenticated;
       select supasync.enable_polling('public.secured');
       insert into public.secured (id, project_id) select g, 1 + (g % 2) from generate_series(1, 20) g on conflict do nothing;
-      insert into public.members values (1, '${USER}'), (2, '${USER}') on conflict do nothing;`)
+      insert into public.members values (1, '${USER}'), (2, '${USER}') on conflict do nothing;
+      select supasync.track_access('public.members', 'user_id');`)
     const token = local.stack.signJwt({ sub: USER, role: 'authenticated', exp: Math.floor(Date.now() / 1000) + 3600 })
     const cache = memoryCache<ComponentRow>()
     // Every row the user may read (no filter): RLS alone decides.
@@ -307,7 +308,8 @@ describe('RLS revocation: a user removed from a project', () => {
 
     await local.stack.query(`insert into public.members values (2, '${USER}')`)
     await waitFor(() => observer.live.rows.get().size === 20, BUDGET_MS, 'the rows come back when access is granted again')
-    expect(observer.live.stats().sweep).toMatchObject({ dropped: 10, adopted: 10 })
+    // Two sweeps, one per reported change: none ran periodically (the safety net is 10 × budget).
+    expect(observer.live.stats().sweep).toMatchObject({ sweeps: 2, dropped: 10, adopted: 10 })
     expect(observer.violations).toEqual([])
   }, 30_000)
 })

@@ -175,7 +175,7 @@ describe('supasync_watermark', () => {
       expect(held.error).toBeNull()
       const heldAt = Date.parse((held.data as { watermark: string }).watermark)
       expect(heldAt).toBe(started)
-      // The server clock moves on: it bounds a poll's reads from above.
+      // The server clock moves on (informational: a poll must not bound its reads by it).
       expect(Date.parse((held.data as { now: string }).now)).toBeGreaterThanOrEqual(started + 300)
       expect(written.rows[0]!.updated_at.getTime()).toBeGreaterThanOrEqual(heldAt)
       await client.query('commit')
@@ -184,6 +184,54 @@ describe('supasync_watermark', () => {
     } finally {
       await client.end()
     }
+  })
+})
+
+describe('access changes (track_access, access_changed)', () => {
+  it("stamp the users of a membership row on insert, update and delete; the watermark reports only the caller's own stamp (or everyone's)", async () => {
+    const OTHER = 'b0b00000-0000-4000-8000-000000000002'
+    await stack.query(`create table public.crew (project_id int not null, member uuid not null, primary key (project_id, member))`)
+    await stack.query(`select supasync.track_access('public.crew', 'member')`)
+    const access = async () => {
+      const { data, error } = await asUser().rpc('supasync_watermark')
+      expect(error).toBeNull()
+      const stamp = (data as { access: string | null }).access
+      return stamp === null ? undefined : Date.parse(stamp)
+    }
+    await stack.query(`delete from supasync.access_changes`)
+    expect(await access()).toBeUndefined()
+    await stack.query(`insert into public.crew values (1, '${OTHER}')`)
+    expect(await access()).toBeUndefined() // another user's change is not the caller's
+    await stack.query(`insert into public.crew values (1, '${USER}')`)
+    const added = await access()
+    expect(added).toBeDefined()
+    await stack.query(`update public.crew set project_id = 2 where member = '${USER}'`)
+    const moved = await access()
+    expect(moved!).toBeGreaterThanOrEqual(added!)
+    await stack.query(`delete from public.crew where member = '${USER}'`)
+    const removed = await access()
+    expect(removed!).toBeGreaterThanOrEqual(moved!)
+    // An update that moves a row from one user to another stamps both.
+    await stack.query(`insert into public.crew values (3, '${OTHER}')`)
+    const before = await stack.query<{ changed_at: Date }>(`select changed_at from supasync.access_changes where user_id = '${USER}'`)
+    await stack.query(`update public.crew set member = '${USER}' where project_id = 3`)
+    const both = await stack.query<{ user_id: string; changed_at: Date }>(`select user_id, changed_at from supasync.access_changes where user_id in ('${USER}', '${OTHER}') order by user_id`)
+    expect(both.rows).toHaveLength(2)
+    expect(both.rows.find((row) => row.user_id === USER)!.changed_at.getTime()).toBeGreaterThan(before.rows[0]!.changed_at.getTime())
+    // Everyone's: a policy rewrite.
+    await stack.query(`select supasync.access_changed()`)
+    const everyone = await access()
+    expect(everyone!).toBeGreaterThanOrEqual(removed!)
+  })
+
+  it('refuses a column the table does not have, and API roles may neither call the functions nor read the stamps', async () => {
+    await expect(stack.query(`select supasync.track_access('public.items', 'nope')`)).rejects.toThrow(/has no column nope/)
+    const privileges = await stack.query<{ ok: boolean }>(`
+      select bool_or(has_function_privilege(r, 'supasync.track_access(regclass,text)', 'EXECUTE')
+          or has_function_privilege(r, 'supasync.access_changed(text)', 'EXECUTE')
+          or has_table_privilege(r, 'supasync.access_changes', 'SELECT')) as ok
+      from unnest(array['anon', 'authenticated']) r`)
+    expect(privileges.rows[0]!.ok).toBe(false)
   })
 })
 

@@ -1208,6 +1208,7 @@ describe('LiveTable: cache, migration, destroy', () => {
     expect(w.errors.map((error) => error.code)).toEqual(['IDENTITY_CHANGED'])
     expect(w.errors[0]!.message).toMatch(/create new ones for the new user/)
     // A key sweep as the new user runs at once, not a sweep interval later: rows only alice may read leave the view.
+    await run(w.clock, 1)
     expect(live.stats().sweep.sweeps).toBe(1)
     expect(root.scoped('alice').getSync('1')?.value.tag).toBe('C-1')
     expect(root.scoped('bob').size).toBe(0)
@@ -1543,5 +1544,63 @@ describe('LiveTable: key sweeps (access revoked or granted without a write)', ()
     expect(keyPages).toBeGreaterThanOrEqual(2)
     expect(live.rows.get().size).toBe(3)
     expect(live.stats().sweep).toMatchObject({ sweeps: 0, dropped: 0 })
+  })
+})
+
+describe('LiveTable: sweeps when access changes (supasync.track_access)', () => {
+  function withRls(w: ReturnType<typeof world>, hidden: Set<number>) {
+    w.server.intercept = (request) => {
+      if (request.kind !== 'select' || request.name !== 'components') return undefined
+      const answer = w.server.answer(request)
+      return { ...answer, data: (answer.data as Row[]).filter((row) => !hidden.has(Number(row.id))) }
+    }
+  }
+  const keySweeps = (w: ReturnType<typeof world>) => w.server.of('rows').filter((request) => request.columns === 'id').length
+
+  it('a reported access change sweeps at the next poll; without one, sweeps are a rare safety net', async () => {
+    const w = world('degraded')
+    let access: number | null = null
+    w.server.access = () => access
+    const hidden = new Set<number>()
+    withRls(w, hidden)
+    const live = w.open({ filter: { project_id: 1 }, maxStalenessMs: 3000, sweepIntervalMs: undefined })
+    await flush()
+    await live.ready
+    await run(w.clock, 20_000) // many polls, no access change: no sweep (the safety net is 10 × budget = 30 s)
+    expect(keySweeps(w)).toBe(0)
+    hidden.add(5)
+    access = w.clock.now() * 1000 // the membership trigger stamps the user
+    const revokedAt = w.clock.now()
+    await run(w.clock, 1500) // the next poll (pollIntervalMs 1000) reads the stamp and sweeps
+    expect(live.get(5)).toBeUndefined()
+    expect(live.stats().sweep.dropped).toBe(1)
+    expect(w.changes.find((change) => change.key === '5' && change.row === undefined)).toBeDefined()
+    expect(w.clock.now() - revokedAt).toBeLessThan(3000)
+    await run(w.clock, 30_000)
+    expect(live.stats().sweep.sweeps).toBe(2) // the one for the change, and one safety-net sweep
+  })
+
+  it('without reported access changes sweeps run every budget / 2, and slow sweeps space out with a warning', async () => {
+    const w = world('degraded')
+    // Every key page takes 400 ms to answer: a sweep of 3 pages takes 1.2 s, so sweeps run every 20 × that.
+    w.server.intercept = (request) => {
+      if (request.kind !== 'select' || request.columns !== 'id') return undefined
+      return new Promise((resolve) => w.clock.setTimeout(() => resolve(w.server.answer(request)), 400))
+    }
+    const live = w.open({ filter: { project_id: 1 }, maxStalenessMs: 3000, pageSize: 1, requestTimeoutMs: 1000, sweepIntervalMs: undefined })
+    await flush()
+    await live.ready
+    await run(w.clock, 1500 + 2000) // the first sweep at budget / 2
+    expect(live.stats().sweep.sweeps).toBe(1)
+    const warning = w.errors.find((error) => /track_access/.test(error.message))
+    expect(warning?.message).toMatch(/takes about 1\d{3} ms/)
+    // The next one only 20 × the sweep's duration (4 key pages of 400 ms) later.
+    const duration = live.stats().sweep.totalMs
+    expect(duration).toBeGreaterThanOrEqual(1200)
+    await run(w.clock, 20 * duration - 2500)
+    expect(live.stats().sweep.sweeps).toBe(1)
+    await run(w.clock, 2500 + 2000)
+    expect(live.stats().sweep.sweeps).toBe(2)
+    expect(w.errors.filter((error) => /track_access/.test(error.message))).toHaveLength(1)
   })
 })
