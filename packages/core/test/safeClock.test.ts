@@ -70,3 +70,34 @@ describe('systemTimers (the default timer port)', () => {
     expect(systemTimers.wallNow!()).toBe(Date.now())
   })
 })
+
+describe('the connection monitor on the default timer port', () => {
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('notices a socket that stopped answering within two heartbeats, although the wall clock was set back an hour', async () => {
+    vi.useFakeTimers({ toFake: ['Date', 'performance', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] })
+    const { FakeRealtime, flush } = await import('./fakeRealtime.js')
+    const { createSupasync } = await import('../src/index.js')
+    const realtime = new FakeRealtime()
+    // Default ports: systemTimers, whose now() is safeClock.
+    const sync = createSupasync(realtime.asClient(), { heartbeatIntervalMs: 1000, onError: () => {} })
+    const room = sync.channel('r')
+    await flush()
+    realtime.created[0]!.joined()
+    // The server answers every heartbeat for a while.
+    for (let i = 0; i < 3; i++) {
+      await vi.advanceTimersByTimeAsync(1000)
+      if (realtime.pendingHeartbeatRef) realtime.heartbeatOk()
+    }
+    expect(sync.status.get().state).toBe('live')
+    vi.setSystemTime(Date.now() - 3_600_000) // the user sets the clock back an hour; then the socket goes silent
+    await vi.advanceTimersByTimeAsync(3100) // two intervals since the last reply, re-derived on the next 1 s tick
+    // With a Date.now() clock the last reply would look an hour in the future, and the socket "proven" for an hour.
+    expect(sync.status.get().socketProven).toBe(false)
+    expect(sync.status.get().state).not.toBe('live')
+    room.release()
+    await sync.destroy()
+  })
+})
