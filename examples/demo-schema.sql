@@ -90,6 +90,10 @@ create table if not exists public.components (
 -- "What changed in project X since T" (sync / catch-up after reconnect).
 create index if not exists components_project_id_updated_at_idx
   on public.components (project_id, updated_at);
+-- "Project X's rows in key order, from key K" (a live table's load pages and key sweeps): without it every page
+-- sorts the whole project.
+create index if not exists components_project_id_id_idx
+  on public.components (project_id, id);
 
 create or replace trigger components_set_updated_at
   before update on public.components
