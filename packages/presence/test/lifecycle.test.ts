@@ -119,6 +119,42 @@ describe('reconnects', () => {
   })
 })
 
+describe('a silently dead socket (#10.5)', () => {
+  it('members who left while the socket was dead are offline, and the others fresh, within 15 s of recovery', async () => {
+    const heartbeat = { heartbeatIntervalMs: 1000 }
+    const [ann, bob, cat] = [syncFor(stack, heartbeat), syncFor(stack, heartbeat), syncFor(stack, heartbeat)]
+    try {
+      // A vanished connection is kept for reconnectGraceMs (a dropped socket coming back must not flash offline):
+      // 3 s here, so "offline within 15 s of recovery" leaves room for noticing, reconnecting and rejoining.
+      const timing = { reconnectGraceMs: 3000 }
+      const annRoom = createPresence(ann.sync, 'dead-socket', { key: 'ann', state: { task: 'setup' }, ...timing })
+      const bobRoom = createPresence(bob.sync, 'dead-socket', { key: 'bob', state: {}, ...timing })
+      const catRoom = createPresence(cat.sync, 'dead-socket', { key: 'cat', state: { task: 'flowers' }, ...timing })
+      await waitFor(() => [annRoom, bobRoom, catRoom].every((room) => room.members.get().length === 3), 10_000, 'three members everywhere')
+      stack.faults.blackholeHeartbeats(true)
+      await waitFor(() => ann.sync.status.get().state !== 'live', 5000, 'ann notices the dead socket')
+      // Meanwhile bob leaves for good; cat changes her state, which the server takes once her socket is back.
+      await bob.close()
+      catRoom.update({ task: 'cake' })
+      await new Promise((resolve) => setTimeout(resolve, 2000))
+      stack.faults.blackholeHeartbeats(false)
+      const recoveredAt = Date.now()
+      await waitFor(
+        () => member(annRoom, 'bob')?.status !== 'online' && (member(annRoom, 'cat')?.state as { task?: string } | undefined)?.task === 'cake',
+        30_000,
+        "ann's list with bob offline and cat's new state",
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}: ann sees ${JSON.stringify(annRoom.members.get().map((m) => [m.key, m.status, m.connections, m.state]))}, room ${annRoom.status.get()}, sync ${ann.sync.status.get().state}; server ${JSON.stringify(serverState('dead-socket'))}`)
+      })
+      expect(Date.now() - recoveredAt).toBeLessThan(15_000)
+      expect(member(annRoom, 'cat')).toMatchObject({ status: 'online', connections: 1 })
+    } finally {
+      await ann.close()
+      await cat.close()
+    }
+  }, 60_000)
+})
+
 describe('channels the server closes', () => {
   it('tracks again on the re-created channel, and the others see no flash', async () => {
     const a = syncFor(stack)
