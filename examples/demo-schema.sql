@@ -285,11 +285,11 @@ begin
     perform supasync.enable_polling('public.components');
     perform supasync.enable_polling('public.timeline_items');
   end if;
-  -- The membership tables the policies above consult: a user added to or removed from a project or wedding is
+  -- The membership table the construction policies consult: a user added to or removed from a project is
   -- stamped, so their live tables sweep their keys at the next poll (rows appear or leave within the budget).
-  if pg_catalog.to_regprocedure('supasync.track_access(regclass,text)') is not null then
+  -- (The wedding tables are readable by every signed-in user: nothing to track.)
+  if pg_catalog.to_regprocedure('supasync.track_access(regclass,text,text[])') is not null then
     perform supasync.track_access('public.project_members', 'user_id');
-    perform supasync.track_access('public.vendors', 'user_id');
   end if;
 end
 $$;

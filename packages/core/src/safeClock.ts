@@ -1,3 +1,6 @@
+/** A wall-clock step this much longer than the monotonic one is taken as time the monotonic clock missed, in ms. */
+const SLEEP_GAP_MS = 1000
+
 /** The two clocks a {@link safeClock} combines; tests pass their own. */
 export interface ClockSources {
   /** A monotonic reading in ms (performance.now()); may stand still while the device sleeps. */
@@ -13,7 +16,8 @@ const globalSources: ClockSources = {
 
 /**
  * A clock for intervals and staleness that never runs backward and never under-counts, in ms. It starts at the wall
- * clock and advances, per reading, by the larger of what the monotonic and the wall clock moved:
+ * clock and advances, per reading, by what the monotonic clock moved, or by what the wall clock moved when that is
+ * more than a second longer (time the monotonic clock did not see):
  *
  * - the wall clock set back an hour: the monotonic clock's step counts, so nothing looks an hour fresher (a
  *   `Date.now()` clock made staleness negative and kept a dead socket "proven" for the jump's length);
@@ -32,7 +36,11 @@ export function safeClock(sources: ClockSources = globalSources): () => number {
   return () => {
     const monotonic = sources.monotonic()
     const wall = sources.wall()
-    value += Math.max(0, monotonic - lastMonotonic, wall - lastWall)
+    const step = Math.max(0, monotonic - lastMonotonic)
+    const wallStep = wall - lastWall
+    // The wall step counts only when it outruns the monotonic one by a sleep-sized gap: reading both on every call
+    // and taking the larger would ratchet ahead of both by their jitter (seconds per hour at high call rates).
+    value += wallStep > step + SLEEP_GAP_MS ? wallStep : step
     lastMonotonic = monotonic
     lastWall = wall
     return value

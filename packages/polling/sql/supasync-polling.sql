@@ -374,14 +374,17 @@ security definer
 set search_path = ''
 as $$
   insert into supasync.access_changes (user_id, changed_at) values (user_id, pg_catalog.clock_timestamp())
-  on conflict on constraint access_changes_pkey do update set changed_at = excluded.changed_at
+  on conflict (user_id) do update set changed_at = excluded.changed_at
 $$;
 comment on function supasync.access_changed(text) is
   'Stamps an access change for one user id (default ''*'': everyone): their live tables sweep their keys at the next poll.';
 revoke all on function supasync.access_changed(text) from public, anon, authenticated;
 
 -- AFTER INSERT OR UPDATE OR DELETE row trigger; argument: the column holding
--- the user id (any type; compared as text with the JWT's sub).
+-- the user id (compared as text with the JWT's sub: it must hold exactly what
+-- auth.uid() returns, e.g. a lowercase uuid; an array column stamps each of
+-- its elements). A statement trigger of the same function after TRUNCATE
+-- stamps everyone ('*').
 create or replace function supasync.record_access_change()
 returns trigger
 language plpgsql
@@ -390,26 +393,47 @@ set search_path = ''
 as $$
 declare
   users text[] := '{}';
+  value jsonb;
 begin
-  if tg_when <> 'AFTER' or tg_level <> 'ROW' or tg_nargs <> 1 then
-    raise exception 'supasync.record_access_change(user_column) must be an AFTER ... FOR EACH ROW trigger with one argument';
+  if tg_when <> 'AFTER' or tg_nargs <> 1 then
+    raise exception 'supasync.record_access_change(user_column) must be an AFTER trigger with one argument';
   end if;
-  if tg_op in ('UPDATE', 'DELETE') then users := users || (pg_catalog.to_jsonb(old) ->> tg_argv[0]); end if;
-  if tg_op in ('INSERT', 'UPDATE') then users := users || (pg_catalog.to_jsonb(new) ->> tg_argv[0]); end if;
+  if tg_op = 'TRUNCATE' then
+    users := array['*'];
+  else
+    foreach value in array array[
+      case when tg_op in ('UPDATE', 'DELETE') then pg_catalog.to_jsonb(old) -> tg_argv[0] end,
+      case when tg_op in ('INSERT', 'UPDATE') then pg_catalog.to_jsonb(new) -> tg_argv[0] end]
+    loop
+      if value is null or pg_catalog.jsonb_typeof(value) = 'null' then continue; end if;
+      if pg_catalog.jsonb_typeof(value) = 'array' then
+        users := users || array(select pg_catalog.jsonb_array_elements_text(value));
+      else
+        users := users || (value #>> '{}');
+      end if;
+    end loop;
+  end if;
   insert into supasync.access_changes (user_id, changed_at)
   select d.u, pg_catalog.clock_timestamp()
     from (select distinct x.u from pg_catalog.unnest(users) as x(u) where x.u is not null) as d
-  on conflict on constraint access_changes_pkey do update set changed_at = excluded.changed_at;
+  on conflict (user_id) do update set changed_at = excluded.changed_at;
   return null;
 end
 $$;
 revoke all on function supasync.record_access_change() from public, anon, authenticated;
 
-create or replace function supasync.track_access(membership regclass, user_column text)
+-- One trigger pair per (table, user column): a table that names users in two
+-- columns (owner, grantee) is tracked twice. UPDATEs stamp only when a
+-- column other than those in `ignore` changed (e.g. a last_seen column would
+-- otherwise make every poll of that user sweep).
+create or replace function supasync.track_access(membership regclass, user_column text, ignore text[] default '{}')
 returns void
 language plpgsql
 set search_path = ''
 as $$
+declare
+  name text := pg_catalog.left('supasync_access_' || user_column, 63);
+  compared text;
 begin
   if not exists (
     select 1 from pg_catalog.pg_attribute a
@@ -417,15 +441,30 @@ begin
     raise exception 'supasync.track_access: % has no column %', membership, user_column
       using hint = 'Pass the column that holds the user id your policies compare with auth.uid().';
   end if;
-  execute pg_catalog.format('drop trigger if exists supasync_access on %s', membership);
+  if user_column = any(ignore) then
+    raise exception 'supasync.track_access: the user column % cannot be ignored', user_column;
+  end if;
+  -- old and new compared without the ignored columns
+  compared := pg_catalog.format('(pg_catalog.to_jsonb(old) - %L::text[]) is distinct from (pg_catalog.to_jsonb(new) - %L::text[])', ignore, ignore);
+  execute pg_catalog.format('drop trigger if exists %I on %s', name, membership);
+  execute pg_catalog.format('drop trigger if exists %I on %s', name || '_t', membership);
+  execute pg_catalog.format('drop trigger if exists %I on %s', name || '_u', membership);
   execute pg_catalog.format(
-    'create trigger supasync_access after insert or update or delete on %s for each row execute function supasync.record_access_change(%L)',
-    membership, user_column);
+    'create trigger %I after insert or delete on %s for each row execute function supasync.record_access_change(%L)',
+    name, membership, user_column);
+  execute pg_catalog.format(
+    'create trigger %I after update on %s for each row when (%s) execute function supasync.record_access_change(%L)',
+    name || '_u', membership, compared, user_column);
+  execute pg_catalog.format(
+    'create trigger %I after truncate on %s for each statement execute function supasync.record_access_change(%L)',
+    name || '_t', membership, user_column);
 end
 $$;
-comment on function supasync.track_access(regclass, text) is
-  'Installs the trigger that stamps supasync.access_changes for the users in the rows of a membership table your RLS policies consult.';
-revoke all on function supasync.track_access(regclass, text) from public, anon, authenticated;
+comment on function supasync.track_access(regclass, text, text[]) is
+  'Installs the triggers that stamp supasync.access_changes for the users in the rows of a membership table your RLS policies consult (UPDATEs of only the ignored columns do not count).';
+revoke all on function supasync.track_access(regclass, text, text[]) from public, anon, authenticated;
+-- The two-argument version of an earlier copy of this file.
+drop function if exists supasync.track_access(regclass, text);
 
 -- ===========================================================================
 -- 6. Poll watermark
@@ -471,10 +510,14 @@ as $$
     'now', pg_catalog.clock_timestamp(),
     'complete', coalesce((select r.rolsuper from pg_catalog.pg_roles r where r.rolname = current_user), false)
                 or pg_catalog.pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER'),
-    -- Section 5: when the caller's access last changed (their own memberships, or everyone's), or null.
-    'access', (select pg_catalog.max(c.changed_at)
-                 from supasync.access_changes c
-                where c.user_id in ('*', coalesce(pg_catalog.current_setting('request.jwt.claims', true)::jsonb ->> 'sub', 'anon')))
+    -- Section 5: who the caller is and when their access last changed, and everyone's (each null when never).
+    -- The client sweeps when any of the three differs from the last answer (not only when one grows: a stamp is
+    -- taken before its transaction commits, so a later-committed one can be older than one already seen).
+    'access', (select pg_catalog.jsonb_build_object(
+                 'sub', c.sub,
+                 'user', (select a.changed_at from supasync.access_changes a where a.user_id = c.sub),
+                 'all', (select a.changed_at from supasync.access_changes a where a.user_id = '*'))
+               from (select coalesce(nullif(pg_catalog.current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub', 'anon') as sub) c)
   )
 $$;
 comment on function public.supasync_watermark() is

@@ -3,7 +3,7 @@ import { CacheMirror } from './CacheMirror.js'
 import { deriveMode, type LiveMode } from './deriveMode.js'
 import { asPollingError, PollingError } from './errors.js'
 import type { ResolvedLiveOptions } from './options.js'
-import type { Row, TombstoneRecord } from './RestReader.js'
+import type { AccessStamp, Row, TombstoneRecord } from './RestReader.js'
 import { realtimeFilter, rowMatches, type LiveFilter } from './rowFilter.js'
 import { rowKey } from './rowKey.js'
 import { KeySweep, type SweepCounts } from './KeySweep.js'
@@ -83,8 +83,6 @@ export class LiveTable<R extends object = Row> implements PollMember {
   private readonly mirror: CacheMirror<R> | undefined
   private readonly sweep: KeySweep | undefined
   private readonly sweepSchedule: SweepSchedule | undefined
-  /** Another sweep was asked for while one ran (it may have read its keys before the reason for asking). */
-  private sweepAgain = false
   /** The warning that untracked revocations can miss the budget was given (once per table). */
   private warnedLateSweeps = false
   /** Keys a sweep dropped → when that sweep began (port clock); polls read before then may not bring them back. */
@@ -114,7 +112,7 @@ export class LiveTable<R extends object = Row> implements PollMember {
       this.report(error)
       // Another user signed in on this client: the view may hold rows only the previous user may read. A key sweep
       // now, as the new user, drops them (and reads what only the new one may read) rather than a sweep interval later.
-      if (error.code === 'IDENTITY_CHANGED') this.sweepSchedule?.soon()
+      if (error.code === 'IDENTITY_CHANGED') this.sweepSchedule?.owe(this.poller.scheduler.now())
     }))
     this.view = new RowView<R>(() => timers.now(), (change) => {
       this.sweep?.touch(change.key)
@@ -167,10 +165,11 @@ export class LiveTable<R extends object = Row> implements PollMember {
       const schedule = (this.sweepSchedule = new SweepSchedule({
         fixedMs: options.sweepIntervalMs,
         maxStalenessMs: options.maxStalenessMs,
+        retryMs: options.retryMs,
         scheduler: this.poller.scheduler,
-        tracked: () => this.poller.reader.accessTracked,
         meanSweepMs: () => (counts.sweeps === 0 ? 0 : counts.totalMs / counts.sweeps),
         run: () => this.runSweep(),
+        random: Math.random,
       }))
       this.cleanups.push(() => schedule.stop())
     }
@@ -178,7 +177,11 @@ export class LiveTable<R extends object = Row> implements PollMember {
     this.ready.catch(() => {}) // destroy() before load is not an error anyone must handle
     this.subscribeRealtime()
     this.cleanups.push(sync.status.subscribe(() => this.update()))
-    this.cleanups.push(sync.ports.network.subscribe((online) => (online ? this.catchUp() : this.update())))
+    this.cleanups.push(sync.ports.network.subscribe((online) => {
+      if (!online) return this.update()
+      this.catchUp()
+      this.sweepSchedule?.online()
+    }))
     this.cleanups.push(sync.ports.visibility.subscribe((visible) => visible && this.catchUp()))
     this.cleanups.push(this.poller.scheduler.every(TICK_MS, () => this.tick()))
     void this.load()
@@ -374,10 +377,11 @@ export class LiveTable<R extends object = Row> implements PollMember {
   private async readEverything(sweep: boolean): Promise<number | undefined> {
     const { primaryKey, cursor, table } = this.options
     const reader = this.poller.reader
+    const readStartedAt = this.poller.scheduler.now()
     const window = await reader.watermark()
     const watermark = window?.watermark
-    // The rows read now are as the user may read them now: a later access stamp means a sweep is due.
-    this.sweepSchedule?.noteAccess(window?.accessChangedAt)
+    // The rows read now are as the user may read them now; a different access stamp later means a sweep is due.
+    this.sweepSchedule?.noteAccess(window?.access, readStartedAt)
     const seen = sweep ? new Set<string>() : undefined
     const startedAt = this.poller.scheduler.now()
     let newest: number | undefined
@@ -405,31 +409,27 @@ export class LiveTable<R extends object = Row> implements PollMember {
     return safe
   }
 
-  /** One key sweep (see {@link KeySweep}); skipped before the load and offline; one more after a running one. */
-  private async runSweep(): Promise<void> {
+  /** One key sweep (see {@link KeySweep}); resolves whether it completed (not before the load, offline, or failed). */
+  private async runSweep(): Promise<boolean> {
     const sweep = this.sweep
-    if (!sweep || !this.loaded || this.destroyed || !this.sync.ports.network.isOnline()) return
-    if (sweep.running) {
-      this.sweepAgain = true
-      return
+    if (!sweep || !this.loaded || this.destroyed || !this.sync.ports.network.isOnline()) return false
+    try {
+      await sweep.run()
+    } catch (cause) {
+      // Nothing was dropped; it is tried again (at once when owed). Polls report REST failures too: no error of its own.
+      if (!this.destroyed) this.report(asPollingError(cause))
+      return false
     }
-    do {
-      this.sweepAgain = false
-      try {
-        await sweep.run()
-      } catch (cause) {
-        // Nothing was dropped; the next sweep tries again. Polls report REST failures too: no error of its own.
-        if (!this.destroyed) this.report(asPollingError(cause))
-        return
-      }
-    } while (this.sweepAgain && !this.destroyed)
+    if (this.destroyed) return false
     const late = this.sweepSchedule?.lateBy() ?? 0
     if (late > 0 && !this.warnedLateSweeps) {
       this.warnedLateSweeps = true
       this.report(new PollingError('MISSING_MIGRATION',
-        `A key sweep of ${this.options.table} takes about ${Math.round(sweep.counts.totalMs / Math.max(1, sweep.counts.sweeps))} ms, so sweeps run every ${Math.round(this.sweepSchedule!.intervalMs() / 1000)} s and a row the user may no longer read can stay up to ${Math.round(late / 1000)} s longer than maxStalenessMs. ` +
-        'Run supasync.track_access() on the membership tables your RLS policies use (packages/polling/sql), so sweeps run as soon as access changes.'))
+        `A key sweep of ${this.options.table} takes about ${Math.round(sweep.counts.totalMs / Math.max(1, sweep.counts.sweeps))} ms, so periodic sweeps run every ${Math.round(this.sweepSchedule!.intervalMs() / 1000)} s: a row the user may no longer read can stay up to ${Math.round(late / 1000)} s longer than maxStalenessMs unless an access stamp reports the change. ` +
+        'Run supasync.track_access() on the membership tables your RLS policies use (packages/polling/sql), so sweeps run as soon as a membership changes; rows moved out of the user\'s reach by a write to the row itself still wait for the periodic sweep.'))
     }
+    this.update()
+    return true
   }
 
   /** After a gap longer than resyncAfterMs the tombstones of the gap may be pruned: read everything again. */
@@ -487,10 +487,10 @@ export class LiveTable<R extends object = Row> implements PollMember {
   }
 
   /** @internal The shared poll's side of the table (PollMember). */
-  pollSucceeded(startedAt: number, poll: number, watermark?: number, accessChangedAt?: number): void {
+  pollSucceeded(startedAt: number, poll: number, watermark?: number, access?: AccessStamp): void {
     if (watermark !== undefined) this.lastWatermark = watermark
     if (this.destroyed) return
-    if (this.loaded) this.sweepSchedule?.noteAccess(accessChangedAt)
+    if (this.loaded) this.sweepSchedule?.noteAccess(access, startedAt)
     this.restHealthy = true
     this.error = undefined
     this.lastReported = undefined
@@ -583,12 +583,16 @@ export class LiveTable<R extends object = Row> implements PollMember {
       this.realtimeSince = undefined
     }
     // Kept on the port clock (never backward); shown and saved as wall time.
+    // While an access change awaits its sweep the view may show rows the user may no longer read: claim nothing
+    // after the read that still saw the old access.
+    const owedSince = this.sweepSchedule?.owedSince
+    const claimed = this.lastSyncedAt === undefined || owedSince === undefined ? this.lastSyncedAt : Math.min(this.lastSyncedAt, owedSince)
     // Whole milliseconds, rounded to the safe side: an earlier claim, a larger staleness.
-    const syncedAtWall = this.lastSyncedAt === undefined ? undefined : Math.floor(toWallTime(this.lastSyncedAt, now, this.wallNow()))
+    const syncedAtWall = claimed === undefined ? undefined : Math.floor(toWallTime(claimed, now, this.wallNow()))
     this.freshnessStore.set({
       mode,
       lastSyncedAt: syncedAtWall,
-      stalenessMs: Math.max(0, Math.ceil(now - (this.lastSyncedAt ?? this.createdAt))),
+      stalenessMs: Math.max(0, Math.ceil(now - (claimed ?? this.createdAt))),
       error: this.error,
     })
     if (syncedAtWall !== undefined) this.mirror?.saveSyncedAt(syncedAtWall)

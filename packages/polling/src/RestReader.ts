@@ -21,8 +21,15 @@ export interface ReadTarget {
 /** What public.supasync_watermark() answers, in µs since the epoch. */
 export interface PollWindow {
   watermark: number
-  /** When the caller's access last changed (supasync.track_access); undefined: never, or not tracked. */
-  accessChangedAt: number | undefined
+  /** Who the caller is and when access last changed (migration section 5); undefined from an older migration. */
+  access: AccessStamp | undefined
+}
+
+/** The caller's JWT `sub` (or 'anon'), and the last access change of that user and of everyone (µs; undefined: never). */
+export interface AccessStamp {
+  sub: string | null
+  user: number | undefined
+  all: number | undefined
 }
 
 /** A hard deletion read from public.supasync_tombstones. */
@@ -48,8 +55,6 @@ export class RestReader {
   tombstonesSupported = true
   /** False when the watermark function's owner cannot see other sessions (its watermark is then just now()). */
   sessionsVisible = true
-  /** The watermark function reports access changes (migration section 5); false until it answered with them. */
-  accessTracked = false
   /**
    * Rows per answer the server was seen to cap at, below pageSize (PostgREST's db-max-rows); undefined while none
    * was seen. From then on a page of this length is a full page, not the last one.
@@ -104,8 +109,7 @@ export class RestReader {
 
   /**
    * The server's poll window, read before a poll's rows: `watermark` (µs), before which every stamp is final, so a
-   * later poll can start there, and `accessChangedAt` (µs), when the caller's access last changed (migration
-   * section 5), undefined when never or when the function predates it. Undefined when the migration's
+   * later poll can start there, and `access`: who the caller is and when access last changed (migration section 5). Undefined when the migration's
    * public.supasync_watermark() is missing; polling then falls back to the overlap window alone.
    */
   async watermark(): Promise<PollWindow | undefined> {
@@ -125,9 +129,11 @@ export class RestReader {
     const watermark = parseVersion(typeof data === 'string' ? data : data?.watermark)
     if (watermark === undefined) throw new PollingError('REJECTED', `${what}: expected a timestamp, got ${JSON.stringify(result.data)}.`)
     this.sessionsVisible = typeof data === 'string' || data?.complete !== false
-    this.accessTracked = typeof data === 'object' && data !== null && 'access' in data
-    const accessChangedAt = typeof data === 'object' && data !== null ? parseVersion(data.access) : undefined
-    return { watermark, accessChangedAt }
+    const access = typeof data === 'object' && data !== null && data.access && typeof data.access === 'object' ? (data.access as Record<string, unknown>) : undefined
+    return {
+      watermark,
+      access: access && { sub: typeof access.sub === 'string' ? access.sub : null, user: parseVersion(access.user), all: parseVersion(access.all) },
+    }
   }
 
   /**

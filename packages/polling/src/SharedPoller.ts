@@ -1,7 +1,7 @@
 import { Scheduler, type TimerPort } from '@supasync/core'
 import { asPollingError, PollingError } from './errors.js'
 import type { PostgrestHost } from './PostgrestHost.js'
-import { RestReader, type ReadTarget, type Row, type TombstoneRecord } from './RestReader.js'
+import { RestReader, type AccessStamp, type ReadTarget, type Row, type TombstoneRecord } from './RestReader.js'
 import { unionClause, type LiveFilter } from './rowFilter.js'
 import { parseVersion } from './versions.js'
 
@@ -21,9 +21,9 @@ export interface PollMember {
   receiveTombstones(records: readonly TombstoneRecord[]): void
   /**
    * Poll number `poll` (SharedPoller.started counts them), which started at `startedAt` (port clock), completed:
-   * everything committed before then is applied. `accessChangedAt`: the watermark's access stamp (server µs).
+   * everything committed before then is applied. `access`: the watermark's access stamp.
    */
-  pollSucceeded(startedAt: number, poll: number, watermark: number | undefined, accessChangedAt?: number): void
+  pollSucceeded(startedAt: number, poll: number, watermark: number | undefined, access?: AccessStamp): void
   pollFailed(error: PollingError): void
   /** Something the app should know once (a missing migration). */
   warn(error: PollingError): void
@@ -198,7 +198,7 @@ export class SharedPoller {
       this.failures = 0
       this.counts.polls++
       this.warnMissing()
-      for (const member of polled) if (this.members.has(member)) member.pollSucceeded(startedAt, poll, next, window?.accessChangedAt)
+      for (const member of polled) if (this.members.has(member)) member.pollSucceeded(startedAt, poll, next, window?.access)
       for (const waiter of this.inFlight.splice(0)) waiter.resolve()
     } catch (cause) {
       const error = asPollingError(cause)

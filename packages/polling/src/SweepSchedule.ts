@@ -1,39 +1,47 @@
 import type { Scheduler } from '@supasync/core'
+import type { AccessStamp } from './RestReader.js'
 
 /** What decides when a live table sweeps its keys. */
 export interface SweepScheduleOptions {
   /** A fixed interval in ms (the sweepIntervalMs option), or undefined for the automatic one. */
   fixedMs: number | undefined
   maxStalenessMs: number
+  /** Delay before a failed sweep that is owed is retried, in ms. */
+  retryMs: number
   scheduler: Scheduler
-  /** The server reports access changes (supasync.track_access), so sweeps are needed only when one is reported. */
-  tracked(): boolean
   /** Mean duration of the completed sweeps, in ms (0 before the first). */
   meanSweepMs(): number
-  /** Runs one sweep (or asks for one more after the one running). */
-  run(): Promise<void>
+  /** Runs one sweep; resolves true when a sweep that started now (or later) completed. */
+  run(): Promise<boolean>
+  random(): number
 }
 
 /**
- * When to sweep: at once when the server reports that the user's access changed, and otherwise periodically.
- *
- * The automatic period is budget / 2 when the server does not report access changes (a revoked row then leaves
- * within the budget), and 10 × budget as a safety net when it does. Either way at least 20 × the sweep's own
- * duration: a sweep of 100,000 keys under RLS takes seconds, and sweeping back to back would take that much of the
- * database from everyone (the benchmark measured it). Past the budget, revocations that the server does not report
- * are late: {@link lateBy} says by how much.
+ * When to sweep. Periodically, every budget / 2 but never more often than 20 × a sweep's own duration (a sweep of
+ * 100,000 keys under RLS takes seconds; back to back it would take that much of the database from everyone). And
+ * when the watermark reports an access change (supasync.track_access): that sweep is **owed** until one that started
+ * after the report completes, retried after failures, and meanwhile the table claims nothing newer than the read
+ * before the report (see {@link owedSince}).
  */
 export class SweepSchedule {
   private cancel: (() => void) | undefined
   private stopped = false
-  /** The access stamp was read at least once (the load's watermark); a later, newer one is a change. */
-  private accessKnown = false
-  private access: number | undefined
+  private running = false
+  /** The last access stamp read; undefined before the first read (the load's). */
+  private access: AccessStamp | null | undefined
+  /**
+   * A sweep is owed (an access change was reported): one that starts after `after` must complete; until then claims
+   * stop at `cap` (port clock). Undefined when none is owed.
+   */
+  private owed: { after: number; cap: number } | undefined
+  private lastSweepEndedAt = -Infinity
+  /** When the read that brought the last access stamp began (port clock). */
+  private lastReadStartedAt: number | undefined
 
   constructor(private readonly options: SweepScheduleOptions) {}
 
   start(): void {
-    this.plan()
+    this.plan(this.intervalMs())
   }
 
   stop(): void {
@@ -42,44 +50,93 @@ export class SweepSchedule {
     this.cancel = undefined
   }
 
-  /** The access stamp (server µs) of a read: a newer one than before means access changed, so sweep now. */
-  noteAccess(stamp: number | undefined): void {
-    const changed = this.accessKnown && stamp !== undefined && (this.access === undefined || stamp > this.access)
-    this.accessKnown = true
-    if (stamp !== undefined) this.access = Math.max(this.access ?? stamp, stamp)
-    if (changed) this.soon()
+  /**
+   * The access stamp of a read that began at `readStartedAt`. Any difference from the previous one (another user,
+   * or either stamp moved, either way) means access may have changed since the previous read: a sweep is owed,
+   * and claims stop at that read's start until one completes. Returns true when it did.
+   */
+  noteAccess(stamp: AccessStamp | undefined, readStartedAt: number): boolean {
+    const previous = this.access
+    const previousRead = this.lastReadStartedAt
+    this.access = stamp ?? null
+    this.lastReadStartedAt = readStartedAt
+    if (previous === undefined || stamp === undefined) return false
+    if (previous !== null && previous.sub === stamp.sub && previous.user === stamp.user && previous.all === stamp.all) return false
+    // A change for everyone (a policy rewritten) reaches every client at once: spread their sweeps over a quarter
+    // budget instead of all hitting the database in the same poll interval.
+    const onlyAll = previous !== null && previous.sub === stamp.sub && previous.user === stamp.user
+    // The change committed after the previous read took its stamp: owed from that read's start.
+    this.owe(previousRead ?? readStartedAt, onlyAll ? this.options.random() * (this.options.maxStalenessMs / 4) : 0)
+    return true
   }
 
-  /** Sweeps as soon as possible. */
-  soon(): void {
+  /**
+   * Access may have changed after `cap` (port clock): a sweep that starts from now on must complete, and claims stop
+   * at `cap` until it does. The first try after `delayMs`.
+   */
+  owe(cap: number, delayMs = 0): void {
+    const after = this.options.scheduler.now()
+    this.owed = { after, cap: Math.min(this.owed?.cap ?? cap, cap) }
+    this.soon(delayMs)
+  }
+
+  /**
+   * While a sweep is owed: the start of the last read before the change (claims stop there, since the view may still
+   * show rows the user may no longer read). Undefined when none is owed.
+   */
+  get owedSince(): number | undefined {
+    return this.owed?.cap
+  }
+
+  /** Sweeps soon: after `delayMs`, and no sooner than twice a sweep's duration after the last one ended. */
+  soon(delayMs = 0): void {
     if (this.stopped) return
-    this.cancel?.()
-    this.cancel = this.options.scheduler.after(0, () => void this.fire())
+    const { scheduler } = this.options
+    const earliest = this.lastSweepEndedAt + 2 * this.options.meanSweepMs() - scheduler.now()
+    this.plan(Math.max(delayMs, earliest, 0))
   }
 
-  /** The period now, in ms. */
+  /** The network is back: an owed sweep goes now. */
+  online(): void {
+    if (this.owed !== undefined) this.soon()
+  }
+
+  /** The periodic interval now, in ms. */
   intervalMs(): number {
     const { fixedMs, maxStalenessMs } = this.options
     if (fixedMs !== undefined) return fixedMs
-    const floor = this.options.tracked() ? 10 * maxStalenessMs : maxStalenessMs / 2
-    return Math.max(floor, 20 * this.options.meanSweepMs())
+    return Math.max(maxStalenessMs / 2, 20 * this.options.meanSweepMs())
   }
 
-  /** How much later than the budget a revocation the server does not report can leave the view, in ms (0: in time). */
+  /** How much later than the budget a revocation that no access stamp reports can leave the view, in ms (0: in time). */
   lateBy(): number {
-    if (this.options.tracked()) return 0
     return Math.max(0, this.intervalMs() + this.options.meanSweepMs() - this.options.maxStalenessMs)
   }
 
   private async fire(): Promise<void> {
     this.cancel = undefined
-    await this.options.run()
-    this.plan()
+    if (this.running || this.stopped) return
+    this.running = true
+    const startedAt = this.options.scheduler.now()
+    let completed = false
+    try {
+      completed = await this.options.run()
+    } finally {
+      this.running = false
+    }
+    if (this.stopped) return
+    if (completed) {
+      this.lastSweepEndedAt = this.options.scheduler.now()
+      // Owed from before this sweep began: paid. A report that came in meanwhile keeps it owed.
+      if (this.owed !== undefined && this.owed.after <= startedAt) this.owed = undefined
+    }
+    if (this.owed !== undefined) this.plan(completed ? 0 : this.options.retryMs)
+    else this.plan(this.intervalMs())
   }
 
-  private plan(): void {
+  private plan(delayMs: number): void {
     if (this.stopped) return
     this.cancel?.()
-    this.cancel = this.options.scheduler.after(this.intervalMs(), () => void this.fire())
+    this.cancel = this.options.scheduler.after(delayMs, () => void this.fire())
   }
 }

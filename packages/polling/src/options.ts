@@ -154,9 +154,8 @@ export function resolveLiveOptions<R extends object>(options: LiveTableOptions<R
   const pollIntervalMs = number('pollIntervalMs', options.pollIntervalMs, maxStalenessMs / 3, 50)
   const verifyIntervalMs = number('verifyIntervalMs', options.verifyIntervalMs, maxStalenessMs / 2, 50)
   const sweepIntervalMs = options.sweepIntervalMs === false || options.sweepIntervalMs === undefined ? options.sweepIntervalMs : number('sweepIntervalMs', options.sweepIntervalMs, 0, 50)
-  const intervals: [string, number][] = [['pollIntervalMs', pollIntervalMs], ['verifyIntervalMs', verifyIntervalMs]]
-  if (typeof sweepIntervalMs === 'number') intervals.push(['sweepIntervalMs', sweepIntervalMs])
-  for (const [name, interval] of intervals) {
+  // A sweep period longer than the budget is allowed (access stamps may report what matters); the table warns.
+  for (const [name, interval] of [['pollIntervalMs', pollIntervalMs], ['verifyIntervalMs', verifyIntervalMs]] as const) {
     if (interval + requestTimeoutMs >= maxStalenessMs) {
       throw new PollingError('INVALID_OPTIONS',
         `createLiveTable: ${name} (${interval} ms) + requestTimeoutMs (${requestTimeoutMs} ms) must stay below maxStalenessMs (${maxStalenessMs} ms), or a change could arrive late. Lower them or raise maxStalenessMs.`)

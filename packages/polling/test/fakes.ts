@@ -279,9 +279,10 @@ export class FakeServer {
   watermark: (() => number) | undefined
   /**
    * With it, the watermark function answers as the current migration does ({ watermark, now, complete, access }):
-   * `access` is the caller's last access change (µs) or null. Without it, as the first migration did (a bare stamp).
+   * the caller's sub and the last access change (µs, null: never) of that user and of everyone. Without it, as the
+   * first migration did (a bare stamp).
    */
-  access: (() => number | null) | undefined
+  access: (() => { sub?: string; user?: number | null; all?: number | null }) | undefined
   /** PostgREST's db-max-rows: no answer carries more rows, whatever the request's limit. */
   maxRows: number | undefined
   private counter = 0
@@ -387,8 +388,9 @@ export class FakeServer {
       if (request.schema === 'public' && request.name === 'supasync_watermark') {
         const watermark = pgts(this.watermark ? this.watermark() : this.clock.now() * 1000)
         if (!this.access) return { data: watermark, error: null, status: 200 }
-        const access = this.access()
-        return { data: { watermark, now: pgts(this.clock.now() * 1000), complete: true, access: access === null ? null : pgts(access) }, error: null, status: 200 }
+        const { sub = 'anon', user = null, all = null } = this.access()
+        const stamp = (micros: number | null) => (micros === null ? null : pgts(micros))
+        return { data: { watermark, now: pgts(this.clock.now() * 1000), complete: true, access: { sub, user: stamp(user), all: stamp(all) } }, error: null, status: 200 }
       }
       return failure(404, `Could not find the function public.${request.name}`, 'PGRST202')
     }

@@ -195,8 +195,10 @@ describe('access changes (track_access, access_changed)', () => {
     const access = async () => {
       const { data, error } = await asUser().rpc('supasync_watermark')
       expect(error).toBeNull()
-      const stamp = (data as { access: string | null }).access
-      return stamp === null ? undefined : Date.parse(stamp)
+      const stamp = (data as { access: { sub: string; user: string | null; all: string | null } }).access
+      expect(stamp.sub).toBe(USER)
+      const latest = [stamp.user, stamp.all].filter((value): value is string => value !== null).map(Date.parse)
+      return latest.length === 0 ? undefined : Math.max(...latest)
     }
     await stack.query(`delete from supasync.access_changes`)
     expect(await access()).toBeUndefined()
@@ -224,10 +226,31 @@ describe('access changes (track_access, access_changed)', () => {
     expect(everyone!).toBeGreaterThanOrEqual(removed!)
   })
 
+  it('stamps each element of an array column, everyone on TRUNCATE, and not for UPDATEs of ignored columns only', async () => {
+    const OTHER = 'b0b00000-0000-4000-8000-000000000002'
+    await stack.query(`create table public.shares (id int primary key, owner uuid, grantees uuid[] not null default '{}', last_seen timestamptz)`)
+    await stack.query(`select supasync.track_access('public.shares', 'owner', array['last_seen'])`)
+    await stack.query(`select supasync.track_access('public.shares', 'grantees', array['last_seen'])`)
+    const stamps = async () => Object.fromEntries((await stack.query<{ user_id: string; changed_at: Date }>(`select user_id, changed_at from supasync.access_changes`)).rows.map((row) => [row.user_id, row.changed_at.getTime()]))
+    await stack.query(`delete from supasync.access_changes`)
+    await stack.query(`insert into public.shares (id, owner, grantees) values (1, '${OTHER}', array['${USER}'::uuid])`)
+    const first = await stamps()
+    expect(Object.keys(first).sort()).toEqual([USER, OTHER].sort()) // both triggers (one per column) fired
+    await stack.query(`update public.shares set last_seen = now() where id = 1`) // an ignored column only
+    expect(await stamps()).toEqual(first)
+    await stack.query(`truncate public.shares`)
+    expect((await stamps())['*']).toBeDefined()
+  })
+
+  it("the watermark function survives an empty request.jwt.claims (a direct session after set_config) as 'anon'", async () => {
+    const { rows } = await stack.query<{ access: { sub: string } }>(`select set_config('request.jwt.claims', '', false), public.supasync_watermark() -> 'access' as access`)
+    expect(rows[0]!.access.sub).toBe('anon')
+  })
+
   it('refuses a column the table does not have, and API roles may neither call the functions nor read the stamps', async () => {
     await expect(stack.query(`select supasync.track_access('public.items', 'nope')`)).rejects.toThrow(/has no column nope/)
     const privileges = await stack.query<{ ok: boolean }>(`
-      select bool_or(has_function_privilege(r, 'supasync.track_access(regclass,text)', 'EXECUTE')
+      select bool_or(has_function_privilege(r, 'supasync.track_access(regclass,text,text[])', 'EXECUTE')
           or has_function_privilege(r, 'supasync.access_changed(text)', 'EXECUTE')
           or has_table_privilege(r, 'supasync.access_changes', 'SELECT')) as ok
       from unnest(array['anon', 'authenticated']) r`)

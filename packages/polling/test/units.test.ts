@@ -1557,27 +1557,78 @@ describe('LiveTable: sweeps when access changes (supasync.track_access)', () => 
   }
   const keySweeps = (w: ReturnType<typeof world>) => w.server.of('rows').filter((request) => request.columns === 'id').length
 
-  it('a reported access change sweeps at the next poll; without one, sweeps are a rare safety net', async () => {
+  it('a reported access change sweeps at the next poll, and claims stop before it until that sweep completes', async () => {
     const w = world('degraded')
-    let access: number | null = null
-    w.server.access = () => access
+    let user: number | null = null
+    w.server.access = () => ({ sub: 'u1', user })
     const hidden = new Set<number>()
     withRls(w, hidden)
-    const live = w.open({ filter: { project_id: 1 }, maxStalenessMs: 3000, sweepIntervalMs: undefined })
+    // Slowish sweeps (a key page answers in 500 ms): periodic ones are spaced to 20 × a sweep, so only the report sweeps.
+    w.server.intercept = (request) => {
+      if (request.kind !== 'select' || request.name !== 'components') return undefined
+      const answer = w.server.answer(request)
+      const result = { ...answer, data: (answer.data as Row[]).filter((row) => !hidden.has(Number(row.id))) }
+      return request.columns === 'id' ? new Promise((resolve) => w.clock.setTimeout(() => resolve(result), 500)) : result
+    }
+    const live = w.open({ filter: { project_id: 1 }, maxStalenessMs: 10_000, requestTimeoutMs: 2500, sweepIntervalMs: undefined })
     await flush()
     await live.ready
-    await run(w.clock, 20_000) // many polls, no access change: no sweep (the safety net is 10 × budget = 30 s)
-    expect(keySweeps(w)).toBe(0)
+    await run(w.clock, 5000 + 4500) // the first periodic sweep (budget / 2) and its two key pages
+    expect(live.stats().sweep.sweeps).toBe(1)
     hidden.add(5)
-    access = w.clock.now() * 1000 // the membership trigger stamps the user
     const revokedAt = w.clock.now()
-    await run(w.clock, 1500) // the next poll (pollIntervalMs 1000) reads the stamp and sweeps
+    user = revokedAt * 1000 // the membership trigger stamps the user
+    const samples: { at: number; claim: number; held: boolean }[] = []
+    const off = live.freshness.subscribe((freshness) => samples.push({ at: w.clock.now(), claim: freshness.lastSyncedAt!, held: live.get(5) !== undefined }))
+    await run(w.clock, 9000) // a poll (every 3.3 s) reads the stamp and sweeps at once, 20 × a sweep's duration early
+    off()
     expect(live.get(5)).toBeUndefined()
-    expect(live.stats().sweep.dropped).toBe(1)
-    expect(w.changes.find((change) => change.key === '5' && change.row === undefined)).toBeDefined()
-    expect(w.clock.now() - revokedAt).toBeLessThan(3000)
-    await run(w.clock, 30_000)
-    expect(live.stats().sweep.sweeps).toBe(2) // the one for the change, and one safety-net sweep
+    expect(live.stats().sweep).toMatchObject({ sweeps: 2, dropped: 1 })
+    // While row 5 was still shown, nothing after the revocation was claimed.
+    const ahead = samples.filter((sample) => sample.held && sample.claim > revokedAt)
+    expect(ahead).toEqual([])
+    expect(samples.some((sample) => !sample.held && sample.claim > revokedAt)).toBe(true)
+  })
+
+  it('an owed sweep that fails is retried after retryMs, not a period later', async () => {
+    const w = world('degraded')
+    let user: number | null = null
+    w.server.access = () => ({ user })
+    const hidden = new Set<number>()
+    let failKeys = 0
+    w.server.intercept = (request) => {
+      if (request.kind !== 'select' || request.name !== 'components') return undefined
+      if (request.columns === 'id' && failKeys > 0) {
+        failKeys--
+        return failure(503, 'busy')
+      }
+      const answer = w.server.answer(request)
+      return { ...answer, data: (answer.data as Row[]).filter((row) => !hidden.has(Number(row.id))) }
+    }
+    const live = w.open({ filter: { project_id: 1 }, maxStalenessMs: 3000, sweepIntervalMs: 60_000 })
+    await flush()
+    await live.ready
+    hidden.add(5)
+    user = w.clock.now() * 1000
+    failKeys = 1
+    await run(w.clock, 2000) // a poll sees the stamp, its sweep fails once, the retry (retryMs 250) succeeds
+    expect(live.get(5)).toBeUndefined()
+  })
+
+  it("a stamp that keeps moving does not sweep back to back, and a change for everyone is spread over a quarter budget", async () => {
+    const w = world('degraded')
+    let all: number | null = null
+    w.server.access = () => ({ all })
+    const live = w.open({ filter: { project_id: 1 }, maxStalenessMs: 3000, sweepIntervalMs: 60_000 })
+    await flush()
+    await live.ready
+    for (let second = 0; second < 20; second++) {
+      all = w.clock.now() * 1000 // touched every second (e.g. access_changed() in a loop)
+      await run(w.clock, 1000)
+    }
+    // One per poll at most (pollIntervalMs 1 s), each delayed by up to 750 ms: never two at once.
+    expect(live.stats().sweep.sweeps).toBeGreaterThan(5)
+    expect(live.stats().sweep.sweeps).toBeLessThanOrEqual(20)
   })
 
   it('without reported access changes sweeps run every budget / 2, and slow sweeps space out with a warning', async () => {

@@ -49,6 +49,8 @@ export class PresenceEngine<S extends PresenceState = PresenceState> {
   private readonly detachedBudget: CallBudget
   private readonly config: ReducerConfig
   private readonly membersStore = createStore<readonly PresenceMember<S>[]>([])
+  /** The offset from the timer port's clock to the wall clock that lastSeen is published with, in ms. */
+  private offset = 0
   /** Members as published with a wall-clock lastSeen, per model member (see onWallClock). */
   private readonly shifted = new WeakMap<PresenceMember<S>, { offset: number; member: PresenceMember<S> }>()
   private readonly typingStore = createStore<readonly string[]>([])
@@ -431,8 +433,11 @@ export class PresenceEngine<S extends PresenceState = PresenceState> {
    * unchanged members keep their identity (no re-render) on every update.
    */
   private onWallClock(list: readonly PresenceMember<S>[]): readonly PresenceMember<S>[] {
-    const offset = Math.round(this.timers.wallNow() - this.timers.now())
-    if (Math.abs(offset) < 1000) return list
+    const measured = Math.round(this.timers.wallNow() - this.timers.now())
+    // Hysteresis: the published offset moves only when the clocks moved apart by a second or more since.
+    if (Math.abs(measured - this.offset) >= 1000) this.offset = measured
+    const offset = this.offset
+    if (offset === 0) return list
     return list.map((member) => {
       const cached = this.shifted.get(member)
       if (cached?.offset === offset) return cached.member
