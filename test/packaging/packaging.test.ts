@@ -1,0 +1,319 @@
+/**
+ * Packaging: what a user gets from npm, checked on the tarballs themselves (issue #11).
+ *
+ * Every package is packed (`npm pack`, from the `dist/` that `npm test` builds first) and:
+ * - its file list and package.json hold what a published package needs and nothing stray;
+ * - `publint --strict` and `attw` (are the types wrong) pass on the tarball;
+ * - the tarballs are installed together with @supabase/supabase-js into an app in a temporary directory outside
+ *   the repository, offline from the npm cache, with the repository's lockfile versions (nothing is fetched);
+ * - that app holds one @supasync/core, and an ESM and a CommonJS consumer (test/packaging/app/consumer.ts) type-check
+ *   under `moduleResolution` `bundler` and `node16` with `skipLibCheck: false`, then run against a local stack with
+ *   require(esm) off (`--no-experimental-require-module`): changes, a room, presence, a queued write, a live table,
+ *   and `instanceof SupasyncError` across packages;
+ * - each browser package bundles with esbuild for `platform: 'browser'` (no Node built-ins).
+ *
+ * Deliberate exclusions: attw skips polling's `./sql/supasync-polling.sql` export (a SQL file, no types to check);
+ * `@supasync/local` is a Node-only test stack (Postgres, PostgREST processes), so it is not bundled for browsers.
+ */
+import { execFile } from 'node:child_process'
+import { existsSync, readdirSync } from 'node:fs'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { build } from 'esbuild'
+import { publint } from 'publint'
+import { formatMessage } from 'publint/utils'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startLocalStack, type LocalStack } from '@supasync/local'
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+const BIN = join(ROOT, 'node_modules', '.bin')
+const NAMES = ['core', 'presence', 'queue', 'cache', 'polling', 'local'] as const
+type Name = (typeof NAMES)[number]
+const BROWSER: readonly Name[] = ['core', 'presence', 'queue', 'cache', 'polling']
+const ATTW_EXCLUDE: Partial<Record<Name, string[]>> = { polling: ['./sql/supasync-polling.sql'] }
+
+interface Packed {
+  name: Name
+  tarball: string
+  files: string[]
+  manifest: Record<string, any>
+}
+
+interface RunResult {
+  code: number
+  output: string
+}
+
+/** Runs a command; resolves with its exit code and combined output (never rejects for a non-zero exit). */
+function run(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<RunResult> {
+  return new Promise((resolve) => {
+    execFile(
+      command,
+      args,
+      { cwd: options.cwd, env: { ...process.env, ...options.env }, timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0
+        resolve({ code, output: `${stdout}${stderr}${error && typeof error.code !== 'number' ? `\n${error.message}` : ''}` })
+      },
+    )
+  })
+}
+
+async function mustRun(what: string, command: string, args: string[], options: Parameters<typeof run>[2]): Promise<string> {
+  const result = await run(command, args, options)
+  if (result.code !== 0) throw new Error(`${what} failed (exit ${result.code}): ${command} ${args.join(' ')}\n${result.output}`)
+  return result.output
+}
+
+/**
+ * The app's lockfile: the repository's, without the workspace packages. npm keeps the locked version of every
+ * dependency the tarballs and the app need (so it needs no registry metadata, only the tarballs the workspace install
+ * put into the npm cache), resolves the `file:` tarballs itself, and leaves out everything else (the dev tools).
+ */
+async function appLockfile(dependencies: Record<string, string>): Promise<object> {
+  const lock = JSON.parse(await readFile(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string; link?: boolean }> }
+  const packages: Record<string, unknown> = { '': { name: 'packaging-app', dependencies } }
+  for (const [path, entry] of Object.entries(lock.packages)) {
+    if (path === '' || path.startsWith('packages/') || entry.link) continue
+    packages[path] = entry
+  }
+  return { name: 'packaging-app', lockfileVersion: 3, requires: true, packages }
+}
+
+/** A version the repository's lockfile installs at the top level. */
+async function lockedVersion(name: string): Promise<string> {
+  const lock = JSON.parse(await readFile(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string }> }
+  const version = lock.packages[`node_modules/${name}`]?.version
+  if (!version) throw new Error(`${name} is not in package-lock.json`)
+  return version
+}
+
+const SCHEMA = `
+create table public.packaging_items (
+  id text primary key,
+  project_id bigint not null,
+  label text not null default '',
+  updated_at timestamptz not null default now()
+);
+select supasync.enable_polling('public.packaging_items');
+alter publication supabase_realtime add table public.packaging_items;
+insert into public.packaging_items (id, project_id, label) values ('seed-1', 1, 'seed'), ('seed-2', 2, 'other project');
+`
+
+describe('the npm tarballs, as a user installs them', () => {
+  let work = ''
+  let app = ''
+  let stack: LocalStack | undefined
+  const packed = new Map<Name, Packed>()
+  let installError: Error | undefined
+
+  beforeAll(async () => {
+    for (const name of NAMES) {
+      if (!existsSync(join(ROOT, 'packages', name, 'dist', 'index.js'))) {
+        throw new Error(`packages/${name}/dist is missing: run \`npm run build\` first (\`npm test\` does).`)
+      }
+    }
+    // Outside the repository, so nothing resolves from the workspace's node_modules by accident.
+    work = await mkdtemp(join(tmpdir(), 'supasync-packaging-'))
+    expect(relative(ROOT, work).startsWith('..')).toBe(true)
+    const tarballs = join(work, 'tarballs')
+    app = join(work, 'app')
+    await mkdir(tarballs)
+    await mkdir(app)
+
+    const startStack = (async () => {
+      const migration = await readFile(join(ROOT, 'packages', 'polling', 'sql', 'supasync-polling.sql'), 'utf8')
+      stack = await startLocalStack({ sql: [migration, SCHEMA] })
+    })()
+
+    // dist/ is already built (npm test builds before vitest): skip prepack's second build.
+    const packOutput = await mustRun(
+      'npm pack',
+      'npm',
+      ['pack', '--json', '--ignore-scripts', '--pack-destination', tarballs, ...NAMES.map((name) => `--workspace=@supasync/${name}`)],
+      { cwd: ROOT },
+    )
+    const reports = JSON.parse(packOutput.slice(packOutput.indexOf('['))) as { name: string; filename: string; files: { path: string }[] }[]
+    for (const report of reports) {
+      const name = report.name.replace('@supasync/', '') as Name
+      const manifest = JSON.parse(await readFile(join(ROOT, 'packages', name, 'package.json'), 'utf8'))
+      packed.set(name, { name, tarball: join(tarballs, report.filename), files: report.files.map((file) => file.path).sort(), manifest })
+    }
+
+    try {
+      const dependencies: Record<string, string> = {}
+      // The app's own dependencies: supabase-js (the peer), ws (realtime-js's transport on Node 20), the types of Node.
+      // Not @types/ws nor @types/pg: @supasync/local must bring them, as its declarations use them.
+      for (const name of ['@supabase/supabase-js', 'ws', '@types/node']) dependencies[name] = await lockedVersion(name)
+      for (const { manifest, tarball } of packed.values()) dependencies[manifest.name] = `file:${relative(app, tarball)}`
+      await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'packaging-app', private: true, type: 'module', dependencies }, null, 2))
+      await writeFile(join(app, 'package-lock.json'), JSON.stringify(await appLockfile(dependencies), null, 2))
+      // Offline: every package comes from the npm cache that the workspace install filled (ENOTCACHED here means the
+      // cache was cleared after \`npm install\`: run it again). No install scripts: the app never starts Postgres itself
+      // (the stack runs from this process), and a script could reach the network.
+      await mustRun('npm install of the tarballs (offline, from the npm cache)', 'npm', ['install', '--offline', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], {
+        cwd: app,
+        timeoutMs: 120_000,
+      })
+      const consumer = await readFile(join(ROOT, 'test', 'packaging', 'app', 'consumer.ts'), 'utf8')
+      await writeFile(join(app, 'consumer.ts'), consumer)
+      await writeFile(join(app, 'consumer.cts'), consumer)
+      const strict = { strict: true, skipLibCheck: false, noEmit: true, target: 'ES2022', lib: ['ES2022', 'DOM'], types: ['node'] }
+      await writeFile(join(app, 'tsconfig.bundler.json'), JSON.stringify({ compilerOptions: { ...strict, module: 'ESNext', moduleResolution: 'bundler' }, files: ['consumer.ts'] }))
+      await writeFile(
+        join(app, 'tsconfig.node16.json'),
+        JSON.stringify({ compilerOptions: { ...strict, noEmit: false, outDir: 'out', module: 'node16', moduleResolution: 'node16' }, files: ['consumer.ts', 'consumer.cts'] }),
+      )
+    } catch (error) {
+      installError = error as Error
+    }
+    await startStack
+  }, 240_000)
+
+  afterAll(async () => {
+    await stack?.stop()
+    if (work) await rm(work, { recursive: true, force: true })
+  })
+
+  const installed = () => {
+    if (installError) throw installError
+    return app
+  }
+
+  it('each tarball holds LICENSE, README, package.json and built files only: no maps, no sources, no stray files', () => {
+    expect([...packed.keys()].sort()).toEqual([...NAMES].sort())
+    const allowed = /^(LICENSE|README\.md|package\.json|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts)|sql\/[\w.-]+\.(sql|md))$/
+    for (const { name, files } of packed.values()) {
+      expect(files, `@supasync/${name}`).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts']))
+      expect(files.filter((file) => !allowed.test(file)), `stray files in @supasync/${name}`).toEqual([])
+    }
+    expect(packed.get('local')!.files.filter((file) => file.startsWith('dist/cli')), 'the CLI ships as ESM only, without types').toEqual(['dist/cli.js'])
+    expect(packed.get('queue')!.files).toEqual(expect.arrayContaining(['dist/node.js', 'dist/node.cjs', 'dist/node.d.ts', 'dist/node.d.cts']))
+  })
+
+  it('each built file has at most one source-map comment, and only with its map and sources shipped', async () => {
+    for (const { name, files } of packed.values()) {
+      for (const file of files.filter((path) => /\.(c?js)$/.test(path))) {
+        const text = await readFile(join(ROOT, 'packages', name, file), 'utf8')
+        const comments = text.match(/\/\/# sourceMappingURL=/g)?.length ?? 0
+        expect(comments, `@supasync/${name}/${file}`).toBeLessThanOrEqual(1)
+        if (comments) expect(files, `@supasync/${name}/${file} points at a map`).toContain(`${file}.map`)
+      }
+    }
+  })
+
+  it('each package.json is ready to publish: MIT, public access, repository links, prepack build, peer core, ranges', () => {
+    for (const { name, manifest } of packed.values()) {
+      const label = `@supasync/${name}`
+      expect(manifest.license, label).toBe('MIT')
+      expect(manifest.publishConfig, label).toEqual({ access: 'public' })
+      expect(manifest.repository, label).toEqual({ type: 'git', url: 'git+https://github.com/supasync/supasync.git', directory: `packages/${name}` })
+      expect(manifest.homepage, label).toMatch(/^https:\/\/github\.com\/supasync\/supasync\b/)
+      expect(manifest.bugs, label).toEqual({ url: 'https://github.com/supasync/supasync/issues' })
+      expect(manifest.keywords?.length, label).toBeGreaterThan(0)
+      expect(manifest.scripts?.prepack, label).toMatch(/\bbuild\b/)
+      for (const [dependency, range] of Object.entries<string>(manifest.dependencies ?? {})) {
+        expect(dependency.startsWith('@supasync/'), `${label}: ${dependency} must be a peer dependency (one copy per app)`).toBe(false)
+        expect(range, `${label}: ${dependency} must be a range, not an exact pin`).toMatch(/^[\^~>]/)
+      }
+    }
+    for (const [name, peers] of [['presence', ['core']], ['queue', ['core']], ['polling', ['core', 'cache']]] as const) {
+      for (const peer of peers) expect(packed.get(name)!.manifest.peerDependencies?.[`@supasync/${peer}`], `@supasync/${name} → @supasync/${peer}`).toMatch(/^\^/)
+    }
+  })
+
+  it('publint --strict finds nothing in any tarball', async () => {
+    const problems: string[] = []
+    for (const { name, tarball } of packed.values()) {
+      const data = await readFile(tarball)
+      const result = await publint({ pack: { tarball: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer }, strict: true, level: 'suggestion' })
+      for (const message of result.messages) problems.push(`@supasync/${name} [${message.type}] ${formatMessage(message, result.pkg) ?? message.code}`)
+    }
+    expect(problems).toEqual([])
+  })
+
+  it('attw finds no type problem in any tarball (node10, node16 CJS and ESM, bundler)', async () => {
+    const failures: string[] = []
+    const queue = [...packed.values()]
+    await Promise.all(
+      [0, 1].map(async () => {
+        for (let item = queue.shift(); item; item = queue.shift()) {
+          const exclude = ATTW_EXCLUDE[item.name] ?? []
+          const args = [item.tarball, '--format', 'ascii', '--no-color', ...(exclude.length ? ['--exclude-entrypoints', ...exclude] : [])]
+          const result = await run(join(BIN, 'attw'), args, { cwd: ROOT })
+          if (result.code !== 0) failures.push(`@supasync/${item.name}:\n${result.output}`)
+        }
+      }),
+    )
+    expect(failures.join('\n')).toBe('')
+  }, 120_000)
+
+  it('installs into one app with a single @supasync/core (no nested copies)', async () => {
+    const app = installed()
+    const copies: string[] = []
+    const walk = (dir: string) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        if (!entry.isDirectory()) continue
+        const path = join(dir, entry.name)
+        if (entry.name === 'node_modules') walk(path)
+        else if (entry.name.startsWith('@')) walk(path)
+        else {
+          if (relative(app, path).endsWith(join('@supasync', 'core'))) copies.push(relative(app, path))
+          if (existsSync(join(path, 'node_modules'))) walk(join(path, 'node_modules'))
+        }
+      }
+    }
+    walk(join(app, 'node_modules'))
+    expect(copies).toEqual([join('node_modules', '@supasync', 'core')])
+  })
+
+  it('an ESM consumer type-checks under moduleResolution bundler with skipLibCheck: false', async () => {
+    const result = await run(join(BIN, 'tsc'), ['-p', 'tsconfig.bundler.json'], { cwd: installed() })
+    expect(result.output).toBe('')
+    expect(result.code).toBe(0)
+  })
+
+  it('an ESM and a CJS consumer type-check under moduleResolution node16 with skipLibCheck: false, and run against a local stack with require(esm) off', async () => {
+    const app = installed()
+    const compiled = await run(join(BIN, 'tsc'), ['-p', 'tsconfig.node16.json'], { cwd: app })
+    expect(compiled.output).toBe('')
+    expect(compiled.code).toBe(0)
+    const env = { STACK_URL: stack!.url, STACK_KEY: stack!.serviceRoleKey }
+    const [esm, cjs] = await Promise.all([
+      run(process.execPath, ['--no-experimental-require-module', 'out/consumer.js'], { cwd: app, env: { ...env, CONSUMER_TAG: 'esm' }, timeoutMs: 60_000 }),
+      run(process.execPath, ['--no-experimental-require-module', 'out/consumer.cjs'], { cwd: app, env: { ...env, CONSUMER_TAG: 'cjs' }, timeoutMs: 60_000 }),
+    ])
+    expect({ code: esm.code, output: esm.output }).toMatchObject({ code: 0, output: expect.stringContaining('PACKAGING-CONSUMER-OK') })
+    expect({ code: cjs.code, output: cjs.output }).toMatchObject({ code: 0, output: expect.stringContaining('PACKAGING-CONSUMER-OK') })
+  }, 90_000)
+
+  it('each browser package bundles with esbuild for platform=browser, with no Node built-ins', async () => {
+    const app = installed()
+    const failures: string[] = []
+    for (const name of BROWSER) {
+      const entry = join(app, `browser-${name}.js`)
+      await writeFile(entry, `import * as api from '@supasync/${name}'\nglobalThis.api = api\n`)
+      try {
+        const result = await build({
+          entryPoints: [entry],
+          absWorkingDir: app,
+          bundle: true,
+          platform: 'browser',
+          format: 'esm',
+          write: false,
+          logLevel: 'silent',
+          // The app's own choice; every package has it as a peer dependency.
+          external: ['@supabase/supabase-js'],
+        })
+        if (result.errors.length) failures.push(`@supasync/${name}: ${result.errors.map((e) => e.text).join('; ')}`)
+      } catch (error) {
+        // esbuild fails the build for an import it cannot resolve for a browser, such as fs/promises.
+        const errors = (error as { errors?: { text: string; location?: { file: string } | null }[] }).errors
+        failures.push(`@supasync/${name}: ${errors ? errors.map((e) => `${e.location?.file ?? ''}: ${e.text}`).join('; ') : String(error)}`)
+      }
+    }
+    expect(failures).toEqual([])
+  })
+})
