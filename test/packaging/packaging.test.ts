@@ -90,6 +90,20 @@ async function lockedVersion(name: string): Promise<string> {
   return version
 }
 
+const CORE_NEXT = '0.1.1'
+
+/** The tarball with another version in its package.json, packed again into `dir`: a later release of the same code. */
+async function repack(tarball: string, version: string, dir: string): Promise<string> {
+  await mkdir(dir)
+  await mustRun('tar', 'tar', ['-xzf', tarball, '-C', dir], { cwd: dir })
+  const manifestPath = join(dir, 'package', 'package.json')
+  const manifest = JSON.parse(await readFile(manifestPath, 'utf8'))
+  manifest.version = version
+  await writeFile(manifestPath, JSON.stringify(manifest, null, 2))
+  const output = await mustRun('npm pack of the repacked tarball', 'npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], { cwd: join(dir, 'package') })
+  return join(dir, (JSON.parse(output.slice(output.indexOf('['))) as { filename: string }[])[0]!.filename)
+}
+
 const SCHEMA = `
 create table public.packaging_items (
   id text primary key,
@@ -108,6 +122,9 @@ describe('the npm tarballs, as a user installs them', () => {
   let stack: LocalStack | undefined
   const packed = new Map<Name, Packed>()
   let installError: Error | undefined
+  // Slow checks start as soon as their input exists and run while other tests do; the tests await them.
+  let attwFailures: Promise<string[]> = Promise.resolve([])
+  const typecheck: Record<'bundler' | 'node16', Promise<RunResult>> = { bundler: Promise.resolve({ code: 1, output: 'not run' }), node16: Promise.resolve({ code: 1, output: 'not run' }) }
 
   beforeAll(async () => {
     for (const name of NAMES) {
@@ -142,18 +159,33 @@ describe('the npm tarballs, as a user installs them', () => {
       packed.set(name, { name, tarball: join(tarballs, report.filename), files: report.files.map((file) => file.path).sort(), manifest })
     }
 
+    attwFailures = (async () => {
+      const failures: string[] = []
+      for (const item of packed.values()) {
+        const exclude = ATTW_EXCLUDE[item.name] ?? []
+        const args = [item.tarball, '--format', 'ascii', '--no-color', ...(exclude.length ? ['--exclude-entrypoints', ...exclude] : [])]
+        const result = await run(join(BIN, 'attw'), args, { cwd: ROOT })
+        if (result.code !== 0) failures.push(`@supasync/${item.name}:\n${result.output}`)
+      }
+      return failures
+    })()
+
     try {
       const dependencies: Record<string, string> = {}
       // The app's own dependencies: supabase-js (the peer), ws (realtime-js's transport on Node 20), the types of Node.
       // Not @types/ws nor @types/pg: @supasync/local must bring them, as its declarations use them.
       for (const name of ['@supabase/supabase-js', 'ws', '@types/node']) dependencies[name] = await lockedVersion(name)
       for (const { manifest, tarball } of packed.values()) dependencies[manifest.name] = `file:${relative(app, tarball)}`
+      // The app takes core's next patch release (0.1.1) while presence, queue and polling were built against 0.1.0, as
+      // happens after core's first patch: with core as their peer dependency the app still holds one core. (With an
+      // exact dependency npm would have to fetch a second copy, 0.1.0, and the offline install fails.)
+      dependencies['@supasync/core'] = `file:${relative(app, await repack(packed.get('core')!.tarball, CORE_NEXT, join(work, 'core-next')))}`
       await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'packaging-app', private: true, type: 'module', dependencies }, null, 2))
       await writeFile(join(app, 'package-lock.json'), JSON.stringify(await appLockfile(dependencies), null, 2))
       // Offline: every package comes from the npm cache that the workspace install filled (ENOTCACHED here means the
       // cache was cleared after \`npm install\`: run it again). No install scripts: the app never starts Postgres itself
       // (the stack runs from this process), and a script could reach the network.
-      await mustRun('npm install of the tarballs (offline, from the npm cache)', 'npm', ['install', '--offline', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], {
+      await mustRun('npm install of the tarballs (offline, from the npm cache; ENOTCACHED @supasync/core means a package does not take core as a peer)', 'npm', ['install', '--offline', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], {
         cwd: app,
         timeoutMs: 120_000,
       })
@@ -166,11 +198,13 @@ describe('the npm tarballs, as a user installs them', () => {
         join(app, 'tsconfig.node16.json'),
         JSON.stringify({ compilerOptions: { ...strict, noEmit: false, outDir: 'out', module: 'node16', moduleResolution: 'node16' }, files: ['consumer.ts', 'consumer.cts'] }),
       )
+      typecheck.bundler = run(join(BIN, 'tsc'), ['-p', 'tsconfig.bundler.json'], { cwd: app })
+      typecheck.node16 = run(join(BIN, 'tsc'), ['-p', 'tsconfig.node16.json', '--noEmit'], { cwd: app })
     } catch (error) {
       installError = error as Error
     }
     await startStack
-  }, 240_000)
+  }, 300_000)
 
   afterAll(async () => {
     await stack?.stop()
@@ -235,30 +269,17 @@ describe('the npm tarballs, as a user installs them', () => {
   })
 
   it('attw finds no type problem in any tarball (node10, node16 CJS and ESM, bundler)', async () => {
-    const failures: string[] = []
-    const queue = [...packed.values()]
-    await Promise.all(
-      [0, 1].map(async () => {
-        for (let item = queue.shift(); item; item = queue.shift()) {
-          const exclude = ATTW_EXCLUDE[item.name] ?? []
-          const args = [item.tarball, '--format', 'ascii', '--no-color', ...(exclude.length ? ['--exclude-entrypoints', ...exclude] : [])]
-          const result = await run(join(BIN, 'attw'), args, { cwd: ROOT })
-          if (result.code !== 0) failures.push(`@supasync/${item.name}:\n${result.output}`)
-        }
-      }),
-    )
-    expect(failures.join('\n')).toBe('')
-  }, 120_000)
+    expect((await attwFailures).join('\n')).toBe('')
+  }, 240_000)
 
-  it('installs into one app with a single @supasync/core (no nested copies)', async () => {
+  it('installs into one app with a single @supasync/core (the app\'s), which presence, queue and polling all resolve', async () => {
     const app = installed()
     const copies: string[] = []
     const walk = (dir: string) => {
       for (const entry of readdirSync(dir, { withFileTypes: true })) {
         if (!entry.isDirectory()) continue
         const path = join(dir, entry.name)
-        if (entry.name === 'node_modules') walk(path)
-        else if (entry.name.startsWith('@')) walk(path)
+        if (entry.name.startsWith('@')) walk(path)
         else {
           if (relative(app, path).endsWith(join('@supasync', 'core'))) copies.push(relative(app, path))
           if (existsSync(join(path, 'node_modules'))) walk(join(path, 'node_modules'))
@@ -267,19 +288,47 @@ describe('the npm tarballs, as a user installs them', () => {
     }
     walk(join(app, 'node_modules'))
     expect(copies).toEqual([join('node_modules', '@supasync', 'core')])
+    expect(JSON.parse(await readFile(join(app, 'node_modules', '@supasync', 'core', 'package.json'), 'utf8')).version).toBe(CORE_NEXT)
+    const resolved = await mustRun(
+      'resolving @supasync/core from each package',
+      process.execPath,
+      ['-e', `const { createRequire } = require('node:module'); for (const p of ['presence', 'queue', 'polling']) console.log(createRequire(require.resolve('@supasync/' + p)).resolve('@supasync/core'))`],
+      { cwd: app },
+    )
+    expect(new Set(resolved.trim().split('\n')).size).toBe(1)
+  })
+
+  it('every entry point imports from ESM and require()s from CJS with require(esm) off', async () => {
+    const app = installed()
+    const entries = [...NAMES.map((name) => `@supasync/${name}`), '@supasync/queue/node']
+    const failures: string[] = []
+    for (const entry of entries) {
+      const esm = await run(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(entry)}); if (!Object.keys(m).length) throw new Error('no exports')`], { cwd: app })
+      if (esm.code !== 0) failures.push(`import('${entry}'):\n${esm.output.trim()}`)
+      const cjs = await run(process.execPath, ['--no-experimental-require-module', '-e', `const m = require(${JSON.stringify(entry)}); if (!Object.keys(m).length) throw new Error('no exports')`], { cwd: app })
+      if (cjs.code !== 0) failures.push(`require('${entry}'):\n${cjs.output.trim()}`)
+    }
+    expect(failures.join('\n\n')).toBe('')
   })
 
   it('an ESM consumer type-checks under moduleResolution bundler with skipLibCheck: false', async () => {
-    const result = await run(join(BIN, 'tsc'), ['-p', 'tsconfig.bundler.json'], { cwd: installed() })
+    installed()
+    const result = await typecheck.bundler
     expect(result.output).toBe('')
     expect(result.code).toBe(0)
-  })
+  }, 180_000)
 
-  it('an ESM and a CJS consumer type-check under moduleResolution node16 with skipLibCheck: false, and run against a local stack with require(esm) off', async () => {
+  it('an ESM and a CJS consumer type-check under moduleResolution node16 with skipLibCheck: false', async () => {
+    installed()
+    const result = await typecheck.node16
+    expect(result.output).toBe('')
+    expect(result.code).toBe(0)
+  }, 180_000)
+
+  it('the ESM and the CJS consumer run against a local stack with require(esm) off: changes, room, presence, queue, live table', async () => {
     const app = installed()
-    const compiled = await run(join(BIN, 'tsc'), ['-p', 'tsconfig.node16.json'], { cwd: app })
-    expect(compiled.output).toBe('')
-    expect(compiled.code).toBe(0)
+    // Emitted without type-checking (the two tests above do that), so a type error does not hide a runtime failure.
+    await mustRun('tsc emit of the consumers', join(BIN, 'tsc'), ['-p', 'tsconfig.node16.json', '--noCheck'], { cwd: app })
     const env = { STACK_URL: stack!.url, STACK_KEY: stack!.serviceRoleKey }
     const [esm, cjs] = await Promise.all([
       run(process.execPath, ['--no-experimental-require-module', 'out/consumer.js'], { cwd: app, env: { ...env, CONSUMER_TAG: 'esm' }, timeoutMs: 60_000 }),
@@ -287,7 +336,7 @@ describe('the npm tarballs, as a user installs them', () => {
     ])
     expect({ code: esm.code, output: esm.output }).toMatchObject({ code: 0, output: expect.stringContaining('PACKAGING-CONSUMER-OK') })
     expect({ code: cjs.code, output: cjs.output }).toMatchObject({ code: 0, output: expect.stringContaining('PACKAGING-CONSUMER-OK') })
-  }, 90_000)
+  }, 180_000)
 
   it('each browser package bundles with esbuild for platform=browser, with no Node built-ins', async () => {
     const app = installed()
