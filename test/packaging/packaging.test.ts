@@ -144,6 +144,7 @@ describe('the npm tarballs, as a user installs them', () => {
       const migration = await readFile(join(ROOT, 'packages', 'polling', 'sql', 'supasync-polling.sql'), 'utf8')
       stack = await startLocalStack({ sql: [migration, SCHEMA] })
     })()
+    startStack.catch(() => {}) // awaited at the end of this hook; a failure before then is not unhandled
 
     // dist/ is already built (npm test builds before vitest): skip prepack's second build.
     const packOutput = await mustRun(
@@ -182,9 +183,9 @@ describe('the npm tarballs, as a user installs them', () => {
       dependencies['@supasync/core'] = `file:${relative(app, await repack(packed.get('core')!.tarball, CORE_NEXT, join(work, 'core-next')))}`
       await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'packaging-app', private: true, type: 'module', dependencies }, null, 2))
       await writeFile(join(app, 'package-lock.json'), JSON.stringify(await appLockfile(dependencies), null, 2))
-      // Offline: every package comes from the npm cache that the workspace install filled (ENOTCACHED here means the
-      // cache was cleared after \`npm install\`: run it again). No install scripts: the app never starts Postgres itself
-      // (the stack runs from this process), and a script could reach the network.
+      // Offline: every package comes from the npm cache that the workspace install filled (ENOTCACHED for a third-party
+      // package means the cache was cleared after \`npm install\`: run it again). No install scripts: the app never
+      // starts Postgres itself (the stack runs from this process), and a script could reach the network.
       await mustRun('npm install of the tarballs (offline, from the npm cache; ENOTCACHED @supasync/core means a package does not take core as a peer)', 'npm', ['install', '--offline', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], {
         cwd: app,
         timeoutMs: 120_000,
@@ -207,6 +208,7 @@ describe('the npm tarballs, as a user installs them', () => {
   }, 300_000)
 
   afterAll(async () => {
+    await Promise.allSettled([attwFailures, typecheck.bundler, typecheck.node16]) // they read the files removed below
     await stack?.stop()
     if (work) await rm(work, { recursive: true, force: true })
   })
