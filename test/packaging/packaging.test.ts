@@ -5,8 +5,10 @@
  * - its file list and package.json hold what a published package needs and nothing stray;
  * - `publint --strict` and `attw` (are the types wrong) pass on the tarball;
  * - the tarballs are installed together with @supabase/supabase-js into an app in a temporary directory outside
- *   the repository, offline from the npm cache, with the repository's lockfile versions (nothing is fetched);
- * - that app holds one @supasync/core, and an ESM and a CommonJS consumer (test/packaging/app/consumer.ts) type-check
+ *   the repository, with `npm ci --offline` and a lockfile derived from the repository's: nothing is fetched, and
+ *   only the tarballs the repository's own install put into the npm cache are used;
+ * - that app takes core at a newer patch (0.1.1) than the others were packed with and holds one @supasync/core, which
+ *   presence, queue and polling share (they take it as a peer dependency); an ESM and a CommonJS consumer (test/packaging/app/consumer.ts) type-check
  *   under `moduleResolution` `bundler` and `node16` with `skipLibCheck: false`, then run against a local stack with
  *   require(esm) off (`--no-experimental-require-module`): changes, a room, presence, a queued write, a live table,
  *   and `instanceof SupasyncError` across packages;
