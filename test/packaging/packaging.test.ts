@@ -8,10 +8,11 @@
  *   the repository, with `npm ci --offline` and a lockfile derived from the repository's: nothing is fetched, and
  *   only the tarballs the repository's own install put into the npm cache are used;
  * - that app takes core at a newer patch (0.1.1) than the others were packed with and holds one @supasync/core, which
- *   presence, queue and polling share (they take it as a peer dependency); an ESM and a CommonJS consumer (test/packaging/app/consumer.ts) type-check
- *   under `moduleResolution` `bundler` and `node16` with `skipLibCheck: false`, then run against a local stack with
- *   require(esm) off (`--no-experimental-require-module`): changes, a room, presence, a queued write, a live table,
- *   and `instanceof SupasyncError` across packages;
+ *   presence, queue and polling share (they take it as a peer dependency); every entry point imports from ESM and
+ *   require()s from CJS with require(esm) off; an ESM and a CommonJS consumer (test/packaging/app/consumer.ts)
+ *   type-check under `moduleResolution` `bundler` and `node16` with `skipLibCheck: false`, then run against a local
+ *   stack with require(esm) off (`--no-experimental-require-module`): changes, a room, presence, a queued write, a
+ *   live table, and `instanceof SupasyncError` across packages;
  * - each browser package bundles with esbuild for `platform: 'browser'` (no Node built-ins).
  *
  * Deliberate exclusions: attw skips polling's `./sql/supasync-polling.sql` export (a SQL file, no types to check);
