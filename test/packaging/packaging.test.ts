@@ -254,6 +254,9 @@ describe('the npm tarballs, as a user installs them', () => {
       await mustRun('npm ci of the tarballs (offline, from the npm cache)', 'npm', ['ci', '--offline', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], {
         cwd: app,
         timeoutMs: 120_000,
+      }).catch((error: Error) => {
+        if (!/@supasync(%2f|\/)core/.test(error.message)) throw error
+        throw new Error(`${error.message}\nnpm wanted a second @supasync/core: a package takes core as an exact dependency instead of a peer dependency with a range.`)
       })
       const consumer = await readFile(join(ROOT, 'test', 'packaging', 'app', 'consumer.ts'), 'utf8')
       await writeFile(join(app, 'consumer.ts'), consumer)
