@@ -3,7 +3,7 @@
  *
  * Every package is packed (`npm pack`, from the `dist/` that `npm test` builds first) and:
  * - its file list and package.json hold what a published package needs and nothing stray;
- * - `publint --strict` and `attw` (are the types wrong) pass on the tarball;
+ * - `publint --strict` and attw (@arethetypeswrong/core, the attw CLI's engine, strict profile) pass on the tarball;
  * - the tarballs are installed together with @supabase/supabase-js into an app in a temporary directory outside
  *   the repository, with `npm ci --offline` and a lockfile derived from the repository's: nothing is fetched, and
  *   only the tarballs the repository's own install put into the npm cache are used;
@@ -22,9 +22,10 @@ import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, readdirSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { build } from 'esbuild'
 import { publint } from 'publint'
 import { formatMessage } from 'publint/utils'
@@ -144,6 +145,18 @@ async function lockedVersion(name: string): Promise<string> {
   return version
 }
 
+/** @arethetypeswrong/core by the file its package.json points at (its `development` export condition is its sources). */
+async function loadAttw(): Promise<typeof import('@arethetypeswrong/core')> {
+  return import(pathToFileURL(createRequire(join(ROOT, 'package.json')).resolve('@arethetypeswrong/core')).href)
+}
+
+/** One attw problem in words: its kind, where, and under which resolution. */
+function describeProblem(found: object): string {
+  const problem = found as Record<string, unknown>
+  const where = ['entrypoint', 'resolutionKind', 'moduleSpecifier', 'fileName'].filter((key) => problem[key] !== undefined).map((key) => `${key} ${String(problem[key])}`)
+  return `${String(problem.kind)} (${where.join(', ')}); see https://github.com/arethetypeswrong/arethetypeswrong.github.io/blob/main/docs/problems/${String(problem.kind)}.md`
+}
+
 const CORE_NEXT = '0.1.1'
 
 /** The tarball with another version in its package.json, packed again into `dir`: a later release of the same code. */
@@ -220,15 +233,18 @@ describe('the npm tarballs, as a user installs them', () => {
     }
 
     attwFailures = (async () => {
+      // attw's engine (@arethetypeswrong/core, what the attw CLI runs), in this process: TypeScript loads once. Any
+      // problem fails, as with the CLI's default (strict) profile: node10, node16 from CJS and from ESM, bundler.
+      const attw = await loadAttw()
       const failures: string[] = []
       for (const item of packed.values()) {
-        const exclude = ATTW_EXCLUDE[item.name] ?? []
-        const args = [item.tarball, '--format', 'ascii', '--no-color', ...(exclude.length ? ['--exclude-entrypoints', ...exclude] : [])]
-        const result = await run(join(BIN, 'attw'), args, { cwd: ROOT })
-        if (result.code !== 0) failures.push(`@supasync/${item.name}:\n${result.output}`)
+        const result = await attw.checkPackage(attw.createPackageFromTarballData(new Uint8Array(await readFile(item.tarball))), { excludeEntrypoints: ATTW_EXCLUDE[item.name] ?? [] })
+        if (!result.types) failures.push(`@supasync/${item.name}: no types found`)
+        else for (const problem of result.problems) failures.push(`@supasync/${item.name}: ${describeProblem(problem)}`)
       }
       return failures
     })()
+    attwFailures.catch(() => {}) // awaited by its test
 
     try {
       const dependencies: Record<string, string> = {}
