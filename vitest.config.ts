@@ -5,7 +5,10 @@ const pkg = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/inde
 
 export default defineConfig({
   resolve: {
-    alias: [{ find: /^@supasync\/([a-z-]+)$/, replacement: pkg('$1') }],
+    alias: [
+      { find: /^@supasync\/queue\/node$/, replacement: fileURLToPath(new URL('./packages/queue/src/node.ts', import.meta.url)) },
+      { find: /^@supasync\/([a-z-]+)$/, replacement: pkg('$1') },
+    ],
   },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],

@@ -23,7 +23,7 @@ export interface QueueOptions {
   /** Sends the writes: `supabaseExecutor(supabase)`, or your own {@link QueueExecutor}. Required. */
   executor: QueueExecutor
   /**
-   * Where entries live: `indexedDbStorage()`, `fileStorage({ path })` (Node), `memoryStorage()`.
+   * Where entries live: `indexedDbStorage()`, `fileStorage({ path })` (Node: from `@supasync/queue/node`), `memoryStorage()`.
    * Default: `indexedDbStorage()` where IndexedDB exists; elsewhere it is required (no silent in-memory fallback).
    * Ignored with `persist: 'session'`.
    */

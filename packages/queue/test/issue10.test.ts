@@ -12,14 +12,13 @@ import { createStore as idbStore, set as idbSet } from 'idb-keyval'
 import { describe, expect, it } from 'vitest'
 import {
   createQueue,
-  fileStorage,
   indexedDbStorage,
   memoryStorage,
   QueueError,
   RequestFailure,
-  type FileStorageFs,
   type QueueRequest,
 } from '../src/index.js'
+import { fileStorage, type FileStorageFs } from '../src/node.js'
 import { fastRetry, scriptedExecutor, testPorts } from './helpers.js'
 
 const rowIds = (request: QueueRequest) => (request.kind === 'upsert' ? request.rows.map((row) => row.id) : [])
