@@ -10,7 +10,7 @@ const released = (topic: string) =>
  * the channel, this connection's tracked entry and the member list; each holder's subscriptions are removed by
  * its own `leave()`, and the last `leave()` untracks and releases the channel.
  */
-export class PresenceRoom<S extends PresenceState = PresenceState> {
+export class PresenceRoom<S extends object = PresenceState> {
   /**
    * Every member (this client's key included, `self: true`): online, away, and offline ones for
    * `offlineRetentionMs`, in the order they were first seen. Same array until something changes.

@@ -21,7 +21,7 @@ const engines = new WeakMap<Supasync, Map<string, PresenceEngine>>()
  * Several rooms of one topic on one `sync` (two components of one tab) share one channel and one tracked
  * entry: they must agree on `key` and the timing options; their `state`s are merged.
  */
-export function createPresence<S extends PresenceState = PresenceState>(sync: Supasync, topic: string, options: PresenceOptions<S>): PresenceRoom<S> {
+export function createPresence<S extends object = PresenceState>(sync: Supasync, topic: string, options: PresenceOptions<S>): PresenceRoom<S> {
   const resolved = resolvePresenceOptions(options as PresenceOptions)
   const optionsKey = sharedOptionsKey(resolved)
   let topics = engines.get(sync)

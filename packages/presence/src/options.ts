@@ -5,7 +5,7 @@ import type { PresenceState } from './types.js'
 type NoInferState<S> = [S][S extends unknown ? 0 : never]
 
 /** Options of {@link createPresence}. Only `key` is required. */
-export interface PresenceOptions<S extends PresenceState = PresenceState> {
+export interface PresenceOptions<S extends object = PresenceState> {
   /** This client's presence key, usually the user id. Every tab and device with the same key is one member. */
   key: string
   /**
