@@ -92,7 +92,12 @@ export class LiveTable<R extends object = Row> implements PollMember {
   private lastWatermark: number | undefined
   /** How late a realtime delivery may be before a verification poll that finds it counts it as lost, in ms. */
   private readonly lagMs: number
-  /** Resolves once the initial load has completed; rejects if the table is destroyed first. */
+  /**
+   * Resolves once the initial load has completed. Rejects with the first load failure that is not `UNREACHABLE`
+   * (`REJECTED`: no such table or column, `UNAUTHORIZED`: the key or token was refused, `BAD_ROW`), whose message
+   * names the fix, or with `DESTROYED` if the table is destroyed first. While PostgREST is unreachable it stays
+   * pending (the load retries). After a rejection the table keeps retrying and shows the rows once the cause is fixed.
+   */
   readonly ready: Promise<void>
   private settleReady!: { resolve(): void; reject(error: unknown): void }
 
@@ -321,7 +326,13 @@ export class LiveTable<R extends object = Row> implements PollMember {
         return
       } catch (cause) {
         if (this.destroyed) return
-        this.pollFailed(asPollingError(cause))
+        const error = asPollingError(cause)
+        this.pollFailed(error)
+        // Only an unreachable PostgREST may pass by itself while the app waits (offline start: the cache shows
+        // meanwhile). A missing table or column, or a refused key, needs the app or the project fixed: `ready`
+        // rejects with the fix now rather than never settling. The table keeps retrying (at pollIntervalMs), so
+        // a fix made meanwhile (the table created, a session refreshed) still brings the rows in.
+        if (error.code !== 'UNREACHABLE') this.settleReady.reject(error)
         const retryIn = (cause as PollingError).transient === false ? this.options.pollIntervalMs : this.options.retryMs
         await new Promise<void>((resolve) => {
           this.cancelLoadRetry = this.poller.scheduler.after(Math.min(retryIn * 2 ** Math.min(attempt, 3), this.options.pollIntervalMs), resolve)
