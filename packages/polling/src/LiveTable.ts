@@ -8,7 +8,7 @@ import { realtimeFilter, rowMatches, type LiveFilter } from './rowFilter.js'
 import { rowKey } from './rowKey.js'
 import { KeySweep, type SweepCounts } from './KeySweep.js'
 import { RowView, type LiveChange } from './RowView.js'
-import { SharedPoller, type PollMember } from './SharedPoller.js'
+import { SharedPoller } from './SharedPoller.js'
 import { parseVersion } from './versions.js'
 
 /** What `live.freshness` holds. */
@@ -56,7 +56,8 @@ const TICK_MS = 1000
  * One table (or one filtered part of it) kept in a local view within `maxStalenessMs` of commit: see
  * {@link createLiveTable}.
  */
-export class LiveTable<R extends object = Row> implements PollMember {
+// It is a PollMember of its SharedPoller (checked structurally where it attaches; not part of the public type).
+export class LiveTable<R extends object = Row> {
   readonly rows: ReadableStore<ReadonlyMap<string, R>>
   private readonly view: RowView<R>
   private readonly freshnessStore: ReturnType<typeof createStore<Freshness>>
@@ -101,6 +102,7 @@ export class LiveTable<R extends object = Row> implements PollMember {
   readonly ready: Promise<void>
   private settleReady!: { resolve(): void; reject(error: unknown): void }
 
+  /** @internal Created by the package's factory function, not by `new`. */
   constructor(
     private readonly sync: Supasync,
     private readonly options: ResolvedLiveOptions<R>,

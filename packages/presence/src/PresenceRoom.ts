@@ -21,6 +21,7 @@ export class PresenceRoom<S extends object = PresenceState> {
   private readonly offs = new Set<() => void>()
   private left = false
 
+  /** @internal Created by the package's factory function, not by `new`. */
   constructor(private readonly engine: PresenceEngine<S>) {
     engine.holders.add(this)
     this.members = this.wrap(engine.members)
