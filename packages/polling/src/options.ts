@@ -158,7 +158,7 @@ export function resolveLiveOptions<R extends object>(options: LiveTableOptions<R
   for (const [name, interval] of intervals) {
     if (interval + requestTimeoutMs >= maxStalenessMs) {
       throw new PollingError('INVALID_OPTIONS',
-        `createLiveTable: ${name} (${interval} ms) + requestTimeoutMs (${requestTimeoutMs} ms) must stay below maxStalenessMs (${maxStalenessMs} ms), or a change could arrive late. Lower them or raise maxStalenessMs.`)
+        `createLiveTable: ${name} (${Math.round(interval)} ms) + requestTimeoutMs (${Math.round(requestTimeoutMs)} ms) must stay below maxStalenessMs (${Math.round(maxStalenessMs)} ms), or a change could arrive late. Lower them or raise maxStalenessMs.`)
     }
   }
   // A Cache<unknown> holds what the table writes into it: this table's rows (R).
