@@ -15,6 +15,12 @@ describe('code blocks of the READMEs and docs/', () => {
     expect(errors.map((error) => `${error.file}:${error.line}: ${error.message}`).join('\n')).toBe('')
   }, 60_000)
 
+  it('covers the package READMEs and their sub-READMEs (sql/)', () => {
+    const files = markdownFiles(root)
+    expect(files).toContain(join('packages', 'core', 'README.md'))
+    expect(files).toContain(join('packages', 'polling', 'sql', 'README.md'))
+  })
+
   it('opt out only with a reason', () => {
     const skipped = blocks.filter((block) => block.skip !== undefined)
     expect(skipped.filter((block) => block.skip === '').map((block) => `${block.file}:${block.line}`)).toEqual([])

@@ -16,14 +16,18 @@ export interface CodeBlock {
 
 const SKIP = /^\s*\/\/\s*doc-check:\s*skip\b\s*[—–:-]?\s*(.*)$/
 
-/** The Markdown files whose blocks are checked: README.md, packages/{name}/README.md and docs/*.md. */
+/** The Markdown files whose blocks are checked: README.md, packages/{name}/README.md (and one level below, e.g. sql/), docs/*.md. */
 export function markdownFiles(root: string): string[] {
   const files = ['README.md']
   for (const name of readdirSync(join(root, 'packages')).sort()) {
-    try {
-      readFileSync(join(root, 'packages', name, 'README.md'))
-      files.push(join('packages', name, 'README.md'))
-    } catch {}
+    const dir = join(root, 'packages', name)
+    const candidates = ['README.md', ...readdirSync(dir, { withFileTypes: true }).filter((entry) => entry.isDirectory() && !['node_modules', 'dist', 'src', 'test'].includes(entry.name)).map((entry) => join(entry.name, 'README.md')).sort()]
+    for (const candidate of candidates) {
+      try {
+        readFileSync(join(dir, candidate))
+        files.push(join('packages', name, candidate))
+      } catch {}
+    }
   }
   for (const name of readdirSync(join(root, 'docs')).sort()) if (name.endsWith('.md')) files.push(join('docs', name))
   return files
