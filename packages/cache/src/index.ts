@@ -1,3 +1,9 @@
+/**
+ * {@include ../README.md}
+ *
+ * @packageDocumentation
+ * @module @supasync/cache
+ */
 export type { Cache, CacheEntry, CacheStats, CacheVersion } from './Cache'
 export { compareVersions } from './compareVersions'
 export { CacheClosedError, CacheCorruptEntryError, CacheVersionError } from './errors'

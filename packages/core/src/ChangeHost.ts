@@ -3,7 +3,7 @@ import { CircuitBreaker } from './backoff.js'
 import type { NormalizedSpec } from './changeSpec.js'
 import type { PoolContext } from './context.js'
 import { SupasyncError } from './errors.js'
-import { classifyChannelError, classifyReason, STABLE_CHANNEL_MS } from './refusals.js'
+import { classifyChannelError, classifyReason, refusalFix, STABLE_CHANNEL_MS } from './refusals.js'
 
 /** A distinct server binding and who listens to it; owned by ChangesPool. */
 export interface HostedBinding {
@@ -15,8 +15,8 @@ export interface HostedBinding {
   subscribed(): void
   /** The host's live generation now includes this binding (or no longer does). */
   setLive(live: boolean): void
-  /** The server refused this binding's subscription. */
-  fail(error: SupasyncError): void
+  /** The server refused this binding's subscription. Returns whether no lease had an onError of its own to hear it. */
+  fail(error: SupasyncError): boolean
   /** Has been live at least once (the server accepted it): never a suspect when a later subscription is refused. */
   readonly everLive: boolean
 }
@@ -320,12 +320,14 @@ export class ChangeHost {
     // prints them); only if none matches is every newcomer suspect.
     const named = suspects.filter((binding) => message.includes(`table: ${binding.spec.table},`) && clauseTexts(binding.spec.filter).every((text) => message.includes(text)))
     const failed = named.length > 0 ? named : suspects
-    const error = new SupasyncError('SUBSCRIPTION_FAILED', `Realtime refused the postgres_changes subscription: ${message}`)
+    const error = new SupasyncError('SUBSCRIPTION_FAILED', `Realtime refused the postgres_changes subscription: ${message}${refusalFix(message, failed.map((binding) => binding.spec))}`)
+    // Once: to the leases' own onError, and to the instance's only for leases without one.
+    let unhandled = failed.length === 0
     for (const binding of failed) {
       this.desired.delete(binding)
-      binding.fail(error)
+      if (binding.fail(error)) unhandled = true
     }
-    this.context.reportError(error)
+    if (unhandled) this.context.reportError(error)
     if (generation === this.next) {
       this.drop(generation)
       this.next = undefined
@@ -385,12 +387,13 @@ export class ChangeHost {
     )
     // A refused replacement (make-before-break) fails only its newcomers: bindings already live were accepted by
     // the server and stay on the current generation, which carries on.
+    let unhandled = true
     for (const binding of generation.bindings) {
       if (wasSwap && binding.everLive) continue
       if (!this.desired.delete(binding)) continue
-      binding.fail(error)
+      if (!binding.fail(error)) unhandled = false
     }
-    this.context.reportError(error)
+    if (unhandled) this.context.reportError(error)
     this.requestRebuild()
   }
 

@@ -80,15 +80,22 @@ class Binding implements HostedBinding {
     for (const lease of this.leases) if (lease.status.get() !== 'error') lease.status.set(live ? 'live' : 'pending')
   }
 
-  fail(error: SupasyncError): void {
+  /**
+   * Fails every lease; each lease's own onError hears it. Returns whether the instance's onError must hear it
+   * (some lease has no onError of its own, or there was none): the caller reports it there, once.
+   */
+  fail(error: SupasyncError): boolean {
     this.pool.forget(this)
+    let unhandled = this.leases.size === 0
     for (const lease of [...this.leases]) {
       lease.error = error
       lease.status.set('error')
       this.pool.leaseGone()
-      ;(lease.onError ?? this.pool.reportError)(error)
+      if (lease.onError) lease.onError(error)
+      else unhandled = true
     }
     this.leases.clear()
+    return unhandled
   }
 
   removeLease(lease: Lease): void {

@@ -69,7 +69,11 @@ export class ConnectionMonitor {
   /** When the heartbeat now awaiting its reply was sent (by us or by realtime-js's own timer). */
   private pendingSince: number | undefined
   private downSince: number | undefined
+  /** The status was 'live' with a channel or lease held (an idle instance's 'live' proves no socket). */
   private everLive = false
+  /** Since when realtime-js has been trying to open the socket (TimerPort clock), while it is. */
+  private connectingSince: number | undefined
+  private unsticking = false
   private rttMs: number | undefined
   private readonly cleanups: (() => void)[] = []
   private stopped = false
@@ -154,7 +158,36 @@ export class ConnectionMonitor {
   private tick(): void {
     ensureHeartbeatHub(this.context.realtime)
     if (this.context.realtime.isConnected()) this.heartbeat()
+    this.unstick()
     this.recompute()
+  }
+
+  /**
+   * Node's built-in WebSocket (undici, Node 22) can stay CONNECTING for good when the server drops the TCP
+   * connection during the handshake (a restarting server, a proxy): it fires 'error' but never 'close', so
+   * realtime-js never schedules a reconnect and the socket stays down. An attempt still connecting after two
+   * heartbeat intervals is torn down and a new one started (realtime-js rejoins the channels when it opens).
+   */
+  private unstick(): void {
+    const { realtime, options, scheduler } = this.context
+    if (this.unsticking) return
+    if (!realtime.isConnecting() || realtime.isConnected() || this.counts().channels === 0 || !options.ports.network.isOnline()) {
+      this.connectingSince = undefined
+      return
+    }
+    const now = scheduler.now()
+    this.connectingSince ??= now
+    if (now - this.connectingSince < 2 * options.heartbeatIntervalMs) return
+    this.connectingSince = undefined
+    this.unsticking = true
+    this.context.metrics.counters.stuckConnects++
+    void realtime
+      .disconnect()
+      .catch(() => undefined)
+      .then(() => {
+        this.unsticking = false
+        if (!this.stopped && this.counts().channels > 0 && !realtime.isConnected() && !realtime.isConnecting()) realtime.connect()
+      })
   }
 
   /**
@@ -188,7 +221,9 @@ export class ConnectionMonitor {
       heartbeatIntervalMs: options.heartbeatIntervalMs,
       idle: counts.channels === 0 && counts.leases === 0,
     })
-    if (state === 'live') this.everLive = true
+    // Only a live socket with channels counts: an idle instance is 'live' too, and its first channel must show
+    // 'connecting' while it opens, not 'degraded' (a "reconnecting" banner on every app start).
+    if (state === 'live' && (counts.channels > 0 || counts.leases > 0)) this.everLive = true
     const previous = this.store.get()
     this.store.set({
       state,

@@ -12,6 +12,7 @@ export class RoomHandle {
   private readonly offs = new Set<() => void>()
   private isReleased = false
 
+  /** @internal Created by the package's factory function, not by `new`. */
   constructor(
     private readonly room: Room,
     private readonly onRelease: (handle: RoomHandle) => void,

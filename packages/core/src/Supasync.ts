@@ -53,6 +53,7 @@ export class Supasync {
   private openedSocket: boolean | undefined
   private readonly instanceId: string
 
+  /** @internal Created by the package's factory function, not by `new`. */
   constructor(
     readonly realtime: RealtimeClient,
     private readonly options: ResolvedOptions,

@@ -74,6 +74,8 @@ export interface SupasyncMetrics {
     broadcastsDelivered: number
     /** Heartbeats without a reply in time (dead socket noticed). */
     heartbeatTimeouts: number
+    /** Socket openings stuck in CONNECTING for two heartbeat intervals, torn down and started again. */
+    stuckConnects: number
   }
   /** Heartbeat round trip. */
   rttMs: HistogramSnapshot
@@ -94,6 +96,7 @@ export class MetricsRecorder {
     duplicatesDropped: 0,
     broadcastsDelivered: 0,
     heartbeatTimeouts: 0,
+    stuckConnects: 0,
   }
   readonly rtt = new Histogram()
   readonly join = new Histogram()

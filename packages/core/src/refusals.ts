@@ -93,3 +93,18 @@ export function serverReason(error: unknown): string | undefined {
 
 /** A channel that stayed joined this long before failing was healthy: its failure starts a fresh count. */
 export const STABLE_CHANNEL_MS = 30_000
+
+/**
+ * The fix to append to a postgres_changes refusal, when the server's text says what it is: a table outside the
+ * `supabase_realtime` publication ("Please check Realtime is enabled for the given connect parameters").
+ */
+export function refusalFix(message: string, specs: readonly { schema: string; table: string }[]): string {
+  if (!/Please check Realtime is enabled/i.test(message)) return ''
+  const tables = [...new Set(specs.filter((spec) => spec.table !== '*').map((spec) => `${quoteIdent(spec.schema)}.${quoteIdent(spec.table)}`))]
+  if (tables.length === 0) return '. Fix: add the table to the publication (alter publication supabase_realtime add table <schema>.<table>) or check the schema and table names.'
+  return `. Fix: add the table to the publication: alter publication supabase_realtime add table ${tables.join(', ')}; (or check the schema and table names).`
+}
+
+function quoteIdent(name: string): string {
+  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`
+}

@@ -603,6 +603,7 @@ describe('MetricsRecorder', () => {
         'joins',
         'leaves',
         'recreated',
+        'stuckConnects',
         'swaps',
       ].sort(),
     )

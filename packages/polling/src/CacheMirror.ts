@@ -143,7 +143,7 @@ export class CacheMirror<R extends object> {
   private withTimeout<T>(promise: Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const ms = this.options.requestTimeoutMs
-      const handle = this.timers.setTimeout(() => reject(new Error(`no answer from the client's auth within ${ms} ms`)), ms)
+      const handle = this.timers.setTimeout(() => reject(new Error(`no answer from the client's auth within ${Math.round(ms)} ms`)), ms)
       promise.then(resolve, reject).finally(() => this.timers.clearTimeout(handle))
     })
   }

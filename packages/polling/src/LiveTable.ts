@@ -9,7 +9,7 @@ import { rowKey } from './rowKey.js'
 import { KeySweep, type SweepCounts } from './KeySweep.js'
 import { SweepSchedule } from './SweepSchedule.js'
 import { RowView, type LiveChange } from './RowView.js'
-import { SharedPoller, type PollMember } from './SharedPoller.js'
+import { SharedPoller } from './SharedPoller.js'
 import { parseVersion } from './versions.js'
 
 /** What `live.freshness` holds. */
@@ -57,7 +57,8 @@ const TICK_MS = 1000
  * One table (or one filtered part of it) kept in a local view within `maxStalenessMs` of commit: see
  * {@link createLiveTable}.
  */
-export class LiveTable<R extends object = Row> implements PollMember {
+// It is a PollMember of its SharedPoller (checked structurally where it attaches; not part of the public type).
+export class LiveTable<R extends object = Row> {
   readonly rows: ReadableStore<ReadonlyMap<string, R>>
   private readonly view: RowView<R>
   private readonly freshnessStore: ReturnType<typeof createStore<Freshness>>
@@ -98,10 +99,16 @@ export class LiveTable<R extends object = Row> implements PollMember {
   private lastWatermark: number | undefined
   /** How late a realtime delivery may be before a verification poll that finds it counts it as lost, in ms. */
   private readonly lagMs: number
-  /** Resolves once the initial load has completed; rejects if the table is destroyed first. */
+  /**
+   * Resolves once the initial load has completed. Rejects with the first load failure that is not `UNREACHABLE`
+   * (`REJECTED`: no such table or column, `UNAUTHORIZED`: the key or token was refused, `BAD_ROW`), whose message
+   * names the fix, or with `DESTROYED` if the table is destroyed first. While PostgREST is unreachable it stays
+   * pending (the load retries). After a rejection the table keeps retrying and shows the rows once the cause is fixed.
+   */
   readonly ready: Promise<void>
   private settleReady!: { resolve(): void; reject(error: unknown): void }
 
+  /** @internal Created by the package's factory function, not by `new`. */
   constructor(
     private readonly sync: Supasync,
     private readonly options: ResolvedLiveOptions<R>,
@@ -360,7 +367,13 @@ export class LiveTable<R extends object = Row> implements PollMember {
         return
       } catch (cause) {
         if (this.destroyed) return
-        this.pollFailed(asPollingError(cause))
+        const error = asPollingError(cause)
+        this.pollFailed(error)
+        // Only an unreachable PostgREST may pass by itself while the app waits (offline start: the cache shows
+        // meanwhile). A missing table or column, or a refused key, needs the app or the project fixed: `ready`
+        // rejects with the fix now rather than never settling. The table keeps retrying (at pollIntervalMs), so
+        // a fix made meanwhile (the table created, a session refreshed) still brings the rows in.
+        if (error.code !== 'UNREACHABLE') this.settleReady.reject(error)
         const retryIn = (cause as PollingError).transient === false ? this.options.pollIntervalMs : this.options.retryMs
         await new Promise<void>((resolve) => {
           this.cancelLoadRetry = this.poller.scheduler.after(Math.min(retryIn * 2 ** Math.min(attempt, 3), this.options.pollIntervalMs), resolve)

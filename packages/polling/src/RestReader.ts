@@ -78,7 +78,7 @@ export class RestReader {
       controller.abort()
     })
     const timeout = () =>
-      new PollingError('UNREACHABLE', `${what}: no answer within requestTimeoutMs (${this.target.requestTimeoutMs} ms). Polling retries by itself.`, { status: 0 })
+      new PollingError('UNREACHABLE', `${what}: no answer within requestTimeoutMs (${Math.round(this.target.requestTimeoutMs)} ms). Polling retries by itself.`, { status: 0 })
     let result: PostgrestResult
     try {
       result = await build(controller.signal)

@@ -221,11 +221,11 @@ export class SharedPoller {
     const { schema, table, overlapMs } = this.settings
     if (!this.reader.watermarkSupported) {
       this.warnOnce(new PollingError('MISSING_MIGRATION',
-        `public.supasync_watermark() is missing, so polling of ${schema}.${table} relies on an overlap window of ${overlapMs} ms alone: a write transaction open longer than that can be missed. Apply packages/polling/sql/supasync-polling.sql (or raise overlapMs).`))
+        `public.supasync_watermark() is missing, so polling of ${schema}.${table} relies on an overlap window of ${Math.round(overlapMs)} ms alone: a write transaction open longer than that can be missed. Apply packages/polling/sql/supasync-polling.sql (or raise overlapMs).`))
     }
     if (!this.reader.sessionsVisible) {
       this.warnOnce(new PollingError('MISSING_MIGRATION',
-        `The owner of public.supasync_watermark() cannot see other sessions in pg_stat_activity, so its watermark is just now() and polling of ${schema}.${table} relies on an overlap window of ${overlapMs} ms: a write transaction open longer than that can be missed. Run supasync-polling.sql as a superuser or grant pg_read_all_stats to its owner.`))
+        `The owner of public.supasync_watermark() cannot see other sessions in pg_stat_activity, so its watermark is just now() and polling of ${schema}.${table} relies on an overlap window of ${Math.round(overlapMs)} ms: a write transaction open longer than that can be missed. Run supasync-polling.sql as a superuser or grant pg_read_all_stats to its owner.`))
     }
     if (this.reader.serverMaxRows !== undefined) {
       this.warnOnce(new PollingError('REJECTED',

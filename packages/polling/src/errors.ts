@@ -42,6 +42,19 @@ export function asPollingError(cause: unknown): PollingError {
   return cause instanceof PollingError ? cause : new PollingError('UNREACHABLE', `Polling failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
 }
 
+/** What to do about a 4xx PostgREST answer, from its Postgres / PostgREST error code. */
+function rejectionFix(code: string | undefined, message: string): string {
+  // 42P01: undefined table (PostgREST 12); PGRST205 / PGRST106: not in the schema cache / schema not exposed (newer).
+  if (code === '42P01' || code === 'PGRST205' || code === 'PGRST106') {
+    return "check the table and schema options; if the table was just created, reload PostgREST's schema cache (notify pgrst, 'reload schema'); a schema other than public must be in PostgREST's db-schemas."
+  }
+  // 42703: undefined column; PGRST204 / PGRST100 (parse errors name the column too).
+  if (code === '42703' || code === 'PGRST204' || /column .* does not exist/i.test(message)) {
+    return 'check the filter, primaryKey, cursor and softDeleteColumn options against the table\'s columns.'
+  }
+  return 'check the table, filter, primaryKey and cursor options and that the role may SELECT them.'
+}
+
 /** Turns a failed PostgREST answer into a PollingError that says what to do about it. */
 export function restFailure(what: string, result: { error: { message: string; code?: string; hint?: string | null } | null; status: number }): PollingError {
   const error = result.error
@@ -51,7 +64,14 @@ export function restFailure(what: string, result: { error: { message: string; co
     return new PollingError('UNREACHABLE', `${what}: PostgREST is unreachable (${text}). Polling retries by itself; the data stays as last synced.`, { status })
   }
   if (status === 401 || status === 403) {
-    return new PollingError('UNAUTHORIZED', `${what}: PostgREST refused the token (${text}). Refresh the session (supabase.auth) or the accessToken callback; polling retries by itself.`, { status })
+    if (error?.code === '42501') {
+      return new PollingError('REJECTED', `${what}: PostgREST refused the read (${text}). Fix: grant the role SELECT on the table (grant select on <table> to anon, authenticated).`, { status })
+    }
+    return new PollingError(
+      'UNAUTHORIZED',
+      `${what}: PostgREST refused the token (${text}). Fix: pass the project's anon key to createClient and sign the user in, or refresh the session (supabase.auth) or the accessToken callback; polling retries by itself.`,
+      { status },
+    )
   }
-  return new PollingError('REJECTED', `${what}: PostgREST refused the read (${text}). Check the table, filter, primaryKey and cursor options and that the role may SELECT them.`, { status })
+  return new PollingError('REJECTED', `${what}: PostgREST refused the read (${text}). Fix: ${rejectionFix(error?.code, error?.message ?? '')}`, { status })
 }

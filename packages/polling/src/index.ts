@@ -1,3 +1,9 @@
+/**
+ * {@include ../README.md}
+ *
+ * @packageDocumentation
+ * @module @supasync/polling
+ */
 export { createLiveTable } from './createLiveTable.js'
 export { LiveTable } from './LiveTable.js'
 export type { Freshness, LiveTableStats } from './LiveTable.js'
@@ -9,5 +15,6 @@ export { deriveMode } from './deriveMode.js'
 export type { LiveMode, ModeInputs } from './deriveMode.js'
 export { PollingError } from './errors.js'
 export type { PollingErrorCode } from './errors.js'
-export type { PostgrestHost } from './PostgrestHost.js'
+export type { PostgrestHost, PostgrestQuery, PostgrestResult } from './PostgrestHost.js'
+export type { Row } from './RestReader.js'
 export { parseVersion, formatMicros } from './versions.js'

@@ -41,8 +41,10 @@ export interface LiveTableOptions<R extends object = Record<string, unknown>> {
   /**
    * Where applied rows are also written (versioned; e.g. IndexedDB to survive reloads, Redis to share), and whose rows
    * are shown at start. Only the namespace of the user the table reads as is used (`cacheNamespace`). Default none.
+   * An untyped adapter (`indexedDbCache({ name })`, a `Cache<unknown>`) is accepted as it is: the table writes only
+   * its own rows into it and reads them back as rows of this table.
    */
-  cache?: Cache<R>
+  cache?: Cache<NoInfer<R>> | Cache<unknown>
   /**
    * The cache namespace of this table's rows: one per user, so a table never shows rows cached while another user
    * was signed in. Default: the `sub` claim (user id) of the token `supabase` sends, asked from `supabase.auth` or
@@ -158,10 +160,11 @@ export function resolveLiveOptions<R extends object>(options: LiveTableOptions<R
   for (const [name, interval] of [['pollIntervalMs', pollIntervalMs], ['verifyIntervalMs', verifyIntervalMs]] as const) {
     if (interval + requestTimeoutMs >= maxStalenessMs) {
       throw new PollingError('INVALID_OPTIONS',
-        `createLiveTable: ${name} (${interval} ms) + requestTimeoutMs (${requestTimeoutMs} ms) must stay below maxStalenessMs (${maxStalenessMs} ms), or a change could arrive late. Lower them or raise maxStalenessMs.`)
+        `createLiveTable: ${name} (${Math.round(interval)} ms) + requestTimeoutMs (${Math.round(requestTimeoutMs)} ms) must stay below maxStalenessMs (${Math.round(maxStalenessMs)} ms), or a change could arrive late. Lower them or raise maxStalenessMs.`)
     }
   }
-  const cache = options.cache
+  // A Cache<unknown> holds what the table writes into it: this table's rows (R).
+  const cache = options.cache as Cache<R> | undefined
   if (cache !== undefined && (typeof cache.setMany !== 'function' || typeof cache.delete !== 'function')) {
     throw new PollingError('INVALID_OPTIONS', 'createLiveTable: options.cache must be a @supasync/cache adapter (memoryCache(), indexedDbCache(), redisCache(), tieredCache()).')
   }

@@ -112,10 +112,26 @@ describe('every write visible within maxStalenessMs, once, in order', () => {
   it('token expiry: channels closed at expiry are re-created, polling covers the gap', async () => {
     const shortUntil = Date.now() + 1500
     // Tokens fetched in the first 1.5 s live 2 s; later ones an hour (as a session refresh would give).
-    const accessToken = async () => local.stack.signJwt({ sub: 'a11ce000-0000-4000-8000-000000000001', exp: Math.floor(Date.now() / 1000) + (Date.now() < shortUntil ? 2 : 3600) })
+    const issued: number[] = []
+    const accessToken = async () => {
+      issued.push(Date.now())
+      return local.stack.signJwt({ sub: 'a11ce000-0000-4000-8000-000000000001', exp: Math.floor(Date.now() / 1000) + (Date.now() < shortUntil ? 2 : 3600) })
+    }
     const list = await observers(2, { accessToken })
     await expectGuarantee(list, () => pause(5000))
-    for (const observer of list) expect(observer.sync.metrics().counters.recreated).toBeGreaterThanOrEqual(1)
+    // supabase-js 2.109: the server closes the channels at expiry and supasync re-creates them. Newer clients
+    // (the compatibility run) push a fresh token from the accessToken callback with every heartbeat, so a long-lived
+    // one replaces the short one before it expires and no channel is closed. Either way the promise held (above).
+    const renewedBeforeExpiry = issued.some((at) => at >= shortUntil && at < shortUntil + 2000)
+    for (const observer of list) {
+      const { recreated, channelErrors } = observer.sync.metrics().counters
+      if (recreated === 0) {
+        expect(renewedBeforeExpiry).toBe(true)
+        expect(channelErrors).toBe(0)
+      } else {
+        expect(recreated).toBeGreaterThanOrEqual(1)
+      }
+    }
   })
 
   it('failRest bursts: failed polls are retried while realtime delivers', async () => {

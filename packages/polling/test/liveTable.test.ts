@@ -85,7 +85,12 @@ describe('createLiveTable on the local stack', () => {
       // Separate polls would read each filter on its own; a shared one reads both in every request.
       // Reads of polls that started after both tables joined (a poll already running when reads were cleared may
       // still be reading with the union it started with).
-      const rowReads = () => reads.slice(reads.findIndex((url) => url.includes('/rpc/supasync_watermark'))).filter((url) => url.includes('/rest/v1/components'))
+      // Key sweeps (select=id, one per table by design) and reads of single keys are not polls: only reads of whole
+      // rows by filter count.
+      const rowReads = () =>
+        reads
+          .slice(reads.findIndex((url) => url.includes('/rpc/supasync_watermark')))
+          .filter((url) => url.includes('/rest/v1/components') && url.includes('select=*') && url.includes('project_id.eq'))
       await waitFor(() => reads.some((url) => url.includes('/rpc/supasync_watermark')) && rowReads().length >= 2, 3000, 'two polls')
       expect(rowReads().every((url) => url.includes('project_id.eq."1"') && url.includes('project_id.eq."2"'))).toBe(true)
       expect(one.get(11)).toBeUndefined()

@@ -372,6 +372,13 @@ describe('resolveLiveOptions', () => {
   const host = new FakeServer(manualClock(T0)).host
   const base = { supabase: host, table: 'components' }
 
+  it('numbers in its messages are whole milliseconds (#11.8)', () => {
+    // maxStalenessMs 1000: requestTimeoutMs defaults to 1000 / 3.
+    const error = thrown(() => resolveLiveOptions({ ...base, maxStalenessMs: 1000, verifyIntervalMs: 700 })) as PollingError
+    expect(error.code).toBe('INVALID_OPTIONS')
+    expect(error.message).toContain('verifyIntervalMs (700 ms) + requestTimeoutMs (333 ms) must stay below maxStalenessMs (1000 ms)')
+  })
+
   it('defaults derive from maxStalenessMs 30 000', () => {
     const resolved = resolveLiveOptions(base)
     expect(resolved).toMatchObject({

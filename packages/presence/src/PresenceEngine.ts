@@ -40,7 +40,7 @@ export interface PresenceDiagnostics {
 /** Call budgets per realtime channel object (a re-created channel is a new object: a fresh server window). */
 const channelBudgets = new WeakMap<object, CallBudget>()
 
-export class PresenceEngine<S extends PresenceState = PresenceState> {
+export class PresenceEngine<S extends object = PresenceState> {
   readonly conn = newConnectionId()
   readonly handle: RoomHandle
   readonly holders = new Set<object>()

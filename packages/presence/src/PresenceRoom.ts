@@ -10,7 +10,7 @@ const released = (topic: string) =>
  * the channel, this connection's tracked entry and the member list; each holder's subscriptions are removed by
  * its own `leave()`, and the last `leave()` untracks and releases the channel.
  */
-export class PresenceRoom<S extends PresenceState = PresenceState> {
+export class PresenceRoom<S extends object = PresenceState> {
   /**
    * Every member (this client's key included, `self: true`): online, away, and offline ones for
    * `offlineRetentionMs`, in the order they were first seen. Same array until something changes.
@@ -21,6 +21,7 @@ export class PresenceRoom<S extends PresenceState = PresenceState> {
   private readonly offs = new Set<() => void>()
   private left = false
 
+  /** @internal Created by the package's factory function, not by `new`. */
   constructor(private readonly engine: PresenceEngine<S>) {
     engine.holders.add(this)
     this.members = this.wrap(engine.members)

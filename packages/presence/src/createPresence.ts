@@ -21,7 +21,7 @@ const engines = new WeakMap<Supasync, Map<string, PresenceEngine>>()
  * Several rooms of one topic on one `sync` (two components of one tab) share one channel and one tracked
  * entry: they must agree on `key` and the timing options; their `state`s are merged.
  */
-export function createPresence<S extends PresenceState = PresenceState>(sync: Supasync, topic: string, options: PresenceOptions<S>): PresenceRoom<S> {
+export function createPresence<S extends object = PresenceState>(sync: Supasync, topic: string, options: PresenceOptions<S>): PresenceRoom<S> {
   // Time and visibility come from the supasync instance unless given: one clock for the whole app (and its tests).
   const ports = { timers: sync.ports.timers, visibility: sync.ports.visibility, ...options.ports }
   const resolved = resolvePresenceOptions({ ...(options as PresenceOptions), ports })

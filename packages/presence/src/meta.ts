@@ -5,7 +5,7 @@ import type { ConnectionMeta, PresenceState } from './types.js'
  * `{ conn, state, away, typing, at }`. Typing and away live in the tracked payload, so neither costs a
  * presence call of its own: they ride along with the next (coalesced) track.
  */
-export interface WireMeta<S extends PresenceState = PresenceState> {
+export interface WireMeta<S extends object = PresenceState> {
   conn: string
   state: S
   away: boolean
@@ -14,7 +14,7 @@ export interface WireMeta<S extends PresenceState = PresenceState> {
 }
 
 /** What this connection wants the room to see (the latest desired payload, before rate limiting). */
-export interface DesiredMeta<S extends PresenceState = PresenceState> {
+export interface DesiredMeta<S extends object = PresenceState> {
   state: S
   away: boolean
   typing: boolean
@@ -23,7 +23,7 @@ export interface DesiredMeta<S extends PresenceState = PresenceState> {
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
 
 /** The payload to track for `desired` at `at` (sender's epoch ms). */
-export function encodeMeta<S extends PresenceState>(conn: string, desired: DesiredMeta<S>, at: number): WireMeta<S> {
+export function encodeMeta<S extends object>(conn: string, desired: DesiredMeta<S>, at: number): WireMeta<S> {
   return { conn, state: desired.state, away: desired.away, typing: desired.typing, at }
 }
 
@@ -42,7 +42,7 @@ export function signature(meta: { state: unknown; away: boolean; typing: boolean
  * The ref may be missing: realtime-js before 2.119.1 deletes `phx_ref` from its live state while building
  * event payloads (supabase/supabase-js#2565), so supasync identifies connections by `conn`, never by ref.
  */
-export function parseMeta<S extends PresenceState>(raw: unknown): ConnectionMeta<S> | undefined {
+export function parseMeta<S extends object>(raw: unknown): ConnectionMeta<S> | undefined {
   if (!isObject(raw)) return undefined
   const ref = typeof raw.presence_ref === 'string' ? raw.presence_ref : typeof raw.phx_ref === 'string' ? raw.phx_ref : ''
   if (typeof raw.conn === 'string' && isObject(raw.state)) {

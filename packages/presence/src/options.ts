@@ -2,10 +2,11 @@ import { checkJsonSafe, defaultPorts, SupasyncError, type RoomOptions, type Time
 import type { PresenceState } from './types.js'
 
 /** `S` without inferring it from the value (TypeScript's `NoInfer`, spelled so that TypeScript < 5.4 reads it too). */
-type NoInferState<S> = [S][S extends unknown ? 0 : never]
+/** `S`, but not inferred from the value (the initial state does not narrow the room's type). */
+export type NoInferState<S> = [S][S extends unknown ? 0 : never]
 
 /** Options of {@link createPresence}. Only `key` is required. */
-export interface PresenceOptions<S extends PresenceState = PresenceState> {
+export interface PresenceOptions<S extends object = PresenceState> {
   /** This client's presence key, usually the user id. Every tab and device with the same key is one member. */
   key: string
   /**

@@ -24,7 +24,7 @@ export interface ReducerConfig {
   readonly offlineRetentionMs: number
 }
 
-interface ConnectionRecord<S extends PresenceState> extends ConnectionMeta<S> {
+interface ConnectionRecord<S extends object> extends ConnectionMeta<S> {
   readonly sig: string
   /** Order in which changes were seen on this client; the connection with the highest wins the member's state. */
   readonly seq: number
@@ -32,7 +32,7 @@ interface ConnectionRecord<S extends PresenceState> extends ConnectionMeta<S> {
   readonly goneAt?: number
 }
 
-interface MemberRecord<S extends PresenceState> {
+interface MemberRecord<S extends object> {
   readonly key: string
   readonly conns: ReadonlyMap<string, ConnectionRecord<S>>
   readonly lastSeen: number
@@ -43,7 +43,7 @@ interface MemberRecord<S extends PresenceState> {
   readonly view: PresenceMember<S>
 }
 
-export interface PresenceModel<S extends PresenceState = PresenceState> {
+export interface PresenceModel<S extends object = PresenceState> {
   readonly members: ReadonlyMap<string, MemberRecord<S>>
   readonly list: readonly PresenceMember<S>[]
   /** Keys of the other members typing now (own key left out). */
@@ -54,7 +54,7 @@ export interface PresenceModel<S extends PresenceState = PresenceState> {
   readonly nextDeadline: number | undefined
 }
 
-export type PresenceAction<S extends PresenceState = PresenceState> =
+export type PresenceAction<S extends object = PresenceState> =
   | {
       type: 'server'
       now: number
@@ -68,11 +68,11 @@ export type PresenceAction<S extends PresenceState = PresenceState> =
 
 const EMPTY_LIST: readonly never[] = Object.freeze([])
 
-export function initialModel<S extends PresenceState>(): PresenceModel<S> {
+export function initialModel<S extends object = PresenceState>(): PresenceModel<S> {
   return { members: new Map(), list: EMPTY_LIST, typing: EMPTY_LIST, self: undefined, seq: 0, nextDeadline: undefined }
 }
 
-export function reducePresence<S extends PresenceState>(model: PresenceModel<S>, action: PresenceAction<S>, config: ReducerConfig): PresenceModel<S> {
+export function reducePresence<S extends object>(model: PresenceModel<S>, action: PresenceAction<S>, config: ReducerConfig): PresenceModel<S> {
   const counter = { seq: model.seq }
   const updates = new Map<string, MemberRecord<S> | undefined>()
   let self = model.self
@@ -108,7 +108,7 @@ export function reducePresence<S extends PresenceState>(model: PresenceModel<S>,
 }
 
 /** One key against the server's entries for it. Returns the same record when nothing changed. */
-function reconcile<S extends PresenceState>(
+function reconcile<S extends object>(
   previous: MemberRecord<S> | undefined,
   key: string,
   entries: ReadonlyMap<string, ConnectionMeta<S>> | undefined,
@@ -154,7 +154,7 @@ function reconcile<S extends PresenceState>(
 }
 
 /** Drops what expired at `now`: lingering connections past their grace, an offline member past retention. */
-function expire<S extends PresenceState>(member: MemberRecord<S>, now: number, config: ReducerConfig): MemberRecord<S> | undefined {
+function expire<S extends object>(member: MemberRecord<S>, now: number, config: ReducerConfig): MemberRecord<S> | undefined {
   if (member.conns.size === 0) {
     return member.offlineAt !== undefined && now >= member.offlineAt + config.offlineRetentionMs ? undefined : member
   }
@@ -167,7 +167,7 @@ function expire<S extends PresenceState>(member: MemberRecord<S>, now: number, c
   return droppedAt === undefined ? member : build(member, member.key, conns, now, false, droppedAt, config)
 }
 
-function build<S extends PresenceState>(
+function build<S extends object>(
   previous: MemberRecord<S> | undefined,
   key: string,
   conns: ReadonlyMap<string, ConnectionRecord<S>>,
@@ -205,7 +205,7 @@ function build<S extends PresenceState>(
   return { key, conns, lastSeen, offlineAt, deadline, view }
 }
 
-function finish<S extends PresenceState>(
+function finish<S extends object>(
   model: PresenceModel<S>,
   members: ReadonlyMap<string, MemberRecord<S>>,
   self: PresenceModel<S>['self'],

@@ -5,7 +5,7 @@ export type PresenceState = Record<string, unknown>
 export type PresenceStatus = 'online' | 'away' | 'offline'
 
 /** One member of a presence room: every tab and device of one key merged into one entry. */
-export interface PresenceMember<S extends PresenceState = PresenceState> {
+export interface PresenceMember<S extends object = PresenceState> {
   /** The member's presence key (usually the user id). */
   readonly key: string
   /** The state the member published last (of all its connections, the most recently changed one wins). */
@@ -30,7 +30,7 @@ export interface PresenceMember<S extends PresenceState = PresenceState> {
  * One connection's presence entry as supasync tracks it (the presence payload on the wire). Entries tracked by
  * other clients without supasync are read as `{ conn: presence_ref, state: payload }`.
  */
-export interface ConnectionMeta<S extends PresenceState = PresenceState> {
+export interface ConnectionMeta<S extends object = PresenceState> {
   /** Per-connection id, stable across the connection's reconnects. */
   conn: string
   /** The server's presence_ref of this entry (changes with every track); '' when realtime-js lost it. */

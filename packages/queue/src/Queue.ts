@@ -28,6 +28,7 @@ export class Queue {
   /** Resolves once stored entries are loaded (never rejects: a failed load is reported and the queue starts empty). */
   readonly ready: Promise<void>
 
+  /** @internal Created by the package's factory function, not by `new`. */
   constructor(private readonly options: ResolvedQueueOptions) {
     const { storage, namespace, persist } = options
     if (persist === 'durable') {

@@ -261,7 +261,7 @@ export class Sender {
     const timeout = new Promise<never>((_, reject) => {
       timer = ports.timers.setTimeout(() => {
         this.timers.delete(timer)
-        const error = new RequestFailure({ status: 0, message: `No response within ${requestTimeoutMs} ms (requestTimeoutMs)` })
+        const error = new RequestFailure({ status: 0, message: `No response within ${Math.round(requestTimeoutMs)} ms (requestTimeoutMs)` })
         attemptSignal.abort(error)
         reject(error)
       }, requestTimeoutMs)

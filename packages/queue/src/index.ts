@@ -1,3 +1,9 @@
+/**
+ * {@include ../README.md}
+ *
+ * @packageDocumentation
+ * @module @supasync/queue
+ */
 export { createQueue } from './createQueue.js'
 export { Queue } from './Queue.js'
 export type { QueueStatus, DeadLetter, QueuedWrite, FlushResult, QueueDiagnostics } from './queueTypes.js'
