@@ -28,7 +28,8 @@ describe('typedoc', () => {
       await app.generateDocs(project!, out)
       expect(messages).toEqual([])
       expect(app.logger.hasWarnings() || app.logger.hasErrors()).toBe(false)
-      expect(project!.children?.map((child) => child.name).sort()).toEqual(PACKAGES.map((name) => `@supasync/${name}`))
+      // Packages, and the queue's Node-only entry point (@supasync/queue/node) beside its main one.
+      expect(project!.children?.map((child) => child.name).sort()).toEqual([...PACKAGES.map((name) => `@supasync/${name}`), '@supasync/queue/node'].sort())
       for (const name of PACKAGES) {
         // The README's first paragraph appears on the module's page.
         const readme = readFileSync(join(root, 'packages', name, 'README.md'), 'utf8')
