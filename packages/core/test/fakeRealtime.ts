@@ -4,6 +4,8 @@
  * errors, system messages, phx_close) by calling the callbacks. Integration tests use the real supabase-js.
  */
 import type { RealtimeClient } from '@supabase/supabase-js'
+import { manualClock } from '../../presence/test/helpers.js'
+import { createSupasync, type SupasyncError, type SupasyncOptions } from '../src/index.js'
 
 type Callback = (...args: never[]) => void
 
@@ -169,4 +171,22 @@ export class FakeRealtime {
 /** Lets pending promise callbacks (auth waits, rebuild microtasks) run. */
 export const flush = async () => {
   for (let index = 0; index < 10; index++) await Promise.resolve()
+}
+
+/**
+ * A supasync instance over a fresh FakeRealtime and a manual clock, with its errors collected; `advance` steps the
+ * clock in 100 ms slices so promise callbacks between timers (auth waits, rebuilds) run in order.
+ */
+export function fakeSupasync(options: SupasyncOptions = {}) {
+  const realtime = new FakeRealtime()
+  const clock = manualClock(0)
+  const errors: SupasyncError[] = []
+  const sync = createSupasync(realtime.asClient(), { ports: { timers: clock }, onError: (error) => errors.push(error), ...options })
+  const advance = async (ms: number) => {
+    for (let left = ms; left > 0; left -= 100) {
+      clock.advance(Math.min(100, left))
+      await flush()
+    }
+  }
+  return { realtime, clock, errors, sync, advance }
 }

@@ -4,23 +4,10 @@
  * ends (Node 22's built-in WebSocket after a dropped handshake).
  */
 import { describe, expect, it } from 'vitest'
-import { manualClock } from '../../presence/test/helpers.js'
-import { createSupasync, type SupasyncError, type SupasyncOptions } from '../src/index.js'
-import { FakeRealtime, flush } from './fakeRealtime.js'
+import type { SupasyncError } from '../src/index.js'
+import { fakeSupasync, flush } from './fakeRealtime.js'
 
-function setup(options: SupasyncOptions = {}) {
-  const realtime = new FakeRealtime()
-  const clock = manualClock(0)
-  const errors: SupasyncError[] = []
-  const sync = createSupasync(realtime.asClient(), { ports: { timers: clock }, onError: (error) => errors.push(error), ...options })
-  const advance = async (ms: number) => {
-    for (let left = ms; left > 0; left -= 100) {
-      clock.advance(Math.min(100, left))
-      await flush()
-    }
-  }
-  return { realtime, clock, errors, sync, advance }
-}
+const setup = fakeSupasync
 
 const NOT_PUBLISHED =
   'Unable to subscribe to changes with given parameters. Please check Realtime is enabled for the given connect parameters: [event: *, schema: public, table: orders, filters: [], select: nil]'

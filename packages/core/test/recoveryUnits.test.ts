@@ -4,24 +4,10 @@
  * leaves behind, and who gives up a channel slot.
  */
 import { describe, expect, it } from 'vitest'
-import { manualClock } from '../../presence/test/helpers.js'
-import { createSupasync, SupasyncError, type SupasyncOptions } from '../src/index.js'
-import { FakeRealtime, flush } from './fakeRealtime.js'
+import { SupasyncError } from '../src/index.js'
+import { fakeSupasync, FakeRealtime, flush } from './fakeRealtime.js'
 
-function setup(options: SupasyncOptions = {}) {
-  const realtime = new FakeRealtime()
-  const clock = manualClock(0)
-  const errors: SupasyncError[] = []
-  const sync = createSupasync(realtime.asClient(), { ports: { timers: clock }, onError: (error) => errors.push(error), ...options })
-  const advance = async (ms: number) => {
-    // Step in small slices so promise callbacks between timers (auth waits, rebuilds) run in order.
-    for (let left = ms; left > 0; left -= 100) {
-      clock.advance(Math.min(100, left))
-      await flush()
-    }
-  }
-  return { realtime, clock, errors, sync, advance }
-}
+const setup = fakeSupasync
 
 const lastChannel = (realtime: FakeRealtime, topic: string) => realtime.byTopic(topic).at(-1)!
 

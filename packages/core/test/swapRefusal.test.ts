@@ -1,20 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { manualClock } from '../../presence/test/helpers.js'
-import { createSupasync, type SupasyncError } from '../src/index.js'
-import { FakeRealtime, flush } from './fakeRealtime.js'
+import { fakeSupasync, flush } from './fakeRealtime.js'
 
 describe('a permanent refusal of a make-before-break replacement', () => {
   it('fails only the newcomer: a binding live on the current channel stays live', async () => {
-    const realtime = new FakeRealtime()
-    const clock = manualClock(0)
-    const errors: SupasyncError[] = []
-    const sync = createSupasync(realtime.asClient(), { ports: { timers: clock }, onError: (error) => errors.push(error) })
-    const advance = async (ms: number) => {
-      for (let left = ms; left > 0; left -= 100) {
-        clock.advance(Math.min(100, left))
-        await flush()
-      }
-    }
+    const { realtime, errors, sync, advance } = fakeSupasync()
     const a = sync.changes({ table: 'components' }, () => {})
     await flush()
     const first = realtime.created[0]!

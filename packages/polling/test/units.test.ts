@@ -1475,15 +1475,16 @@ describe('LiveTable: what proves realtime', () => {
   })
 })
 
-describe('LiveTable: key sweeps (access revoked or granted without a write)', () => {
-  /** A server whose RLS hides the rows in `hidden` from every read, as PostgREST would. */
-  function withRls(w: ReturnType<typeof world>, hidden: Set<number>) {
-    w.server.intercept = (request) => {
-      if (request.kind !== 'select' || request.name !== 'components') return undefined
-      const answer = w.server.answer(request)
-      return { ...answer, data: (answer.data as Row[]).filter((row) => !hidden.has(Number(row.id))) }
-    }
+/** A server whose RLS hides the rows in `hidden` from every read, as PostgREST would. */
+function withRls(w: ReturnType<typeof world>, hidden: Set<number>) {
+  w.server.intercept = (request) => {
+    if (request.kind !== 'select' || request.name !== 'components') return undefined
+    const answer = w.server.answer(request)
+    return { ...answer, data: (answer.data as Row[]).filter((row) => !hidden.has(Number(row.id))) }
   }
+}
+
+describe('LiveTable: key sweeps (access revoked or granted without a write)', () => {
 
   it('drops rows the user may no longer read, from the view and the cache, within the budget; adds rows granted later', async () => {
     const w = world('degraded')
@@ -1555,14 +1556,6 @@ describe('LiveTable: key sweeps (access revoked or granted without a write)', ()
 })
 
 describe('LiveTable: sweeps when access changes (supasync.track_access)', () => {
-  function withRls(w: ReturnType<typeof world>, hidden: Set<number>) {
-    w.server.intercept = (request) => {
-      if (request.kind !== 'select' || request.name !== 'components') return undefined
-      const answer = w.server.answer(request)
-      return { ...answer, data: (answer.data as Row[]).filter((row) => !hidden.has(Number(row.id))) }
-    }
-  }
-  const keySweeps = (w: ReturnType<typeof world>) => w.server.of('rows').filter((request) => request.columns === 'id').length
 
   it('a reported access change sweeps at the next poll, and claims stop before it until that sweep completes', async () => {
     const w = world('degraded')
