@@ -516,7 +516,9 @@ as $$
     'access', (select pg_catalog.jsonb_build_object(
                  'sub', c.sub,
                  'user', (select a.changed_at from supasync.access_changes a where a.user_id = c.sub),
-                 'all', (select a.changed_at from supasync.access_changes a where a.user_id = '*'))
+                 'all', (select a.changed_at from supasync.access_changes a where a.user_id = '*'),
+                 -- whether any table is tracked at all (for the client's advice, not its logic)
+                 'tracked', exists (select 1 from pg_catalog.pg_trigger t where t.tgname like 'supasync\_access\_%'))
                from (select coalesce(nullif(pg_catalog.current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub', 'anon') as sub) c)
   )
 $$;

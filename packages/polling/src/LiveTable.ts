@@ -437,9 +437,11 @@ export class LiveTable<R extends object = Row> {
     const late = this.sweepSchedule?.lateBy() ?? 0
     if (late > 0 && !this.warnedLateSweeps) {
       this.warnedLateSweeps = true
-      this.report(new PollingError('MISSING_MIGRATION',
-        `A key sweep of ${this.options.table} takes about ${Math.round(sweep.counts.totalMs / Math.max(1, sweep.counts.sweeps))} ms, so periodic sweeps run every ${Math.round(this.sweepSchedule!.intervalMs() / 1000)} s: a row the user may no longer read can stay up to ${Math.round(late / 1000)} s longer than maxStalenessMs unless an access stamp reports the change. ` +
-        'Run supasync.track_access() on the membership tables your RLS policies use (packages/polling/sql), so sweeps run as soon as a membership changes; rows moved out of the user\'s reach by a write to the row itself still wait for the periodic sweep.'))
+      const schedule = this.sweepSchedule!
+      const timing = `A key sweep of ${this.options.table} takes about ${Math.round(sweep.counts.totalMs / Math.max(1, sweep.counts.sweeps))} ms, so periodic sweeps run every ${Math.round(schedule.intervalMs() / 1000)} s`
+      this.report(new PollingError(schedule.tracked ? 'REJECTED' : 'MISSING_MIGRATION', schedule.tracked
+        ? `${timing}. Membership changes are tracked (supasync.track_access) and sweep at once, but a row moved out of the user's reach by a write to the row itself (its project changed) can stay up to ${Math.round(late / 1000)} s longer than maxStalenessMs. Narrow the live table's filter, or call supasync.access_changed() where such writes happen.`
+        : `${timing}: a row the user may no longer read can stay up to ${Math.round(late / 1000)} s longer than maxStalenessMs. Run supasync.track_access() on the membership tables your RLS policies use (packages/polling/sql), so sweeps run as soon as a membership changes.`))
     }
     this.update()
     return true

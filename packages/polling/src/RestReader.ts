@@ -30,6 +30,8 @@ export interface AccessStamp {
   sub: string | null
   user: number | undefined
   all: number | undefined
+  /** Some membership table is tracked (supasync.track_access); only changes the advice of warnings. */
+  tracked?: boolean
 }
 
 /** A hard deletion read from public.supasync_tombstones. */
@@ -132,7 +134,7 @@ export class RestReader {
     const access = typeof data === 'object' && data !== null && data.access && typeof data.access === 'object' ? (data.access as Record<string, unknown>) : undefined
     return {
       watermark,
-      access: access && { sub: typeof access.sub === 'string' ? access.sub : null, user: parseVersion(access.user), all: parseVersion(access.all) },
+      access: access && { sub: typeof access.sub === 'string' ? access.sub : null, user: parseVersion(access.user), all: parseVersion(access.all), tracked: access.tracked === true },
     }
   }
 

@@ -101,6 +101,11 @@ export class SweepSchedule {
     if (this.owed !== undefined) this.soon()
   }
 
+  /** The last watermark said some membership table is tracked (supasync.track_access). */
+  get tracked(): boolean {
+    return this.access?.tracked === true
+  }
+
   /** The periodic interval now, in ms. */
   intervalMs(): number {
     const { fixedMs, maxStalenessMs } = this.options

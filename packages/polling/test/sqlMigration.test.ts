@@ -195,8 +195,9 @@ describe('access changes (track_access, access_changed)', () => {
     const access = async () => {
       const { data, error } = await asUser().rpc('supasync_watermark')
       expect(error).toBeNull()
-      const stamp = (data as { access: { sub: string; user: string | null; all: string | null } }).access
+      const stamp = (data as { access: { sub: string; user: string | null; all: string | null; tracked: boolean } }).access
       expect(stamp.sub).toBe(USER)
+      expect(stamp.tracked).toBe(true) // crew is tracked
       const latest = [stamp.user, stamp.all].filter((value): value is string => value !== null).map(Date.parse)
       return latest.length === 0 ? undefined : Math.max(...latest)
     }
