@@ -1,7 +1,9 @@
+import type { Chart } from './charts.js'
 import type { Figure } from './stats.js'
 
 /** The latest figures as the table in docs/benchmarks.md, so the docs always show the last full run. */
-export function benchmarksMarkdown(report: { date: string; node: string; cpus: number; memoryGiB: number; figures: Figure[] }): string {
+export function benchmarksMarkdown(report: { date: string; node: string; cpus: number; memoryGiB: number; figures: Figure[] }, charts: readonly Chart[] = []): string {
+  const pictures = charts.map((chart) => `![${chart.title}](charts/${chart.file})`).join('\n\n')
   const rows = report.figures.map((figure) => {
     const met = figure.ok === undefined ? '' : figure.ok ? 'yes' : '**no**'
     // A percentile of no samples (e.g. raw realtime-js saw no write while Realtime was stopped) is NaN, null in JSON.
@@ -17,7 +19,7 @@ these ${report.cpus} cores, so latency figures carry scheduling noise of a few m
 runs move by several percent; the "paired" core figures (both sides subscribed at once to the same rows) are the
 steadiest comparison with raw realtime-js.
 
-| suite | figure | value | target | met |
+${pictures === '' ? '' : `${pictures}\n\n`}| suite | figure | value | target | met |
 |---|---|---|---|---|
 ${rows.join('\n')}
 

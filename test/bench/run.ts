@@ -5,6 +5,7 @@ import { benchLiveTable } from './liveTable.bench.js'
 import { benchLocalStack } from './localStack.bench.js'
 import { benchPresence } from './presence.bench.js'
 import { benchQueue } from './queue.bench.js'
+import { pollingCharts } from './charts.js'
 import { benchmarksMarkdown } from './markdown.js'
 import type { Figure } from './stats.js'
 
@@ -52,7 +53,10 @@ async function main(): Promise<void> {
     await writeFile(`bench-results/${suites.join('+')}.json`, `${JSON.stringify(report, null, 2)}\n`)
   } else {
     await writeFile('bench-results/latest.json', `${JSON.stringify(report, null, 2)}\n`)
-    await writeFile('docs/benchmarks.md', benchmarksMarkdown(report))
+    const charts = await pollingCharts(figures)
+    await mkdir('docs/charts', { recursive: true })
+    for (const chart of charts) await writeFile(`docs/charts/${chart.file}`, chart.svg)
+    await writeFile('docs/benchmarks.md', benchmarksMarkdown(report, charts))
   }
   console.log(JSON.stringify(report))
   console.log()
