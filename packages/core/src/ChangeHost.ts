@@ -3,7 +3,7 @@ import { CircuitBreaker } from './backoff.js'
 import type { NormalizedSpec } from './changeSpec.js'
 import type { PoolContext } from './context.js'
 import { SupasyncError } from './errors.js'
-import { classifyChannelError, classifyReason, refusalFix, STABLE_CHANNEL_MS } from './refusals.js'
+import { classifyChannelError, classifyReason, refusalFix, STABLE_CHANNEL_MS, tokenRefusal } from './refusals.js'
 
 /** A distinct server binding and who listens to it; owned by ChangesPool. */
 export interface HostedBinding {
@@ -365,14 +365,7 @@ export class ChangeHost {
     this.cancelRetry?.()
     this.cancelRetry = undefined
     if (kind === 'token') {
-      this.context.reportError(
-        new SupasyncError(
-          'UNAUTHORIZED',
-          `Realtime refused a changes channel: ${reason}. supasync retries it as soon as a different access token arrives: ` +
-            'sign the user in or refresh the session, or call supabase.realtime.setAuth(token).',
-          { reason },
-        ),
-      )
+      this.context.reportError(tokenRefusal('a changes channel', reason))
       this.cancelTokenWait?.()
       this.cancelTokenWait = this.context.onTokenChange(generation.token, () => {
         this.cancelTokenWait = undefined

@@ -2,7 +2,7 @@ import type { RealtimeChannel } from '@supabase/supabase-js'
 import { CircuitBreaker } from './backoff.js'
 import type { PoolContext } from './context.js'
 import { SupasyncError } from './errors.js'
-import { classifyChannelError, classifyReason, isPresenceReason, STABLE_CHANNEL_MS } from './refusals.js'
+import { classifyChannelError, classifyReason, isPresenceReason, STABLE_CHANNEL_MS, tokenRefusal } from './refusals.js'
 import { createStore, type ReadableStore } from './store.js'
 
 /** Where a room's realtime channel is: joining (or rejoining), joined, errored (realtime-js is retrying), closed. */
@@ -345,13 +345,7 @@ export class Room {
     this.cancelRetry = undefined
     if (kind === 'token') {
       this.context.reportError(
-        new SupasyncError(
-          'UNAUTHORIZED',
-          `Realtime refused channel "${this.topic}": ${reason}. supasync retries it as soon as a different access token arrives: ` +
-            'sign the user in or refresh the session, or call supabase.realtime.setAuth(token) with a token allowed to read the topic ' +
-            '(a private channel needs a SELECT policy on realtime.messages for that role).',
-          { reason },
-        ),
+        tokenRefusal(`channel "${this.topic}"`, reason, ' with a token allowed to read the topic (a private channel needs a SELECT policy on realtime.messages for that role)'),
       )
       this.cancelTokenWait?.()
       this.cancelTokenWait = this.context.onTokenChange(this.joinToken, () => {

@@ -1,3 +1,4 @@
+import { SupasyncError } from './errors.js'
 /**
  * Why a channel failed, read from what realtime-js and the server say, so recovery can pick the right answer:
  *
@@ -107,4 +108,17 @@ export function refusalFix(message: string, specs: readonly { schema: string; ta
 
 function quoteIdent(name: string): string {
   return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`
+}
+
+/**
+ * The error for a refusal only a different token can change: `what` names the channel ("a changes channel",
+ * `channel "wedding:42"`), `hint` adds what that channel needs of the token.
+ */
+export function tokenRefusal(what: string, reason: string, hint = ''): SupasyncError<'UNAUTHORIZED'> {
+  return new SupasyncError(
+    'UNAUTHORIZED',
+    `Realtime refused ${what}: ${reason}. supasync retries it as soon as a different access token arrives: ` +
+      `sign the user in or refresh the session, or call supabase.realtime.setAuth(token)${hint}.`,
+    { reason },
+  )
 }

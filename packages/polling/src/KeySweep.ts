@@ -56,10 +56,6 @@ export class KeySweep {
     this.touched?.add(key)
   }
 
-  get running(): boolean {
-    return this.touched !== undefined
-  }
-
   /** Stops a sweep in flight from changing the view (its table is being destroyed). */
   cancel(): void {
     this.cancelled = true
