@@ -12,6 +12,7 @@ import type { SupasyncPorts } from './ports.js'
 import { Room, type RoomOptions } from './Room.js'
 import { RoomHandle } from './RoomHandle.js'
 import { Scheduler } from './Scheduler.js'
+import { SharedValues, type SharedLease } from './SharedValues.js'
 import type { ReadableStore } from './store.js'
 
 /** Topics are sent as `realtime:<topic>` in frames whose string fields hold at most 255 bytes. */
@@ -30,6 +31,8 @@ export interface SupasyncDiagnostics {
   timers: number
   /** Subscribers of `sync.status`. */
   statusListeners: number
+  /** Values shared through `share()` (live tables, presence rooms), held or in their grace period. */
+  shared: number
 }
 
 /** One supasync instance over one supabase-js client. Create it with `createSupasync`. */
@@ -52,6 +55,7 @@ export class Supasync {
    */
   private openedSocket: boolean | undefined
   private readonly instanceId: string
+  private readonly sharedValues: SharedValues
 
   /** @internal Created by the package's factory function, not by `new`. */
   constructor(
@@ -61,6 +65,9 @@ export class Supasync {
     readonly client?: RealtimeHost,
   ) {
     this.scheduler = new Scheduler(options.ports.timers)
+    this.sharedValues = new SharedValues(this.scheduler, options.graceMs, (error) =>
+      options.onError(error instanceof SupasyncError ? error : new SupasyncError('DISPOSE_FAILED', `A shared value (live table, presence room) failed to close: ${String(error)}`)),
+    )
     const instanceId = (this.instanceId = Math.random().toString(36).slice(2, 8))
     this.context = {
       realtime,
@@ -164,10 +171,12 @@ export class Supasync {
 
   /**
    * A shared room on `topic` (broadcast, presence). Every holder of a topic shares one realtime channel; the
-   * last `release()` leaves it after `graceMs`.
+   * last `release()` leaves it after `graceMs`. Holders of a topic must pass the same options; a holder that passes
+   * none (one that only listens or sends) joins the room with whatever options it already has, `{}` if it is new.
    */
-  channel(topic: string, options: RoomOptions = {}): RoomHandle {
+  channel(topic: string, givenOptions?: RoomOptions): RoomHandle {
     this.assertAlive()
+    const options = givenOptions ?? (this.rooms.get(topic)?.closed === false ? this.rooms.get(topic)!.options : {})
     if (typeof topic !== 'string' || topic.trim() === '') throw invalidTopic(topic, 'it must be a non-empty string')
     if (topic.startsWith('realtime:')) throw invalidTopic(topic, 'leave out the "realtime:" prefix; realtime-js adds it')
     if (topic.startsWith('supasync:')) throw invalidTopic(topic, 'the "supasync:" prefix is reserved for the changes pool')
@@ -240,6 +249,35 @@ export class Supasync {
     return this.monitor.status
   }
 
+  /**
+   * How long a released room, binding or shared value stays in case it is acquired again, in ms (the `graceMs`
+   * option).
+   */
+  get graceMs(): number {
+    return this.options.graceMs
+  }
+
+  /**
+   * One value per `kind` + `key` on this instance, shared by every holder and reference-counted: `create()` runs for
+   * the first holder, `dispose(value)` after the last `release()` and `graceMs` without a new holder (or at
+   * `destroy()`). The building block of `acquireLiveTable` and `createPresence`; bindings key it by value with
+   * `stableKey`.
+   */
+  share<V>(kind: string, key: string, create: () => V, dispose: (value: V) => void): SharedLease<V> {
+    this.assertAlive()
+    return this.sharedValues.acquire(kind, key, create, dispose)
+  }
+
+  /** The shared value of `kind` + `key`, held or in its grace period, without acquiring it; undefined if none. */
+  peekShared<V>(kind: string, key: string): V | undefined {
+    return this.isDestroyed ? undefined : this.sharedValues.peek<V>(kind, key)
+  }
+
+  /** Disposes the shared value of `kind` + `key` now if only its grace period keeps it; false while someone holds it. */
+  evictShared(kind: string, key: string): boolean {
+    return this.sharedValues.evictIdle(kind, key)
+  }
+
   /** Counters and latency histograms since creation. */
   metrics(): SupasyncMetrics {
     return this.recorder.snapshot()
@@ -262,6 +300,7 @@ export class Supasync {
       channels: this.channelCount(),
       timers: this.scheduler.pending,
       statusListeners: (this.monitor.status as { listenerCount?: number }).listenerCount ?? 0,
+      shared: this.sharedValues.size,
     }
   }
 
@@ -315,6 +354,8 @@ export class Supasync {
   async destroy(): Promise<void> {
     if (this.isDestroyed) return
     this.isDestroyed = true
+    // Shared values (live tables, presence) release their leases and rooms first, while the pool is still open.
+    this.sharedValues.closeAll()
     this.monitor.stop()
     this.stopHeartbeats()
     this.tokenWaiters.clear()

@@ -14,6 +14,8 @@ export type SupasyncErrorCode =
   | 'UNAUTHORIZED'
   | 'JOIN_REFUSED'
   | 'PRESENCE_REJECTED'
+  /** A shared value (live table, presence room) threw while it was being closed; it was dropped anyway. */
+  | 'DISPOSE_FAILED'
 
 /**
  * Every error supasync throws or reports: `code` for programs, a message that says how to fix the cause.

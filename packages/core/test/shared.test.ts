@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest'
+import { stableKey } from '../src/index.js'
+import { fakeSupasync } from './fakeRealtime.js'
+
+describe('stableKey', () => {
+  it('is equal for equal plain data, whatever the key order, and ignores keys that hold undefined', () => {
+    expect(stableKey({ table: 'a', filter: { x: 1, y: [1, 'b'] } })).toBe(stableKey({ filter: { y: [1, 'b'], x: 1 }, table: 'a', schema: undefined }))
+  })
+
+  it('tells apart values JSON would merge: 1 / "1", NaN / null, array order, nested changes', () => {
+    expect(stableKey({ a: 1 })).not.toBe(stableKey({ a: '1' }))
+    expect(stableKey({ a: Number.NaN })).not.toBe(stableKey({ a: null }))
+    expect(stableKey([1, 2])).not.toBe(stableKey([2, 1]))
+    expect(stableKey({ f: { p: 1 } })).not.toBe(stableKey({ f: { p: 2 } }))
+    expect(stableKey({ a: undefined })).toBe(stableKey({}))
+  })
+
+  it('keys instances (clients, caches, functions) by identity, and survives cycles', () => {
+    class Client {}
+    const a = new Client()
+    const b = new Client()
+    expect(stableKey({ client: a })).toBe(stableKey({ client: a }))
+    expect(stableKey({ client: a })).not.toBe(stableKey({ client: b }))
+    const f = () => 1
+    expect(stableKey({ f })).not.toBe(stableKey({ f: () => 1 }))
+    const cyclic: Record<string, unknown> = { a: 1 }
+    cyclic.self = cyclic
+    expect(() => stableKey(cyclic)).not.toThrow()
+  })
+})
+
+describe('sync.share', () => {
+  it('creates once per key, keeps the value through the grace period and disposes it after', async () => {
+    const { sync, advance } = fakeSupasync({ graceMs: 1000 })
+    let created = 0
+    const disposed: string[] = []
+    const make = (key: string) => sync.share('thing', key, () => ({ n: ++created, key }), (value) => disposed.push(value.key))
+    const first = make('a')
+    const second = make('a')
+    expect(second.value).toBe(first.value)
+    expect(created).toBe(1)
+    first.release()
+    second.release()
+    second.release() // idempotent: does not drop another holder's claim
+    expect(sync.peekShared('thing', 'a')).toBe(first.value)
+    await advance(900)
+    // re-acquired within the grace period: the same value, nothing disposed (StrictMode, a route change back)
+    const third = make('a')
+    expect(third.value).toBe(first.value)
+    await advance(5000)
+    expect(disposed).toEqual([])
+    third.release()
+    await advance(999)
+    expect(disposed).toEqual([])
+    await advance(1)
+    expect(disposed).toEqual(['a'])
+    expect(sync.peekShared('thing', 'a')).toBeUndefined()
+    expect(sync.diagnostics()).toMatchObject({ shared: 0, timers: expect.any(Number) })
+    await sync.destroy()
+  })
+
+  it('release(afterMs) holds the claim longer; a create that throws registers nothing; destroy disposes held values', async () => {
+    const { sync, advance } = fakeSupasync({ graceMs: 100 })
+    const disposed: number[] = []
+    const lease = sync.share('t', 'k', () => 1, (v) => disposed.push(v))
+    lease.release(5000)
+    await advance(4000)
+    expect(disposed).toEqual([])
+    await advance(1200)
+    expect(disposed).toEqual([1])
+    expect(() => sync.share('t', 'bad', () => {
+      throw new Error('bad options')
+    }, () => {})).toThrow('bad options')
+    expect(sync.diagnostics().shared).toBe(0)
+    sync.share('t', 'held', () => 2, (v) => disposed.push(v))
+    await sync.destroy()
+    expect(disposed).toEqual([1, 2])
+    expect(sync.diagnostics()).toMatchObject({ shared: 0, timers: 0 })
+  })
+
+  it('evictShared disposes an idle value at once but never a held one', async () => {
+    const { sync } = fakeSupasync()
+    const disposed: number[] = []
+    const lease = sync.share('t', 'k', () => 1, (v) => disposed.push(v))
+    expect(sync.evictShared('t', 'k')).toBe(false)
+    lease.release()
+    expect(sync.evictShared('t', 'k')).toBe(true)
+    expect(disposed).toEqual([1])
+    await sync.destroy()
+  })
+
+  it('a failing dispose is reported, and the value is dropped anyway', async () => {
+    const { sync, errors, advance } = fakeSupasync({ graceMs: 10 })
+    sync.share('t', 'k', () => 1, () => {
+      throw new Error('boom')
+    }).release()
+    await advance(100)
+    expect(errors.map((e) => e.code)).toEqual(['DISPOSE_FAILED'])
+    expect(sync.diagnostics().shared).toBe(0)
+    await sync.destroy()
+  })
+})
+
+describe('sync.channel without options', () => {
+  it('joins the room with the options it already has instead of a CONFIG_CONFLICT; a new room gets {}', async () => {
+    const { sync, realtime, advance } = fakeSupasync()
+    const owner = sync.channel('room', { broadcast: { ack: true } })
+    const listener = sync.channel('room')
+    await advance(100)
+    expect(realtime.subscribes).toBe(1)
+    expect(() => sync.channel('room', {})).toThrow(/same options/)
+    owner.release()
+    listener.release()
+    const plain = sync.channel('other')
+    expect(() => sync.channel('other', { broadcast: { ack: true } })).toThrow(/same options/)
+    plain.release()
+    await sync.destroy()
+  })
+})
