@@ -13,7 +13,8 @@ import { Room, type RoomOptions } from './Room.js'
 import { RoomHandle } from './RoomHandle.js'
 import { Scheduler } from './Scheduler.js'
 import { SharedValues, type SharedLease } from './SharedValues.js'
-import type { ReadableStore } from './store.js'
+import { jwtSubject } from './jwtSubject.js'
+import { createStore, type ReadableStore } from './store.js'
 
 /** Topics are sent as `realtime:<topic>` in frames whose string fields hold at most 255 bytes. */
 const MAX_TOPIC_BYTES = 255 - 'realtime:'.length
@@ -56,6 +57,10 @@ export class Supasync {
   private openedSocket: boolean | undefined
   private readonly instanceId: string
   private readonly sharedValues: SharedValues
+  private readonly identityStore = createStore<string | undefined>(undefined)
+  private followingToken = false
+  /** The `accessToken` callback's last answer (see followTokenCallback). */
+  private lastCallbackToken: string | undefined
 
   /** @internal Created by the package's factory function, not by `new`. */
   constructor(
@@ -88,7 +93,10 @@ export class Supasync {
       },
     }
     // realtime-js re-reads the token on every heartbeat: the moment to notice a new one.
-    this.stopHeartbeats = listenToHeartbeats(realtime, () => this.checkTokens())
+    this.stopHeartbeats = listenToHeartbeats(realtime, () => {
+      this.checkTokens()
+      void this.followTokenCallback()
+    })
     this.changesPool = new ChangesPool(this.context, instanceId, () => this.rooms.size, () => this.evictIdleRoom())
     this.monitor = new ConnectionMonitor(this.context, () => ({
       channels: this.channelCount(),
@@ -105,8 +113,22 @@ export class Supasync {
    */
   private async prepareAuth(): Promise<void> {
     const realtime = this.realtime as RealtimeClient & { _isManualToken?: () => boolean }
-    if (realtime._isManualToken?.()) return
-    await realtime.setAuth().catch(() => undefined)
+    if (!realtime._isManualToken?.()) await realtime.setAuth().catch(() => undefined)
+    this.noteIdentity()
+  }
+
+  private noteIdentity(): void {
+    if (!this.isDestroyed) this.identityStore.set(jwtSubject(this.context.currentToken()) ?? 'anon')
+  }
+
+  /**
+   * Who the realtime client joins as: the `sub` claim (user id) of the token it holds, or `'anon'`. Follows a sign-in,
+   * a sign-out or a switch of account within one heartbeat (`heartbeatIntervalMs`), whether the app set the token,
+   * supabase-js did on an auth event, or the `accessToken` callback returned another user's. Undefined until the
+   * first channel asked for the token. Live tables read again as the new user when it changes.
+   */
+  get identity(): ReadableStore<string | undefined> {
+    return this.identityStore
   }
 
   /**
@@ -137,7 +159,32 @@ export class Supasync {
     this.cancelTokenPoll = undefined
   }
 
+  /**
+   * supabase-js built with the `accessToken` option (third-party auth) hands realtime-js the callback's first token
+   * as a fixed one, and realtime-js never asks the callback again: a user signing in, out or switching accounts
+   * would stay joined as the first. On each heartbeat the callback is asked; when its answer differs from its last
+   * one, realtime-js gets it (and pushes it to every joined channel). A token the app set by hand stays until the
+   * callback itself changes its answer.
+   */
+  private async followTokenCallback(): Promise<void> {
+    const callback = (this.client as { accessToken?: unknown } | undefined)?.accessToken
+    if (typeof callback !== 'function' || this.followingToken || this.isDestroyed) return
+    this.followingToken = true
+    try {
+      const fresh = await Promise.resolve((callback as () => unknown).call(this.client)).catch(() => undefined)
+      if (typeof fresh !== 'string' || this.isDestroyed) return
+      const previous = this.lastCallbackToken
+      this.lastCallbackToken = fresh
+      if (previous === undefined || previous === fresh || fresh === this.context.currentToken()) return
+      await this.realtime.setAuth(fresh).catch(() => undefined)
+      this.checkTokens()
+    } finally {
+      this.followingToken = false
+    }
+  }
+
   private checkTokens(): void {
+    this.noteIdentity()
     if (this.tokenWaiters.size === 0) return
     const token = this.context.currentToken()
     for (const waiter of [...this.tokenWaiters]) {

@@ -145,6 +145,32 @@ describe('auth', () => {
   })
 })
 
+describe('auth: the accessToken option (third-party auth)', () => {
+  it('follows the callback when it starts answering for another user: realtime re-auths the joined channels and sync.identity names the new user', async () => {
+    let token = stack.signJwt({ sub: ALICE })
+    const a = syncFor(stack, { heartbeatIntervalMs: 200 }, { accessToken: async () => token })
+    try {
+      const got: string[] = []
+      const lease = a.sync.changes({ table: 'notes', event: 'INSERT' }, (change) => got.push(String(change.new.body)))
+      await waitFor(() => lease.status.get() === 'live', 5000)
+      await waitFor(() => a.sync.identity.get() === ALICE, 2000, 'identity alice')
+      // supabase-js gave realtime-js the callback's first token as a fixed one: without supasync it stays Alice's.
+      token = stack.signJwt({ sub: BOB })
+      await waitFor(() => a.sync.identity.get() === BOB, 3000, 'identity bob')
+      await waitFor(() => {
+        for (const socket of stack.realtime.sockets) for (const session of socket.channels.values()) if (session.claims.sub === BOB) return true
+        return false
+      }, 5000, 'the server to hold the new token')
+      await stack.query(`insert into notes (owner, body) values ('${ALICE}', 'a3'), ('${BOB}', 'b3')`)
+      await waitFor(() => got.includes('b3'), 5000, "bob's row after the switch")
+      await stack.realtime.settled()
+      expect(got).toEqual(['b3'])
+    } finally {
+      await a.close()
+    }
+  })
+})
+
 describe('join failures', () => {
   it('an Unauthorized refusal is reported with the server reason, not retried in a loop, and retried on a new token (issue #10.6)', async () => {
     const a = syncFor(stack)

@@ -6,6 +6,7 @@ import type { ResolvedLiveOptions } from './options.js'
 import type { AccessStamp, Row, TombstoneRecord } from './RestReader.js'
 import { realtimeFilter, rowMatches, type LiveFilter } from './rowFilter.js'
 import { rowKey } from './rowKey.js'
+import { watchIdentity } from './watchIdentity.js'
 import { KeySweep, type SweepCounts } from './KeySweep.js'
 import { SweepSchedule } from './SweepSchedule.js'
 import { RowView, type LiveChange } from './RowView.js'
@@ -107,6 +108,20 @@ export class LiveTable<R extends object = Row> {
    */
   readonly ready: Promise<void>
   private settleReady!: { resolve(): void; reject(error: unknown): void }
+  /**
+   * How `ready` has settled, readable without awaiting it (a Suspense render must decide synchronously): 'pending',
+   * 'ready', or 'failed' with {@link readyError}. Set a microtask after the promise settles.
+   */
+  get readyState(): 'pending' | 'ready' | 'failed' {
+    return this.settled.state
+  }
+
+  /** Why `ready` rejected (see `ready`), once readyState is 'failed'. */
+  get readyError(): unknown {
+    return this.settled.error
+  }
+
+  private readonly settled: { state: 'pending' | 'ready' | 'failed'; error?: unknown } = { state: 'pending' }
 
   /** @internal Created by the package's factory function, not by `new`. */
   constructor(
@@ -181,6 +196,13 @@ export class LiveTable<R extends object = Row> {
       this.cleanups.push(() => schedule.stop())
     }
     this.ready = new Promise((resolve, reject) => (this.settleReady = { resolve, reject }))
+    this.ready.then(
+      () => (this.settled.state = 'ready'),
+      (error: unknown) => {
+        this.settled.state = 'failed'
+        this.settled.error = error
+      },
+    )
     this.ready.catch(() => {}) // destroy() before load is not an error anyone must handle
     this.subscribeRealtime()
     this.cleanups.push(sync.status.subscribe(() => this.update()))
@@ -190,6 +212,19 @@ export class LiveTable<R extends object = Row> {
       this.sweepSchedule?.online()
     }))
     this.cleanups.push(sync.ports.visibility.subscribe((visible) => visible && this.catchUp()))
+    // Auth events are instant for a client with Supabase Auth; the token realtime holds also covers the
+    // `accessToken` option (and a token set by hand) when the table reads through the instance's own client.
+    this.cleanups.push(watchIdentity(options.supabase, () => this.identityChanged()))
+    if ((options.supabase as unknown) === sync.client && sync.identity) {
+      let known = sync.identity.get()
+      this.cleanups.push(sync.identity.subscribe((who) => {
+        if (who === known) return
+        const previous = known
+        known = who
+        // The first token realtime learns is where it starts, not a change.
+        if (previous !== undefined) this.identityChanged()
+      }))
+    }
     this.cleanups.push(this.poller.scheduler.every(TICK_MS, () => this.tick()))
     void this.load()
   }
@@ -445,6 +480,18 @@ export class LiveTable<R extends object = Row> {
     }
     this.update()
     return true
+  }
+
+  /**
+   * The client reads as another user now: what the view holds was read with the previous user's rights. A key sweep
+   * as the new user (at once; freshness claims nothing after this moment until it completes) drops what they may not
+   * read and adds what they may; without sweeps the next read is a full reload that drops what it does not return.
+   */
+  private identityChanged(): void {
+    if (this.destroyed) return
+    if (this.sweepSchedule) this.sweepSchedule.owe(this.poller.scheduler.now())
+    else this.needsResync = true
+    this.catchUp()
   }
 
   /** After a gap longer than resyncAfterMs the tombstones of the gap may be pruned: read everything again. */

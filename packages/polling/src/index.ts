@@ -6,6 +6,9 @@
  */
 export { createLiveTable } from './createLiveTable.js'
 export { LiveTable } from './LiveTable.js'
+export { acquireLiveTable, peekLiveTable, preloadLiveTable, liveTableKey } from './acquireLiveTable.js'
+export type { LiveTableLease } from './acquireLiveTable.js'
+export { sameFreshness } from './sameFreshness.js'
 export type { Freshness, LiveTableStats } from './LiveTable.js'
 export type { LiveTableOptions, SupabaseLike } from './options.js'
 export type { LiveChange } from './RowView.js'

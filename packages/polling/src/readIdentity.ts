@@ -1,4 +1,4 @@
-import { jwtSubject } from './jwtSubject.js'
+import { jwtSubject } from '@supasync/core'
 
 /** The identity of a client without a signed-in user (it sends the anon or publishable key). */
 export const ANON_IDENTITY = 'anon'

@@ -5,6 +5,7 @@
  */
 import {
   createStore,
+  Scheduler,
   manualPort,
   shallowEqual,
   type ChangePayload,
@@ -24,6 +25,7 @@ import { formatMicros, parseVersion } from '../src/versions.js'
 
 /** The manual clock of the presence tests (time moves only on `advance`; `nextDue()` tells the next timer). */
 import type { ManualClock } from '../../presence/test/helpers.js'
+import { SharedValues } from '../../core/src/SharedValues.js'
 export { manualClock, type ManualClock } from '../../presence/test/helpers.js'
 
 /** Lets every queued microtask and promise chain run (several macrotask turns). */
@@ -126,9 +128,16 @@ export function fakeSync(clock: ManualClock, state: ConnectionState = 'live'): F
     },
     sync: undefined as unknown as Supasync,
   }
+  const shared = new SharedValues(new Scheduler(clock), 1000, (error) => {
+    throw error
+  })
   fake.sync = {
     ports: { timers: clock, network, visibility },
     status,
+    graceMs: 1000,
+    share: shared.acquire.bind(shared),
+    peekShared: shared.peek.bind(shared),
+    evictShared: shared.evictIdle.bind(shared),
     changes(spec: ChangeSpec, listener: (change: ChangePayload) => void, options: ChangesOptions = {}) {
       const lease = new FakeLease(spec, listener, options, fake.initialLeaseStatus)
       fake.leases.push(lease)

@@ -329,3 +329,36 @@ describe('RLS revocation: a user removed from a project', () => {
     expect(observer.violations).toEqual([])
   }, 30_000)
 })
+
+describe('a token switch to another user', () => {
+  it('shows the new user\'s rows and drops the previous user\'s within the budget, though no row was written', async () => {
+    const ANN = 'a0000000-0000-4000-8000-0000000000a1'
+    const BEN = 'b0000000-0000-4000-8000-0000000000b1'
+    await local.stack.query(`
+      create table if not exists public.owned (
+        id bigint primary key, owner uuid not null, seq bigint not null default 0, updated_at timestamptz not null default now());
+      alter table public.owned enable row level security;
+      drop policy if exists owner_reads on public.owned;
+      create policy owner_reads on public.owned for select to authenticated using (owner = auth.uid());
+      grant select on public.owned to authenticated;
+      select supasync.enable_polling('public.owned');
+      do $$ begin alter publication supabase_realtime add table public.owned; exception when duplicate_object then null; end $$;
+      insert into public.owned (id, owner) select g, case when g <= 6 then '${ANN}'::uuid else '${BEN}'::uuid end
+        from generate_series(1, 10) g on conflict do nothing;`)
+    const exp = Math.floor(Date.now() / 1000) + 3600
+    let token = local.stack.signJwt({ sub: ANN, role: 'authenticated', exp })
+    // Sweeps only every minute: without the switch being noticed, Ben's rows would not come within the budget.
+    const observer = local.track(observe(local.stack, { table: 'owned', maxStalenessMs: BUDGET_MS, sweepIntervalMs: 60_000 } as never, { accessToken: async () => token }))
+    await observer.live.ready
+    expect(observer.live.rows.get().size).toBe(6)
+    await waitFor(() => observer.live.freshness.get().mode === 'realtime', 5000, 'realtime')
+    token = local.stack.signJwt({ sub: BEN, role: 'authenticated', exp })
+    const switchedAt = Date.now()
+    await waitFor(() => observer.sync.identity.get() === BEN, BUDGET_MS, 'realtime holds Ben\'s token')
+    await waitFor(() => observer.live.rows.get().size === 4 && observer.live.get(7) !== undefined && observer.live.get(1) === undefined, BUDGET_MS, 'Ben\'s rows, not Ann\'s')
+    expect(Date.now() - switchedAt).toBeLessThan(BUDGET_MS)
+    // A key sweep as Ben did it (the next periodic one is a minute away).
+    await waitFor(() => observer.live.stats().sweep.sweeps >= 1, BUDGET_MS, 'the sweep to complete')
+    expect(observer.violations).toEqual([])
+  }, 30_000)
+})

@@ -22,7 +22,10 @@ export class PresenceRoom<S extends object = PresenceState> {
   private left = false
 
   /** @internal Created by the package's factory function, not by `new`. */
-  constructor(private readonly engine: PresenceEngine<S>) {
+  constructor(
+    private readonly engine: PresenceEngine<S>,
+    private readonly release: () => void,
+  ) {
     engine.holders.add(this)
     this.members = this.wrap(engine.members)
     this.typing = this.wrap(engine.typing)
@@ -82,7 +85,8 @@ export class PresenceRoom<S extends object = PresenceState> {
     this.left = true
     for (const off of [...this.offs]) off()
     this.engine.holders.delete(this)
-    if (this.engine.holders.size === 0) this.engine.dispose()
+    // The last holder's release disposes the engine (untrack, leave) after the grace period.
+    this.release()
   }
 
   /** Counts for leak checks and rate-limit assertions (shared by every holder of the topic). */

@@ -4,8 +4,7 @@ import { PresenceEngine } from './PresenceEngine.js'
 import { PresenceRoom } from './PresenceRoom.js'
 import type { PresenceState } from './types.js'
 
-/** supasync instance → topic → the shared presence of that topic. */
-const engines = new WeakMap<Supasync, Map<string, PresenceEngine>>()
+const KIND = 'supasync/presence:engine'
 
 /**
  * Joins the presence room `topic` on a pooled channel of `sync`.
@@ -19,31 +18,29 @@ const engines = new WeakMap<Supasync, Map<string, PresenceEngine>>()
  * ```
  *
  * Several rooms of one topic on one `sync` (two components of one tab) share one channel and one tracked
- * entry: they must agree on `key` and the timing options; their `state`s are merged.
+ * entry: they must agree on `key` and the timing options; their `state`s are merged. The last `leave()` untracks
+ * after the instance's grace period (`graceMs`), so a room left and joined again within it (React StrictMode, a
+ * route change away and back) costs no presence call and other members never see this client leave.
  */
 export function createPresence<S extends object = PresenceState>(sync: Supasync, topic: string, options: PresenceOptions<S>): PresenceRoom<S> {
   // Time and visibility come from the supasync instance unless given: one clock for the whole app (and its tests).
   const ports = { timers: sync.ports.timers, visibility: sync.ports.visibility, ...options.ports }
   const resolved = resolvePresenceOptions({ ...(options as PresenceOptions), ports })
   const optionsKey = sharedOptionsKey(resolved)
-  let topics = engines.get(sync)
-  if (!topics) engines.set(sync, (topics = new Map()))
-  const existing = topics.get(topic)
-  if (existing && !existing.isDisposed) {
-    if (existing.optionsKey !== optionsKey) {
-      throw new SupasyncError(
-        'CONFIG_CONFLICT',
-        `Presence "${topic}" is already held on this supasync instance with options ${existing.optionsKey}; rooms of one topic share one tracked entry and must pass the same key and timing options.`,
-      )
-    }
-    // PresenceEngine is invariant in S: one engine serves every holder of the topic, whatever state type each declares.
-    const shared = existing as unknown as PresenceEngine<S>
-    if (options.state) shared.update(options.state)
-    return new PresenceRoom(shared)
+  const existing = sync.peekShared<PresenceEngine>(KIND, topic)
+  // One only its grace period keeps gives way to new options; a held one does not.
+  if (existing && existing.optionsKey !== optionsKey && !sync.evictShared(KIND, topic)) {
+    throw new SupasyncError(
+      'CONFIG_CONFLICT',
+      `Presence "${topic}" is already held on this supasync instance with options ${existing.optionsKey}; rooms of one topic share one tracked entry and must pass the same key and timing options.`,
+    )
   }
-  const engine: PresenceEngine<S> = new PresenceEngine<S>(sync, topic, resolved, optionsKey, { ...(options.state ?? {}) } as S, () => {
-    if (topics.get(topic) === (engine as unknown)) topics.delete(topic)
-  })
-  topics.set(topic, engine as unknown as PresenceEngine)
-  return new PresenceRoom(engine)
+  let created = false
+  // PresenceEngine is invariant in S: one engine serves every holder of the topic, whatever state type each declares.
+  const lease = sync.share<PresenceEngine<S>>(KIND, topic, () => {
+    created = true
+    return new PresenceEngine<S>(sync, topic, resolved, optionsKey, { ...(options.state ?? {}) } as S, () => {})
+  }, (engine) => engine.dispose())
+  if (!created && options.state) lease.value.update(options.state)
+  return new PresenceRoom(lease.value, () => lease.release())
 }

@@ -224,10 +224,11 @@ describe('holders and cleanup', () => {
       expect(room.diagnostics().listeners).toBeGreaterThan(0)
       room.leave()
       room.leave()
+      // The untrack waits out the grace period (graceMs, on the instance's clock), then everything goes.
+      await waitFor(() => serverState('cleanup').ann === undefined, 5000, 'the untrack')
       expect(clock.pending).toBe(0)
       expect(room.diagnostics()).toMatchObject({ timers: 0, listeners: 0, holders: 0 })
-      expect(a.sync.diagnostics()).toMatchObject({ roomHolders: 0, roomListeners: 0 })
-      await waitFor(() => serverState('cleanup').ann === undefined, 5000, 'the untrack')
+      expect(a.sync.diagnostics()).toMatchObject({ roomHolders: 0, roomListeners: 0, shared: 0 })
       await waitFor(() => a.sync.diagnostics().rooms === 0 && a.sync.diagnostics().channels === 0, 5000, 'the channel left after the grace')
       expect(() => room.update({ x: 1 })).toThrow(SupasyncError)
       expect(() => room.setTyping(true)).toThrow(/already left/)
@@ -235,6 +236,30 @@ describe('holders and cleanup', () => {
       await a.close()
     }
   })
+
+  it('left and created again within the grace period (StrictMode, a route change): no presence call, no leave seen by others', async () => {
+    const a = syncFor(stack, { graceMs: 2000 })
+    const b = syncFor(stack)
+    try {
+      const first = createPresence(a.sync, 'remount', { key: 'ann', state: { v: 1 } })
+      const watcher = createPresence(b.sync, 'remount', { key: 'bob' })
+      await waitFor(() => watcher.members.get().some((member) => member.key === 'ann' && member.status === 'online'), 5000, 'bob sees ann')
+      const calls = first.diagnostics().calls
+      const seen: string[] = []
+      watcher.members.subscribe((members) => seen.push(members.find((member) => member.key === 'ann')?.status ?? 'gone'))
+      first.leave()
+      const second = createPresence(a.sync, 'remount', { key: 'ann', state: { v: 1 } })
+      await new Promise((resolve) => setTimeout(resolve, 2500))
+      expect(second.diagnostics().calls).toBe(calls)
+      expect(seen.filter((status) => status !== 'online')).toEqual([])
+      expect(serverState('remount').ann).toBeDefined()
+      second.leave()
+      watcher.leave()
+    } finally {
+      await a.close()
+      await b.close()
+    }
+  }, 15_000)
 
   it('rooms of one topic on one instance share the channel and the tracked entry', async () => {
     const a = syncFor(stack)
