@@ -11,7 +11,7 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['packages/*/test/**/*.test.ts', 'packages/*/test/**/*.test.tsx', 'test/**/*.test.ts'],
     // Integration suites start real Postgres + PostgREST processes: give them room on 2 cores.
     testTimeout: 30_000,
     hookTimeout: 120_000,
