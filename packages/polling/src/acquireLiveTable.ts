@@ -83,9 +83,13 @@ export function acquireLiveTable<R extends object = Record<string, unknown>>(syn
   }
 }
 
-/** The shared table of these options if one is held (or in its grace period), without acquiring it. */
-export function peekLiveTable<R extends object = Record<string, unknown>>(sync: Supasync, options: LiveTableOptions<R>): LiveTable<R> | undefined {
-  return sync.peekShared<Shared>(KIND, liveTableKey(sync, options as LiveTableOptions<never>))?.table as unknown as LiveTable<R> | undefined
+/**
+ * The shared table of these options (or of this {@link liveTableKey}) if one is held or in its grace period, without
+ * acquiring it: a binding shows its rows at once on a remount instead of an empty first render.
+ */
+export function peekLiveTable<R extends object = Record<string, unknown>>(sync: Supasync, options: LiveTableOptions<R> | string): LiveTable<R> | undefined {
+  const key = typeof options === 'string' ? options : liveTableKey(sync, options as LiveTableOptions<never>)
+  return sync.peekShared<Shared>(KIND, key)?.table as unknown as LiveTable<R> | undefined
 }
 
 /**
