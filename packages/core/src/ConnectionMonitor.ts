@@ -77,10 +77,14 @@ export class ConnectionMonitor {
   private rttMs: number | undefined
   private readonly cleanups: (() => void)[] = []
   private stopped = false
+  /** Cancels the heartbeat interval; undefined while the instance is idle (nothing to prove, no timer kept). */
+  private cancelTicks: (() => void) | undefined
 
   constructor(
     private readonly context: PoolContext,
     private readonly counts: () => { channels: number; leases: number; allJoined: boolean },
+    /** Told whether the instance holds nothing (no channel, no lease): the owner may close an idle socket. */
+    private readonly onIdle: (idle: boolean) => void = () => {},
   ) {
     this.store = createStore<ConnectionStatus>(
       { state: 'connecting', rttMs: undefined, channels: 0, leases: 0, since: context.scheduler.now(), socketProven: false, heartbeatAt: undefined },
@@ -95,7 +99,7 @@ export class ConnectionMonitor {
   start(): void {
     const { realtime, options, scheduler } = this.context
     this.cleanups.push(listenToHeartbeats(realtime, (status, latency) => this.onHeartbeat(status, latency)))
-    this.cleanups.push(scheduler.every(options.heartbeatIntervalMs, () => this.tick()))
+    this.cleanups.push(() => this.cancelTicks?.())
     this.cleanups.push(
       options.ports.network.subscribe((online) => {
         if (online) this.probe()
@@ -208,6 +212,16 @@ export class ConnectionMonitor {
     if (connected) this.downSince = undefined
     else this.downSince ??= now
     const counts = this.counts()
+    const idle = counts.channels === 0 && counts.leases === 0
+    // Heartbeats only while something is held: an idle instance keeps no timer, so a Node process can exit and a
+    // released tree leaves nothing running.
+    if (idle && this.cancelTicks) {
+      this.cancelTicks()
+      this.cancelTicks = undefined
+    } else if (!idle && !this.cancelTicks) {
+      this.cancelTicks = scheduler.every(options.heartbeatIntervalMs, () => this.tick())
+    }
+    this.onIdle(idle)
     const proven = this.socketProven()
     // Connected but unproven (just opened, or reconnected): prove it now rather than at the next tick.
     if (connected && !proven && !realtime.pendingHeartbeatRef) this.heartbeat()
@@ -219,7 +233,7 @@ export class ConnectionMonitor {
       everLive: this.everLive,
       downForMs: this.downSince === undefined ? 0 : now - this.downSince,
       heartbeatIntervalMs: options.heartbeatIntervalMs,
-      idle: counts.channels === 0 && counts.leases === 0,
+      idle,
     })
     // Only a live socket with channels counts: an idle instance is 'live' too, and its first channel must show
     // 'connecting' while it opens, not 'degraded' (a "reconnecting" banner on every app start).
@@ -239,6 +253,8 @@ export class ConnectionMonitor {
   stop(): void {
     if (this.stopped) return
     this.stopped = true
+    this.cancelTicks?.()
+    this.cancelTicks = undefined
     for (const cleanup of this.cleanups.splice(0)) cleanup()
     this.store.set({ ...this.store.get(), state: 'offline', channels: 0, leases: 0, socketProven: false })
   }

@@ -59,6 +59,7 @@ export class Supasync {
   private readonly sharedValues: SharedValues
   private readonly identityStore = createStore<string | undefined>(undefined)
   private followingToken = false
+  private cancelIdleClose: (() => void) | undefined
   /** The `accessToken` callback's last answer (see followTokenCallback). */
   private lastCallbackToken: string | undefined
 
@@ -98,11 +99,15 @@ export class Supasync {
       void this.followTokenCallback()
     })
     this.changesPool = new ChangesPool(this.context, instanceId, () => this.rooms.size, () => this.evictIdleRoom())
-    this.monitor = new ConnectionMonitor(this.context, () => ({
-      channels: this.channelCount(),
-      leases: this.leaseCount(),
-      allJoined: this.allJoined(),
-    }))
+    this.monitor = new ConnectionMonitor(
+      this.context,
+      () => ({
+        channels: this.channelCount(),
+        leases: this.leaseCount(),
+        allJoined: this.allJoined(),
+      }),
+      (idle) => this.noteIdle(idle),
+    )
     this.monitor.start()
   }
 
@@ -111,6 +116,28 @@ export class Supasync {
    * `accessToken`) token asynchronously, so a channel opened right after createClient would join as anon and
    * RLS would hide every row. Every join waits for this first.
    */
+  /**
+   * realtime-js keeps a socket open (and its heartbeat timer running) after the last channel is removed. A socket
+   * supasync opened is closed once the instance has held nothing for a grace period (`graceMs`, at least one
+   * heartbeat interval), unless the app has channels of its own on it; the next channel opens it again. An
+   * unmounted tree leaves no socket and no timer, and a Node process can exit.
+   */
+  private noteIdle(idle: boolean): void {
+    if (!idle) {
+      this.cancelIdleClose?.()
+      this.cancelIdleClose = undefined
+      return
+    }
+    if (this.cancelIdleClose || !this.openedSocket || this.isDestroyed) return
+    const realtime = this.realtime
+    if (!realtime.isConnected() && !realtime.isConnecting()) return
+    this.cancelIdleClose = this.scheduler.after(Math.max(this.options.graceMs, this.options.heartbeatIntervalMs), () => {
+      this.cancelIdleClose = undefined
+      if (this.isDestroyed || this.reservedChannels() > 0 || this.leaseCount() > 0 || realtime.getChannels().length > 0) return
+      void realtime.disconnect().catch(() => undefined)
+    })
+  }
+
   private async prepareAuth(): Promise<void> {
     const realtime = this.realtime as RealtimeClient & { _isManualToken?: () => boolean }
     if (!realtime._isManualToken?.()) await realtime.setAuth().catch(() => undefined)

@@ -117,3 +117,42 @@ describe('sync.channel without options', () => {
     await sync.destroy()
   })
 })
+
+describe('an idle instance', () => {
+  it('keeps no timer, and closes the socket it opened once nothing has been held for the grace period', async () => {
+    const { sync, realtime, advance } = fakeSupasync({ graceMs: 1000, heartbeatIntervalMs: 2000 })
+    expect(sync.diagnostics().timers).toBe(0)
+    realtime.connected = false
+    const room = sync.channel('a')
+    await advance(100)
+    realtime.connected = true // realtime-js opened it for the subscribe
+    realtime.channels[0]!.joined()
+    await advance(100)
+    expect(sync.diagnostics().timers).toBeGreaterThan(0)
+    room.release()
+    await advance(1000) // the room's grace: the channel leaves
+    expect(realtime.channels).toHaveLength(0)
+    expect(realtime.disconnects).toBe(0)
+    // acquired again before the idle close: nothing closes
+    const again = sync.channel('b')
+    await advance(100)
+    realtime.channels[0]!.joined()
+    again.release()
+    await advance(1000)
+    await advance(2100)
+    expect(realtime.disconnects).toBe(1)
+    expect(sync.diagnostics().timers).toBe(0)
+    await sync.destroy()
+  })
+
+  it('never closes a socket the app opened or one carrying the app\'s own channels', async () => {
+    const { sync, realtime, advance } = fakeSupasync({ graceMs: 100, heartbeatIntervalMs: 200 })
+    const room = sync.channel('a') // the fake socket is already connected: the app's
+    await advance(100)
+    room.release()
+    await advance(1000)
+    expect(realtime.disconnects).toBe(0)
+    expect(sync.diagnostics().timers).toBe(0)
+    await sync.destroy()
+  })
+})
