@@ -80,12 +80,14 @@ export class Room {
   /** When the last holder released it (TimerPort clock): the oldest released room is evicted first for a slot. */
   releasedAt = 0
   closed = false
-  readonly optionsKey: string
+  optionsKey: string
+  /** Holders that passed options: while any holds the room, its options are fixed. */
+  readonly pinnedBy = new Set<object>()
 
   constructor(
     private readonly context: PoolContext,
     readonly topic: string,
-    readonly options: RoomOptions,
+    public options: RoomOptions,
     private readonly onClosed: (room: Room) => void,
   ) {
     this.optionsKey = canonicalOptions(options)
@@ -119,8 +121,28 @@ export class Room {
     }
   }
 
+  /**
+   * Takes new options while no holder pinned the old ones (every holder passed none: they only listen or send).
+   * Before the first join goes out they are simply used for it; on a channel already open it is re-created with them
+   * (one leave and join), keeping every listener.
+   */
+  async reconfigure(options: RoomOptions): Promise<void> {
+    this.options = options
+    this.optionsKey = canonicalOptions(options)
+    const old = this.channel
+    if (!old) return
+    this.channel = undefined
+    this.generation++
+    this.statusStore.set('joining')
+    this.context.metrics.counters.leaves++
+    // realtime-js hands out the old channel object for the topic until it is removed: remove it first.
+    await this.context.realtime.removeChannel(old).catch(() => undefined)
+    if (!this.closed && !this.channel && !this.cancelRetry && !this.stoppedFor) void this.open()
+  }
+
   removeHolder(holder: object): void {
     this.holders.delete(holder)
+    this.pinnedBy.delete(holder)
     this.context.changed()
     if (this.holders.size > 0 || this.closed) return
     this.releasedAt = this.context.scheduler.now()

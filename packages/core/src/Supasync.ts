@@ -261,6 +261,10 @@ export class Supasync {
       void room.close()
       room = undefined
     }
+    if (room && givenOptions !== undefined && !room.sameOptions(options) && room.pinnedBy.size === 0) {
+      // Its holders only listen or send (they passed no options): the room takes this holder's options.
+      void room.reconfigure(options)
+    }
     if (room && !room.sameOptions(options)) {
       throw new SupasyncError(
         'CONFIG_CONFLICT',
@@ -293,6 +297,7 @@ export class Supasync {
     }
     const handle: RoomHandle = new RoomHandle(room, () => room.removeHolder(handle))
     room.addHolder(handle)
+    if (givenOptions !== undefined) room.pinnedBy.add(handle)
     this.monitor.recompute()
     return handle
   }

@@ -1,4 +1,6 @@
 import { readFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { createFaults, type LocalStackFaults } from './faults.js'
 import { Gateway, type RestFaults } from './gateway.js'
@@ -66,7 +68,9 @@ export interface LocalStack {
 const FAR_FUTURE_EXP = 1983812996 // 2032-11-11, as long-lived as the Supabase CLI's demo keys
 
 async function loadBootstrapSql(): Promise<string> {
-  return readFile(new URL('../sql/supabase-bootstrap.sql', import.meta.url), 'utf8')
+  // A path, not `new URL(…, import.meta.url)`: Vite (Vitest with a DOM environment) rewrites that pattern into an
+  // http:// asset URL, which node:fs cannot read.
+  return readFile(join(dirname(fileURLToPath(import.meta.url)), '..', 'sql', 'supabase-bootstrap.sql'), 'utf8')
 }
 
 /**

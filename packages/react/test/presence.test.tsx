@@ -1,0 +1,63 @@
+// @vitest-environment happy-dom
+import { describe, expect, it } from 'vitest'
+import { useState } from 'react'
+import { usePresence } from '../src/index.js'
+import { act, world } from './setup.js'
+
+describe('usePresence under StrictMode', () => {
+  it('one join and one track; an equal inline state sends nothing, a changed one is an update, not a resubscribe', async () => {
+    const w = world()
+    const tracks: unknown[] = []
+    let setName: (name: string) => void = () => {}
+    let bump: () => void = () => {}
+    function Vendor() {
+      const [name, set] = useState('DJ')
+      const [, setN] = useState(0)
+      setName = set
+      bump = () => setN((n) => n + 1)
+      const { members, status } = usePresence('wedding:9', { key: 'dj', state: { name } })
+      return <span>{status}:{members.map((member) => `${member.key}=${(member.state as { name?: string }).name}`).join(',')}</span>
+    }
+    const view = w.mount(<Vendor />)
+    await w.advance(100)
+    const channel = w.realtime.channels[0]!
+    // The fake server echoes each track into the presence state, as Realtime does.
+    channel.track = (async (payload: unknown) => {
+      tracks.push(payload)
+      channel.presence = { dj: [{ ...(payload as object), phx_ref: `ref-${tracks.length}` }] }
+      queueMicrotask(() => channel.presenceEvent('sync'))
+      return 'ok'
+    }) as never
+    await w.joinAll()
+    await w.advance(1500)
+    expect(w.realtime.subscribes).toBe(1)
+    expect(tracks).toHaveLength(1)
+    expect(view.container.textContent).toBe('joined:dj=DJ')
+    for (let i = 0; i < 3; i++) await act(() => bump())
+    await w.advance(1500)
+    expect(tracks).toHaveLength(1)
+    await act(() => setName('DJ Sam'))
+    await w.advance(1500)
+    expect(tracks).toHaveLength(2)
+    expect(JSON.stringify(tracks[1])).toContain('DJ Sam')
+    expect(w.realtime.subscribes).toBe(1)
+    expect(view.container.textContent).toBe('joined:dj=DJ Sam')
+    view.unmount()
+    await w.advance(2000)
+    expect(w.sync.diagnostics()).toMatchObject({ shared: 0, rooms: 0, roomHolders: 0, channels: 0 })
+    await w.sync.destroy()
+  })
+
+  it('null disables it: no channel, no members, status closed', async () => {
+    const w = world()
+    function Off() {
+      const { members, status } = usePresence(null, { key: 'x' })
+      return <span>{status}:{members.length}</span>
+    }
+    const view = w.mount(<Off />)
+    await w.advance(100)
+    expect(view.container.textContent).toBe('closed:0')
+    expect(w.realtime.subscribes).toBe(0)
+    await w.sync.destroy()
+  })
+})
