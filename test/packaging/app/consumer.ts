@@ -13,6 +13,9 @@ import { fileStorage } from '@supasync/queue/node'
 import { memoryCache } from '@supasync/cache'
 import { createLiveTable } from '@supasync/polling'
 import { startLocalStack } from '@supasync/local'
+import { SupasyncProvider, useConnectionStatus, useLiveTable } from '@supasync/react'
+import { createElement } from 'react'
+import { renderToString } from 'react-dom/server'
 import WebSocket from 'ws'
 
 type Item = { id: string; project_id: number; label: string; updated_at: string }
@@ -73,6 +76,16 @@ async function main(): Promise<void> {
   const live = createLiveTable<Item>(sync, { supabase, table: 'packaging_items', filter: { project_id: 1 }, cache: memoryCache<Item>(), maxStalenessMs: 6_000 })
   await live.ready
   expectSupasyncError('createLiveTable with a bad filter', () => createLiveTable(sync, { supabase, table: 'packaging_items', filter: { 'no such column!': 1 } }))
+
+  step('react: server render')
+  function Items() {
+    const { state } = useConnectionStatus()
+    const { rows } = useLiveTable<Item>({ supabase, table: 'packaging_items', filter: { project_id: 1 } })
+    return createElement('p', null, `${state}:${rows.size}`)
+  }
+  const html = renderToString(createElement(SupasyncProvider, { sync }, createElement(Items)))
+  // The server snapshot: no live table is opened while rendering on the server.
+  if (html !== '<p>connecting:0</p>') throw new Error(`renderToString gave ${html}`)
 
   step('queued write')
   const queue = createQueue({ executor: supabaseExecutor(supabase), storage: memoryStorage(), sync })
