@@ -95,6 +95,41 @@ describe('useLiveTable against a scripted PostgREST', () => {
   })
 })
 
+describe('useLiveTable when the network goes away', () => {
+  it('keeps the rows, reports UNREACHABLE, and clears the error once PostgREST answers again', async () => {
+    let online = true
+    server.use(
+      http.all(`${URL_BASE}/rest/v1/*`, ({ request }) => {
+        if (!online) return HttpResponse.error()
+        if (new URL(request.url).pathname.endsWith('/rpc/supasync_watermark')) return HttpResponse.json({ code: 'PGRST202', message: 'Could not find the function' }, { status: 404 })
+        return HttpResponse.json(request.url.includes('supasync_tombstones') ? [] : ROWS)
+      }),
+    )
+    const w = setup()
+    const view = probe(w, () => useLiveTable(w.options()))
+    for (let step = 0; step < 10 && view.current.rows.size === 0; step++) {
+      await w.advance(200)
+      await settle()
+    }
+    expect(view.current.rows.size).toBe(3)
+    online = false
+    for (let step = 0; step < 20 && view.current.error?.code !== 'UNREACHABLE'; step++) {
+      await w.advance(500)
+      await settle()
+    }
+    expect(view.current.error?.code).toBe('UNREACHABLE')
+    expect(view.current.error?.message).toMatch(/retries by itself/)
+    expect(view.current.rows.size).toBe(3)
+    online = true
+    for (let step = 0; step < 20 && view.current.error?.code === 'UNREACHABLE'; step++) {
+      await w.advance(500)
+      await settle()
+    }
+    expect(view.current.error?.code).not.toBe('UNREACHABLE')
+    await w.sync.destroy()
+  })
+})
+
 describe('useQueue / useQueueStatus against a scripted PostgREST', () => {
   it('"Work not saved" while the network is down; saved once it answers again', async () => {
     let online = false
