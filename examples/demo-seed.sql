@@ -4,7 +4,7 @@
 -- "authenticated", to see their rows):
 --
 --   Alice  a11ce000-0000-4000-8000-000000000001  alice@example.com
---          member of projects 1 and 2  -> sees 40 components
+--          member of projects 1 and 2  -> sees 100,020 components
 --   Bob    b0b00000-0000-4000-8000-000000000002  bob@example.com
 --          member of project 2 only    -> sees 20 components;
 --          also the wedding photographer (vendors.user_id)
@@ -12,7 +12,7 @@
 --   anon (no sub)                      -> 0 components; the wedding, its
 --                                         4 vendors and 8 timeline items
 --
--- Contents: 2 projects x 20 components, 1 wedding, 4 vendors, 8 timeline
+-- Contents: project 1 with 100,000 components, project 2 with 20, 1 wedding, 4 vendors (with logins), 8 timeline
 -- items. All ids are fixed and every insert is ON CONFLICT DO NOTHING, so the
 -- seed can be run twice. Run as the superuser (RLS does not apply to it).
 
@@ -82,6 +82,21 @@ from generate_series(1, 2) as p,
                 when n <= 18 then 'support'
                 else 'instrument' end as kind) as k
 on conflict do nothing;
+-- Project 1 is a big one: 100,000 components in all (the foreman's phone finds one among them).
+insert into public.components
+  (id, project_id, tag, kind, milestone, status, assigned_to, updated_at, updated_by)
+select
+  ('c0000001-0000-4000-8000-' || lpad(n::text, 12, '0'))::uuid,
+  1,
+  (array['P', 'V', 'S', 'I'])[1 + n % 4] || '-' || (1000 + n),
+  (array['pipe_spool', 'valve', 'support', 'instrument'])[1 + n % 4],
+  (array['not_started', 'fabricated', 'delivered', 'installed', 'welded', 'tested', 'done'])[1 + n % 7],
+  'ok',
+  null,
+  now() - make_interval(mins => 300 + n % 1000),
+  'a11ce000-0000-4000-8000-000000000001'::uuid
+from generate_series(21, 100000) as n
+on conflict do nothing;
 do $$
 begin
   if exists (select 1 from pg_catalog.pg_trigger
@@ -100,11 +115,18 @@ do $$ begin
                  (select max(id) from public.weddings));
 end $$;
 
+-- The other vendors' logins (the example app signs in as a vendor by role: ?vendor=venue|photographer|caterer|florist).
+insert into auth.users (id, email, raw_user_meta_data) values
+  ('00000000-0000-4000-8000-0000000000c1', 'venue@example.com',   '{"name": "Lindenhof Estate"}'),
+  ('00000000-0000-4000-8000-0000000000c3', 'caterer@example.com', '{"name": "Golden Fork Catering"}'),
+  ('00000000-0000-4000-8000-0000000000c4', 'florist@example.com', '{"name": "Petal & Stem"}')
+on conflict (id) do nothing;
+
 insert into public.vendors (id, wedding_id, name, role, user_id) values
-  ('00000000-0000-4000-8000-00000000a001', 1, 'Lindenhof Estate',      'venue',        null),
+  ('00000000-0000-4000-8000-00000000a001', 1, 'Lindenhof Estate',      'venue',        '00000000-0000-4000-8000-0000000000c1'),
   ('00000000-0000-4000-8000-00000000a002', 1, 'Bob Lens Photography',  'photographer', 'b0b00000-0000-4000-8000-000000000002'),
-  ('00000000-0000-4000-8000-00000000a003', 1, 'Golden Fork Catering',  'caterer',      null),
-  ('00000000-0000-4000-8000-00000000a004', 1, 'Petal & Stem',          'florist',      null)
+  ('00000000-0000-4000-8000-00000000a003', 1, 'Golden Fork Catering',  'caterer',      '00000000-0000-4000-8000-0000000000c3'),
+  ('00000000-0000-4000-8000-00000000a004', 1, 'Petal & Stem',          'florist',      '00000000-0000-4000-8000-0000000000c4')
 on conflict (id) do nothing;
 
 insert into public.timeline_items (id, wedding_id, starts_at, title, vendor_id, status, notes) values

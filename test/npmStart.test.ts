@@ -45,7 +45,7 @@ async function startAndSignal(signal: 'SIGTERM' | 'SIGHUP') {
 describe('npm start', () => {
   it('prints the demo projects, their members and the accessToken line with the Node 20 transport; stops on SIGTERM', async () => {
     const output = await startAndSignal('SIGTERM')
-    expect(output).toContain('project 1 "North Refinery Revamp": 20 components, members: alice')
+    expect(output).toContain('project 1 "North Refinery Revamp": 100000 components, members: alice')
     expect(output).toContain('project 2 "Harbor LNG Module 7": 20 components, members: alice, bob')
     expect(output).toContain("accessToken: async () => '<alice token>'")
     expect(output).toContain('realtime: { transport: ws }')

@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { startLocalStack } from './startLocalStack.js'
+import { stackSummary, untilStopSignal } from './stackSummary.js'
 
 const USAGE = `Usage: supasync-local start [--sql file.sql]... [--seed file.sql]... [--user name=uuid]... [--port N] [--verbose]
 
@@ -68,63 +69,12 @@ async function main(argv: string[]): Promise<number> {
   }
   const startedAt = Date.now()
   const stack = await startLocalStack({ sql, port, log: values.verbose ? (line) => process.stderr.write(`${line.trimEnd()}\n`) : undefined })
-  console.log(`supasync local stack is up (${Date.now() - startedAt} ms)
-
-  API URL          ${stack.url}
-  REST             ${stack.url}/rest/v1
-  Realtime         ${stack.url.replace('http', 'ws')}/realtime/v1/websocket
-  anon key         ${stack.anonKey}
-  service_role key ${stack.serviceRoleKey}
-  JWT secret       ${stack.jwtSecret}
-  Database URL     ${stack.databaseUrl}
-${users.map(([name, id]) => `  ${`${name} token`.padEnd(17)}${stack.signJwt({ sub: id, role: 'authenticated', exp: Math.floor(Date.now() / 1000) + 86_400 })}\n`).join('')}${await describeData(stack, users)}
-Press Ctrl-C to stop.`)
-  const signal = await new Promise<string>((resolve) => {
-    for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(name, () => resolve(name))
-    // npm forwards SIGINT and SIGTERM, but a parent killed outright (or by SIGHUP) tells nobody: watch it.
-    const parent = process.ppid
-    const watch = setInterval(() => process.ppid !== parent && resolve('parent exited'), 500)
-    watch.unref()
-  })
-  // A second signal while stopping: give up waiting and leave (the guards stop Postgres and PostgREST).
-  for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(name, () => process.exit(130))
+  console.log(`supasync local stack is up (${Date.now() - startedAt} ms)\n\n${await stackSummary(stack, users)}\nPress Ctrl-C to stop.`)
+  const signal = await untilStopSignal()
   console.log(`\nStopping (${signal})…`)
   await stack.stop()
   console.log('Stopped.')
   return 0
-}
-
-/** What the seed holds and who may see it (RLS), so the first query returns something. */
-async function describeData(stack: Awaited<ReturnType<typeof startLocalStack>>, users: [string, string][]): Promise<string> {
-  let lines = ''
-  try {
-    const { rows: projects } = await stack.query<{ id: string; name: string; members: string[] | null; components: string }>(
-      `select p.id::text, p.name,
-              (select array_agg(m.user_id::text order by m.user_id) from public.project_members m where m.project_id = p.id) as members,
-              (select count(*)::text from public.components c where c.project_id = p.id) as components
-         from public.projects p order by p.id`,
-    )
-    if (projects.length === 0) return ''
-    const nameOf = new Map(users.map(([name, id]) => [id, name]))
-    lines += '\n  Demo data (RLS applies: anon sees no projects; sign in as a user below)\n'
-    for (const project of projects) {
-      const members = (project.members ?? []).map((id) => nameOf.get(id) ?? id).join(', ') || 'nobody'
-      lines += `    project ${project.id} "${project.name}": ${project.components} components, members: ${members}\n`
-    }
-    if (users[0]) {
-      const [name, id] = users[0]
-      lines +=
-        `\n  As ${name}, on Node 20 (no global WebSocket; Node 22+ and browsers need no transport):\n` +
-        `    import ws from 'ws'\n` +
-        `    const supabase = createClient('${stack.url}', '<anon key>', {\n` +
-        `      accessToken: async () => '<${name} token>',   // sub ${id}\n` +
-        `      realtime: { transport: ws },\n` +
-        `    })\n`
-    }
-  } catch {
-    // Not the demo schema: nothing to describe.
-  }
-  return lines
 }
 
 main(process.argv.slice(2)).then(

@@ -5,6 +5,7 @@
  * @module @supasync/local
  */
 export { startLocalStack, DEFAULT_JWT_SECRET } from './startLocalStack.js'
+export { stackSummary, untilStopSignal } from './stackSummary.js'
 export type { LocalStack, LocalStackOptions, LocalClientOptions } from './startLocalStack.js'
 export type { LocalStackFaults } from './faults.js'
 export { signJwt, verifyJwt, decodeJwt, JwtError } from './jwt.js'
