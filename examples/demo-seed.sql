@@ -4,15 +4,15 @@
 -- "authenticated", to see their rows):
 --
 --   Alice  a11ce000-0000-4000-8000-000000000001  alice@example.com
---          member of projects 1 and 2  -> sees 100,020 components
+--          member of projects 1, 2 and 3 -> sees 100,320 components
 --   Bob    b0b00000-0000-4000-8000-000000000002  bob@example.com
---          member of project 2 only    -> sees 20 components;
+--          member of projects 2 and 3  -> sees 100,020 components;
 --          also the wedding photographer (vendors.user_id)
 --
 --   anon (no sub)                      -> 0 components; the wedding, its
 --                                         4 vendors and 8 timeline items
 --
--- Contents: project 1 with 100,000 components, project 2 with 20, 1 wedding, 4 vendors (with logins), 8 timeline
+-- Contents: project 1 with 300 components, project 2 with 20, project 3 with 100,000, 1 wedding, 4 vendors (with logins), 8 timeline
 -- items. All ids are fixed and every insert is ON CONFLICT DO NOTHING, so the
 -- seed can be run twice. Run as the superuser (RLS does not apply to it).
 
@@ -25,7 +25,8 @@ on conflict (id) do nothing;
 -- ---- A. construction ----------------------------------------------------
 insert into public.projects (id, name) values
   (1, 'North Refinery Revamp'),
-  (2, 'Harbor LNG Module 7')
+  (2, 'Harbor LNG Module 7'),
+  (3, 'Delta Pipeline Megasite')
 on conflict (id) do nothing;
 -- Explicit ids bypassed the identity sequence; move it past them.
 do $$ begin
@@ -36,7 +37,9 @@ end $$;
 insert into public.project_members (project_id, user_id) values
   (1, 'a11ce000-0000-4000-8000-000000000001'),
   (2, 'a11ce000-0000-4000-8000-000000000001'),
-  (2, 'b0b00000-0000-4000-8000-000000000002')
+  (2, 'b0b00000-0000-4000-8000-000000000002'),
+  (3, 'a11ce000-0000-4000-8000-000000000001'),
+  (3, 'b0b00000-0000-4000-8000-000000000002')
 on conflict do nothing;
 
 -- 20 components per project: tags P-1001.. (spools), V-.. (valves),
@@ -82,20 +85,21 @@ from generate_series(1, 2) as p,
                 when n <= 18 then 'support'
                 else 'instrument' end as kind) as k
 on conflict do nothing;
--- Project 1 is a big one: 100,000 components in all (the foreman's phone finds one among them).
+-- Project 1 has 300 components in all; project 3 is the big one: 100,000 (the foreman's phone finds one among them).
 insert into public.components
   (id, project_id, tag, kind, milestone, status, assigned_to, updated_at, updated_by)
 select
-  ('c0000001-0000-4000-8000-' || lpad(n::text, 12, '0'))::uuid,
-  1,
-  (array['P', 'V', 'S', 'I'])[1 + n % 4] || '-' || (1000 + n),
+  ('c000000' || p || '-0000-4000-8000-' || lpad(n::text, 12, '0'))::uuid,
+  p,
+  (array['P', 'V', 'S', 'I'])[1 + n % 4] || '-' || (p * 1000 + n),
   (array['pipe_spool', 'valve', 'support', 'instrument'])[1 + n % 4],
   (array['not_started', 'fabricated', 'delivered', 'installed', 'welded', 'tested', 'done'])[1 + n % 7],
   'ok',
   null,
   now() - make_interval(mins => 300 + n % 1000),
   'a11ce000-0000-4000-8000-000000000001'::uuid
-from generate_series(21, 100000) as n
+from (values (1, 21, 300), (3, 1, 100000)) as sizes (p, first, last),
+     generate_series(first, last) as n
 on conflict do nothing;
 do $$
 begin

@@ -10,12 +10,14 @@ const startedAt = Date.now()
 const demo = await startDemo({ log: process.env.SUPASYNC_VERBOSE ? (line) => process.stderr.write(`${line.trimEnd()}\n`) : undefined })
 const apps: string[] = []
 if (demo.urls.construction) {
-  apps.push(`  Construction (React)  ${demo.urls.construction}/foreman/2?user=alice   (phone)`)
-  apps.push(`                        ${demo.urls.construction}/pm/2?user=bob         (desktop)`)
+  apps.push(`  construction  ${demo.urls.construction}`)
+  apps.push(`      foreman (phone):   ${demo.urls.construction}/foreman/3?user=alice   (100,000 components; works offline)`)
+  apps.push(`      PM (desktop):      ${demo.urls.construction}/pm/3?user=bob`)
 }
 if (demo.urls.wedding) {
-  apps.push(`  Wedding (Vue)         ${demo.urls.wedding}/wedding/1?vendor=photographer`)
-  apps.push(`                        ${demo.urls.wedding}/wedding/1?vendor=florist`)
+  apps.push(`  wedding       ${demo.urls.wedding}`)
+  apps.push(`      a vendor:          ${demo.urls.wedding}/wedding/1?vendor=photographer`)
+  apps.push(`      another vendor:    ${demo.urls.wedding}/wedding/1?vendor=florist`)
 }
 console.log(`supasync demo is up (${Date.now() - startedAt} ms)
 

@@ -45,8 +45,10 @@ async function startAndSignal(signal: 'SIGTERM' | 'SIGHUP') {
 describe('npm start', () => {
   it('prints the demo projects, their members and the accessToken line with the Node 20 transport; stops on SIGTERM', async () => {
     const output = await startAndSignal('SIGTERM')
-    expect(output).toContain('project 1 "North Refinery Revamp": 100000 components, members: alice')
+    expect(output).toContain('project 1 "North Refinery Revamp": 300 components, members: alice')
     expect(output).toContain('project 2 "Harbor LNG Module 7": 20 components, members: alice, bob')
+    expect(output).toContain('project 3 "Delta Pipeline Megasite": 100000 components, members: alice, bob')
+    expect(output).toMatch(/construction  http:\/\/127\.0\.0\.1:\d+/)
     expect(output).toContain("accessToken: async () => '<alice token>'")
     expect(output).toContain('realtime: { transport: ws }')
   }, 90_000)
