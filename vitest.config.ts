@@ -16,6 +16,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 120_000,
     fileParallelism: true,
+    // Chromium for the end-to-end tests, decompressed once before the workers start.
+    globalSetup: ['test/e2e/globalSetup.ts'],
     maxWorkers: 2,
     reporters: ['default'],
   },
