@@ -8,6 +8,8 @@ import type { ResolvedQueueOptions } from './options.js'
 import type { DeadLetter, FlushResult, QueueDiagnostics, QueuedWrite, QueueStatus } from './queueTypes.js'
 import { QueueState } from './QueueState.js'
 import { Sender } from './Sender.js'
+import { CrossTab } from './CrossTab.js'
+import { syncFromStorage } from './syncFromStorage.js'
 
 export type { DeadLetter, FlushResult, QueueDiagnostics, QueuedWrite, QueueStatus } from './queueTypes.js'
 
@@ -25,13 +27,17 @@ export class Queue {
   private readonly reviving = new Map<string, Promise<void>>()
   private readonly cleanups: (() => void)[] = []
   private releaseOwnership: (() => void) | undefined
+  private resyncing: Promise<void> | undefined
+  private resyncAgain = false
+  private resyncForce = false
   /** Resolves once stored entries are loaded (never rejects: a failed load is reported and the queue starts empty). */
   readonly ready: Promise<void>
 
   /** @internal Created by the package's factory function, not by `new`. */
   constructor(private readonly options: ResolvedQueueOptions) {
-    const { storage, namespace, persist } = options
-    if (persist === 'durable') {
+    const { storage, namespace, persist, crossTab } = options
+    // Queues coordinated across tabs (or within this process, in tests) share the outbox under the lock instead.
+    if (persist === 'durable' && !crossTab) {
       const place: unknown = storage.location ?? storage
       const taken = owners.get(place) ?? new Set<string>()
       if (taken.has(namespace)) {
@@ -48,6 +54,21 @@ export class Queue {
     const sender = new Sender(state)
     this.state = state
     this.sender = sender
+    if (crossTab) {
+      state.leader = false
+      const tabs = new CrossTab(
+        crossTab,
+        `supasync-queue:${storage.location ?? storage.description}:${namespace}`,
+        () => {
+          state.leader = true
+          // The outbox as the previous sender left it, then send.
+          this.resync(true)
+        },
+        () => this.resync(false),
+      )
+      state.storageChanged = () => tabs.changed()
+      this.cleanups.push(() => tabs.close())
+    }
     const { network, visibility } = options.ports
     this.cleanups.push(network.subscribe((online) => online && sender.trigger()))
     this.cleanups.push(visibility.subscribe((visible) => visible && sender.trigger()))
@@ -113,10 +134,37 @@ export class Queue {
       throw error
     }
     state.move(entry, 'stored')
+    state.storageChanged()
     if (this.options.autoFlush) sender.schedulePump()
     else sender.pump() // a flush() that waited for this write to be stored sends it (pump keeps draining for it)
     state.publish()
     return { id: stored.id, operation: op }
+  }
+
+  /**
+   * Re-reads the shared outbox after another tab changed it (or when this tab becomes the sender), one read at a time:
+   * a change announced during a read is read again after it. The sender then sends what is new.
+   */
+  private resync(force: boolean): void {
+    this.resyncForce ||= force
+    if (this.resyncing) {
+      this.resyncAgain = true
+      return
+    }
+    this.resyncing = (async () => {
+      await this.ready
+      do {
+        this.resyncAgain = false
+        await syncFromStorage(this.state).catch((cause: unknown) => {
+          if (!this.state.destroyed) this.state.fail(new QueueError('STORAGE_FAILED', `Could not re-read the outbox another tab changed, from ${this.options.storage.description}: ${messageOf(cause)}.`, { cause }))
+        })
+      } while (this.resyncAgain && !this.state.destroyed)
+    })().finally(() => {
+      this.resyncing = undefined
+      const force = this.resyncForce
+      this.resyncForce = false
+      if (!this.state.destroyed && this.state.leader) this.sender.pump(force)
+    })
   }
 
   /**
@@ -158,6 +206,7 @@ export class Queue {
       if (!state.entries.includes(entry)) await state.removeStored([id])
       return
     }
+    state.storageChanged()
     entry.stored = revived
     entry.solo = false
     state.move(entry, 'revive')

@@ -48,8 +48,14 @@ export class QueueState {
     this.failedStore = createStore<readonly DeadLetter[]>([])
   }
 
+  /** This tab sends the shared outbox (always, without cross-tab coordination). */
+  leader = true
+  /** Tells the other tabs that this one changed the stored outbox; set by the queue when tabs share it. */
+  storageChanged: () => void = () => {}
+
+  /** Whether this queue may send now: the network is up, and this tab is the one that sends the shared outbox. */
   get online(): boolean {
-    return this.options.ports.network.isOnline()
+    return this.leader && this.options.ports.network.isOnline()
   }
 
   track(stored: StoredEntry, state: EntryState): RuntimeEntry {
@@ -68,6 +74,7 @@ export class QueueState {
     if (ids.length === 0) return
     try {
       await this.options.storage.remove(this.options.namespace, ids)
+      this.storageChanged()
     } catch (cause) {
       throw new QueueError('STORAGE_FAILED', `Could not remove ${ids.length} entr${ids.length === 1 ? 'y' : 'ies'} from ${this.options.storage.description}: ${messageOf(cause)}. They may be sent again on the next start (writes are idempotent).`, { cause })
     }

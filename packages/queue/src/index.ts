@@ -15,6 +15,8 @@ export { RequestFailure, isAuthExpired, isRetryable, parseRetryAfter } from './r
 export { supabaseExecutor } from './supabaseExecutor.js'
 export type { QueueExecutor, QueueRequest } from './supabaseExecutor.js'
 export type { QueueStorage } from './storage/QueueStorage.js'
+export { browserCrossTab } from './CrossTab.js'
+export type { CrossTabPorts, LockManagerLike, ChannelLike } from './CrossTab.js'
 export { memoryStorage } from './storage/memoryStorage.js'
 export { indexedDbStorage } from './storage/indexedDbStorage.js'
 export type { IndexedDbStorageOptions } from './storage/indexedDbStorage.js'

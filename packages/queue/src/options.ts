@@ -1,6 +1,7 @@
 import { defaultPorts, type ReadableStore, type SupasyncPorts } from '@supasync/core'
 import { QueueError } from './errors.js'
 import { memoryStorage } from './storage/memoryStorage.js'
+import { browserCrossTab, type CrossTabPorts } from './CrossTab.js'
 import { indexedDbStorage } from './storage/indexedDbStorage.js'
 import type { QueueStorage } from './storage/QueueStorage.js'
 import type { QueueExecutor } from './supabaseExecutor.js'
@@ -64,6 +65,14 @@ export interface QueueOptions {
   generateId?: () => string
   /** Every error the queue reports without throwing (storage, corrupt entries, dead letters). Default: none. */
   onError?: (error: QueueError) => void
+  /**
+   * Tabs sharing one outbox (the same storage location and namespace, e.g. two tabs of the app for one user): one tab
+   * sends at a time, the holder of a Web Lock named after the outbox, and every tab shows the same pending writes
+   * (they tell each other of changes over a BroadcastChannel). When that tab closes the next one takes over. Default:
+   * the browser's `navigator.locks` and `BroadcastChannel` for a durable queue whose storage has a `location`
+   * (`indexedDbStorage`); `false` turns it off (each tab would replay the outbox on its own). Tests pass fakes.
+   */
+  crossTab?: CrossTabPorts | false
 }
 
 export interface ResolvedQueueOptions {
@@ -84,6 +93,7 @@ export interface ResolvedQueueOptions {
   ports: SupasyncPorts
   generateId: () => string
   onError: (error: QueueError) => void
+  crossTab: CrossTabPorts | undefined
 }
 
 const bad = (message: string) => new QueueError('INVALID_OPTIONS', message)
@@ -93,6 +103,16 @@ function positive(name: string, value: number | undefined, fallback: number, { i
     throw bad(`${name} must be a ${zero ? 'non-negative' : 'positive'} ${integer ? 'integer' : 'number'}, got ${String(value)}`)
   }
   return result
+}
+
+function resolveCrossTab(given: CrossTabPorts | false | undefined, persist: 'durable' | 'session', storage: QueueStorage): CrossTabPorts | undefined {
+  if (given === false || persist === 'session') return undefined
+  if (given !== undefined) {
+    if (typeof given?.locks?.request !== 'function' || typeof given.channel !== 'function') throw bad('crossTab must be { locks, channel } (navigator.locks and a BroadcastChannel factory), or false.')
+    return given
+  }
+  // Only a storage that tabs share can be shared: one with a location (IndexedDB), not memory.
+  return storage.location === undefined ? undefined : browserCrossTab()
 }
 
 export function resolveQueueOptions(options: QueueOptions): ResolvedQueueOptions {
@@ -137,5 +157,6 @@ export function resolveQueueOptions(options: QueueOptions): ResolvedQueueOptions
     ports: { ...defaultPorts, ...options.ports },
     generateId: options.generateId ?? randomUUID,
     onError: options.onError ?? (() => undefined),
+    crossTab: resolveCrossTab(options.crossTab, persist, storage),
   }
 }
