@@ -63,3 +63,16 @@ export function deliver(channel: FakeChannel, change: Partial<ChangePayload> & {
     if (listener.type === 'postgres_changes' && listener.filter.table === change.table) (listener.callback as (payload: unknown) => void)(payload)
   }
 }
+
+/**
+ * Plays the presence server on a room channel: every track lands in the presence state under `key` and a sync event
+ * follows (as the real server's presence_state / diff would), so this client appears in `members`.
+ */
+export function servePresence(channel: FakeChannel, key: string): void {
+  let ref = 0
+  channel.track = async (payload?: unknown) => {
+    channel.presence = { ...channel.presence, [key]: [{ ...(payload as Record<string, unknown>), presence_ref: `r${++ref}` }] }
+    queueMicrotask(() => channel.presenceEvent('sync'))
+    return 'ok'
+  }
+}
