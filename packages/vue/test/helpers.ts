@@ -3,7 +3,7 @@
  * manual clock), a way to mount a component that runs composables, and a way to play the server for changes.
  */
 import { defineComponent, h, type PropType, type VNodeChild } from 'vue'
-import { mount } from '@vue/test-utils'
+import { mount, type VueWrapper } from '@vue/test-utils'
 import type { ChangePayload, Supasync, SupasyncOptions } from '@supasync/core'
 import { fakeSupasync, flush, type FakeChannel } from '../../core/test/fakeRealtime.js'
 import { SupasyncPlugin } from '../src/index.js'
@@ -27,8 +27,8 @@ export function fakeWorld(options: SupasyncOptions = {}) {
 export type FakeWorld = ReturnType<typeof fakeWorld>
 
 /** Mounts `component` with the plugin installed for `sync`. */
-export function mountWith<P extends Record<string, unknown>>(sync: Supasync, component: Parameters<typeof mount>[0], props?: P, extra: Record<string, unknown> = {}) {
-  return mount(component as never, { props: props as never, global: { plugins: [[SupasyncPlugin, { sync }]] }, ...extra })
+export function mountWith(sync: Supasync, component: unknown, props?: Record<string, unknown>): VueWrapper<any> {
+  return mount(component as never, { props: props as never, global: { plugins: [[SupasyncPlugin, { sync }]] } })
 }
 
 /**
