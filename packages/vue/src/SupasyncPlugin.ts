@@ -1,4 +1,4 @@
-import type { App, InjectionKey, Plugin } from 'vue'
+import type { App, InjectionKey } from 'vue'
 import { SupasyncError, type Supasync } from '@supasync/core'
 import type { Queue } from '@supasync/queue'
 
@@ -64,10 +64,11 @@ function onAppUnmount(app: App, callback: () => void): void {
  * app.mount('#app')
  * ```
  */
-export const SupasyncPlugin: Plugin<[SupasyncPluginOptions]> = {
+// Typed as a plain object plugin rather than Vue's `Plugin<…>`, whose type parameters differ between 3.3, 3.4 and 3.5.
+export const SupasyncPlugin: { install(app: App, options: SupasyncPluginOptions): void } = {
   install(app: App, options: SupasyncPluginOptions) {
     if (!isSupasync(options?.sync)) {
-      throw new SupasyncError('INVALID_OPTIONS', 'app.use(SupasyncPlugin, { sync }): sync must be the instance from createSupasync(supabase) (from @supasync/core).')
+      throw new SupasyncError('INVALID_OPTIONS', 'app.use(SupasyncPlugin, { sync }): sync must be what createSupasync(supabase) returned.')
     }
     const { sync, queue, destroyOnUnmount = false } = options
     app.provide(supasyncKey, { sync, queue })

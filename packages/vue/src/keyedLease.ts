@@ -4,9 +4,9 @@
  * scope is disposed. Internal: not exported from the package.
  */
 import { getCurrentInstance, getCurrentScope, hasInjectionContext, inject, onMounted, ssrContextKey, toRaw, watch } from 'vue'
-import { SupasyncError, type ReadableStore } from '@supasync/core'
+import type { ReadableStore, SupasyncError } from '@supasync/core'
 import type { SupasyncContext } from './SupasyncPlugin.js'
-import { useSupasync, type SupasyncInstance } from './useSupasync.js'
+import { resolveSupasync, usageError, type SupasyncInstance } from './useSupasync.js'
 
 /** Where a composable runs: its instance, and whether it may open anything yet. */
 export interface ScopeContext extends SupasyncContext {
@@ -24,12 +24,9 @@ export interface ScopeContext extends SupasyncContext {
  * composable that holds a lease outside any scope could never give it back.
  */
 export function useClientScope(caller: string, instance: SupasyncInstance | undefined): ScopeContext {
-  const context = useSupasync(instance, caller)
+  const context = resolveSupasync(instance, caller)
   if (!getCurrentScope()) {
-    throw new SupasyncError(
-      'INVALID_OPTIONS',
-      `${caller}() holds a subscription that its effect scope releases, and there is none here: call it inside setup() before any await, or inside effectScope().run(() => …) and stop() that scope when done.`,
-    )
+    throw usageError(`${caller}() needs an effect scope to release what it holds: call it inside setup() before any await, or inside effectScope().run() and stop() that scope when done.`)
   }
   // renderToString provides the SSR context on the app; inject with a default never warns on the client.
   const server = hasInjectionContext() && inject(ssrContextKey, null) != null
@@ -87,8 +84,5 @@ export function bindStore<T>(store: ReadableStore<T>, set: (value: T) => void): 
 
 /** The error of a method called while its composable holds nothing (disabled by `null`, or on the server). */
 export function notHeld(caller: string, method: string): SupasyncError {
-  return new SupasyncError(
-    'INVALID_OPTIONS',
-    `${caller}().${method}(): nothing is open — the composable is disabled (null argument) or runs on the server, or is hydrating and not mounted yet. Call it once it is active (e.g. from an event handler).`,
-  )
+  return usageError(`${caller}().${method}(): nothing is open (disabled by null, on the server, or hydrating before mount).`)
 }

@@ -1,7 +1,6 @@
-import { shallowRef, toValue, unref, type MaybeRef, type MaybeRefOrGetter, type ShallowRef } from 'vue'
+import { toValue, unref, type MaybeRef, type MaybeRefOrGetter, type ShallowRef } from 'vue'
 import type { BroadcastMessage, RoomOptions, RoomStatus } from '@supasync/core'
-import { bindStore, useClientScope, watchKeyed } from './keyedLease.js'
-import { roomKey } from './useChannel.js'
+import { useRoom } from './useChannel.js'
 import type { SupasyncInstance } from './useSupasync.js'
 
 /** What {@link useBroadcast} returns. */
@@ -34,32 +33,12 @@ export function useBroadcast<P = unknown>(
   options?: MaybeRefOrGetter<RoomOptions | undefined>,
   instance?: SupasyncInstance,
 ): UseBroadcastReturn {
-  const context = useClientScope('useBroadcast', instance)
-  const status = shallowRef<RoomStatus>(toValue(topic) == null ? 'closed' : 'joining')
-  watchKeyed(
-    context,
-    () => {
-      const name = toValue(topic)
-      return name == null ? null : { topic: name, options: toValue(options) }
-    },
-    (room) => roomKey(room.topic, room.options),
-    (room) => {
-      if (room === null) {
-        status.value = 'closed'
-        return
-      }
-      const handle = context.sync.channel(room.topic, room.options)
-      // One listener for every event, filtered at delivery: a new event name needs no re-registration.
-      handle.on<P>('*', (payload, message) => {
-        const wanted = toValue(event)
-        if (wanted === '*' || wanted === message.event) unref(handler)(payload, message)
-      })
-      const off = bindStore(handle.status, (value) => (status.value = value))
-      return () => {
-        off()
-        handle.release()
-      }
-    },
-  )
+  const { status } = useRoom('useBroadcast', topic, options, instance, (handle) => {
+    // One listener for every event, filtered at delivery: a new event name needs no re-registration.
+    handle.on<P>('*', (payload, message) => {
+      const wanted = toValue(event)
+      if (wanted === '*' || wanted === message.event) unref(handler)(payload, message)
+    })
+  })
   return { status }
 }

@@ -1,5 +1,5 @@
 import { shallowRef, toValue, unref, type MaybeRef, type MaybeRefOrGetter, type ShallowRef } from 'vue'
-import { stableKey, SupasyncError, type ChangePayload, type ChangeSpec, type LeaseStatus } from '@supasync/core'
+import { stableKey, type SupasyncError, type ChangePayload, type ChangeSpec, type LeaseStatus } from '@supasync/core'
 import { bindStore, useClientScope, watchKeyed } from './keyedLease.js'
 import type { SupasyncInstance } from './useSupasync.js'
 
@@ -50,7 +50,8 @@ export function useChanges<Row extends Record<string, unknown> = Record<string, 
       lease = context.sync.changes<Row>(value, (change) => unref(callback)(change))
     } catch (cause) {
       status.value = 'error'
-      error.value = cause instanceof SupasyncError ? cause : new SupasyncError('INVALID_OPTIONS', `useChanges(): ${String(cause)}`, { cause })
+      // sync.changes throws SupasyncErrors only (INVALID_FILTER, CHANNEL_LIMIT, DESTROYED).
+      error.value = cause as SupasyncError
       return
     }
     const held = lease

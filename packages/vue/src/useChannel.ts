@@ -17,11 +17,6 @@ export interface UseChannelReturn {
   send: (event: string, payload: unknown) => Promise<'ok' | 'timed out' | 'error'>
 }
 
-/** The room's identity: topic and options by value (`undefined` options: "join the room as it is"). */
-export function roomKey(topic: string, options: RoomOptions | undefined): string {
-  return stableKey([topic, options ?? null])
-}
-
 /**
  * Holds the shared room `topic` (broadcast, presence) while the calling scope lives: every holder of a topic shares
  * one realtime channel (`sync.channel`), and the last release leaves it after the grace period, so `<KeepAlive>`,
@@ -46,7 +41,25 @@ export function useChannel(
   options?: MaybeRefOrGetter<RoomOptions | undefined>,
   instance?: SupasyncInstance,
 ): UseChannelReturn {
-  const context = useClientScope('useChannel', instance)
+  const room = useRoom('useChannel', topic, options, instance)
+  return {
+    status: room.status,
+    send: (event, payload) => room.handle()?.send(event, payload) ?? Promise.reject(notHeld('useChannel', 'send')),
+  }
+}
+
+/**
+ * Holds the room of `topic` + `options` (by value) while the scope lives, its status bound into a shallowRef;
+ * `listen(handle)` registers listeners on each handle (released with it). Shared by useChannel and useBroadcast.
+ */
+export function useRoom(
+  caller: string,
+  topic: MaybeRefOrGetter<string | null | undefined>,
+  options: MaybeRefOrGetter<RoomOptions | undefined>,
+  instance: SupasyncInstance | undefined,
+  listen?: (handle: RoomHandle) => void,
+): { status: ShallowRef<RoomStatus>; handle: () => RoomHandle | undefined } {
+  const context = useClientScope(caller, instance)
   const status = shallowRef<RoomStatus>(toValue(topic) == null ? 'closed' : 'joining')
   let handle: RoomHandle | undefined
   watchKeyed(
@@ -55,13 +68,14 @@ export function useChannel(
       const name = toValue(topic)
       return name == null ? null : { topic: name, options: toValue(options) }
     },
-    (room) => roomKey(room.topic, room.options),
+    (room) => stableKey([room.topic, room.options ?? null]),
     (room) => {
       if (room === null) {
         status.value = 'closed'
         return
       }
       const held = (handle = context.sync.channel(room.topic, room.options))
+      listen?.(held)
       const off = bindStore(held.status, (value) => (status.value = value))
       return () => {
         off()
@@ -70,8 +84,5 @@ export function useChannel(
       }
     },
   )
-  return {
-    status,
-    send: (event, payload) => (handle ? handle.send(event, payload) : Promise.reject(notHeld('useChannel', 'send'))),
-  }
+  return { status, handle: () => handle }
 }

@@ -1,5 +1,5 @@
 import { shallowRef, toRaw, toValue, watch, type MaybeRefOrGetter, type ShallowRef } from 'vue'
-import { SupasyncError } from '@supasync/core'
+import type { SupasyncError } from '@supasync/core'
 import { acquireLiveTable, liveTableKey, preloadLiveTable, sameFreshness, type Freshness, type LiveTable, type LiveTableOptions } from '@supasync/polling'
 import { bindStore, notHeld, useClientScope, watchKeyed } from './keyedLease.js'
 import type { SupasyncInstance } from './useSupasync.js'
@@ -96,7 +96,8 @@ export function useLiveTable<R extends object = Record<string, unknown>, T = Rea
         return liveTableKey(context.sync, value as LiveTableOptions<never>)
       } catch (cause) {
         // Not thrown from the watcher: the options may be briefly invalid while a prop changes. Shown in `error`.
-        invalid = cause instanceof SupasyncError ? cause : new SupasyncError('INVALID_OPTIONS', String(cause), { cause })
+        // liveTableKey throws PollingErrors (INVALID_OPTIONS, INVALID_FILTER) only.
+        invalid = cause as SupasyncError<string>
         return `!${invalid.message}`
       }
     },

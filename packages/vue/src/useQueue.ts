@@ -1,6 +1,5 @@
-import { SupasyncError } from '@supasync/core'
 import type { FlushResult, Queue, QueueOperation, QueuedWrite } from '@supasync/queue'
-import { useSupasync, type SupasyncInstance } from './useSupasync.js'
+import { resolveSupasync, usageError, type SupasyncInstance } from './useSupasync.js'
 
 /** What {@link useQueue} returns: the plugin's queue and its methods. */
 export interface UseQueueReturn {
@@ -17,12 +16,9 @@ export interface UseQueueReturn {
 
 /** The queue of the plugin (or of the explicit instance); throws saying how to provide one when there is none. */
 export function useProvidedQueue(caller: string, instance: SupasyncInstance | undefined): Queue {
-  const { queue } = useSupasync(instance, caller)
+  const { queue } = resolveSupasync(instance, caller)
   if (!queue) {
-    throw new SupasyncError(
-      'INVALID_OPTIONS',
-      `${caller}(): the plugin was given no queue. Pass one: app.use(SupasyncPlugin, { sync, queue: createQueue({ executor: supabaseExecutor(supabase) }) }), or pass { sync, queue } as the instance.`,
-    )
+    throw usageError(`${caller}(): no queue. Pass one: app.use(SupasyncPlugin, { sync, queue: createQueue({ executor: supabaseExecutor(supabase) }) }).`)
   }
   return queue
 }

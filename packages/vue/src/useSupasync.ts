@@ -8,6 +8,9 @@ import { isSupasync, supasyncKey, type SupasyncContext } from './SupasyncPlugin.
  */
 export type SupasyncInstance = Supasync | { sync: Supasync; queue?: SupasyncContext['queue'] }
 
+/** A usage error: what was wrong and how to fix it (code `INVALID_OPTIONS`, as core's option errors). */
+export const usageError = (message: string): SupasyncError => new SupasyncError('INVALID_OPTIONS', message)
+
 /**
  * The supasync instance (and queue) composables work with: `explicit` if given, otherwise the one
  * `app.use(SupasyncPlugin, { sync, queue })` provided. Throws a `SupasyncError` (code `INVALID_OPTIONS`) that says
@@ -19,30 +22,28 @@ export type SupasyncInstance = Supasync | { sync: Supasync; queue?: SupasyncCont
  * ```
  *
  * @param explicit The instance to use instead of the injected one. Default: the plugin's.
- * @param caller Name used in error messages. Default `'useSupasync'`.
  */
-export function useSupasync(explicit?: SupasyncInstance, caller = 'useSupasync'): SupasyncContext {
+export function useSupasync(explicit?: SupasyncInstance): SupasyncContext {
+  return resolveSupasync(explicit, 'useSupasync')
+}
+
+/** {@link useSupasync} for the composables: their own name in the errors. Internal. */
+export function resolveSupasync(explicit: SupasyncInstance | undefined, caller: string): SupasyncContext {
   if (explicit !== undefined) {
     const context: SupasyncContext = isSupasync(explicit) ? { sync: explicit, queue: undefined } : { sync: explicit.sync, queue: explicit.queue }
     if (!isSupasync(context.sync)) {
-      throw new SupasyncError('INVALID_OPTIONS', `${caller}(…, instance): the instance must be the result of createSupasync(supabase) or { sync, queue }.`)
+      throw usageError(`${caller}(): the instance must be what createSupasync(supabase) returned, or { sync, queue }.`)
     }
     return context
   }
   // Vue can only inject during setup() (before its first await, unless <script setup> restores the context), in a
   // functional component, or inside app.runWithContext(); anywhere else inject() would just warn and return undefined.
   if (!hasInjectionContext()) {
-    throw new SupasyncError(
-      'INVALID_OPTIONS',
-      `${caller}() was called outside setup(): call it inside setup() (or <script setup>) before any await, or pass the instance explicitly, e.g. ${caller === 'useSupasync' ? 'useSupasync(sync)' : `${caller}(…, sync)`}.`,
-    )
+    throw usageError(`${caller}() was called outside setup(): call it inside setup() before any await, or pass the instance: ${caller}(${caller === 'useSupasync' ? '' : '…, '}sync).`)
   }
   const context = inject(supasyncKey, null)
   if (!context) {
-    throw new SupasyncError(
-      'INVALID_OPTIONS',
-      `${caller}(): no supasync instance in this app. Install the plugin: app.use(SupasyncPlugin, { sync: createSupasync(supabase) }) (from @supasync/vue), or pass the instance explicitly.`,
-    )
+    throw usageError(`${caller}(): no supasync instance here. Install the plugin: app.use(SupasyncPlugin, { sync: createSupasync(supabase) }), or pass the instance.`)
   }
   return context
 }

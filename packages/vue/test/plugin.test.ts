@@ -36,7 +36,7 @@ describe('useSupasync', () => {
   it('outside setup without an instance: says to call it inside setup() or pass the instance', () => {
     const error = thrown(() => useSupasync())
     expect(error).toBeInstanceOf(SupasyncError)
-    expect(error.message).toMatch(/outside setup\(\).*inside setup\(\).*pass the instance/)
+    expect(error.message).toMatch(/outside setup\(\).*inside setup\(\).*pass the instance: useSupasync\(sync\)/)
     expect(thrown(() => useChannel('x')).message).toMatch(/useChannel\(\) was called outside setup\(\).*useChannel\(…, sync\)/)
     expect(thrown(() => useLiveTable({ table: 'x' })).message).toMatch(/useLiveTable\(\) was called outside setup/)
   })
@@ -46,10 +46,10 @@ describe('useSupasync', () => {
     expect(useSupasync(sync).sync).toBe(sync)
     expect(useSupasync({ sync }).queue).toBeUndefined()
     expect(thrown(() => useChannel('x', undefined, sync)).message).toMatch(/effectScope\(\)\.run/)
-    expect(thrown(() => useChanges({ table: 't' }, () => {}, sync)).message).toMatch(/holds a subscription/)
-    expect(thrown(() => useConnectionStatus(undefined, undefined, sync)).message).toMatch(/holds a subscription/)
+    expect(thrown(() => useChanges({ table: 't' }, () => {}, sync)).message).toMatch(/needs an effect scope/)
+    expect(thrown(() => useConnectionStatus(undefined, undefined, sync)).message).toMatch(/needs an effect scope/)
     expect(sync.diagnostics().roomHolders).toBe(0)
-    expect(thrown(() => useSupasync({} as never)).message).toMatch(/createSupasync/)
+    expect(thrown(() => useSupasync({} as never)).message).toMatch(/what createSupasync\(supabase\) returned/)
   })
 
   it('without the plugin: says how to install it', () => {

@@ -108,7 +108,7 @@ describe('useChannel: arguments watched by key', () => {
     expect(world.realtime.subscribes).toBe(0)
     const error = await p.result().send('x', 1).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(SupasyncError)
-    expect((error as Error).message).toMatch(/disabled \(null argument\)/)
+    expect((error as Error).message).toMatch(/nothing is open \(disabled by null/)
     topic.value = 'later'
     await nextTick()
     await flush()

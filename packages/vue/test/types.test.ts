@@ -4,12 +4,12 @@
  * checked by `tsc` (the repository's typecheck covers packages/*\/test); the test also runs the calls for real.
  */
 import { describe, expect, expectTypeOf, it } from 'vitest'
-import { computed, effectScope, ref, type ShallowRef } from 'vue'
+import { computed, createApp, effectScope, ref, type ShallowRef } from 'vue'
 import type { ConnectionState, ConnectionStatus, LeaseStatus, RoomStatus, SupasyncError } from '@supasync/core'
 import type { Freshness, LiveTable, LiveTableOptions } from '@supasync/polling'
 import type { PresenceMember } from '@supasync/presence'
 import type { QueueStatus } from '@supasync/queue'
-import { useBroadcast, useChanges, useChannel, useConnectionStatus, useLiveTable, usePresence, type RowChange } from '../src/index.js'
+import { SupasyncPlugin, useBroadcast, useChanges, useChannel, useConnectionStatus, useLiveTable, usePresence, type RowChange } from '../src/index.js'
 import { fakeWorld } from './helpers.js'
 
 type Component = { id: number; project_id: number; tag: string; updated_at: string }
@@ -84,6 +84,13 @@ describe('types', () => {
     scope.stop()
     await advance(2 * sync.graceMs + 100)
     expect(sync.diagnostics()).toEqual(baseline)
+  })
+
+  it('app.use(SupasyncPlugin, options) checks the options', () => {
+    const { sync } = fakeWorld()
+    createApp({ render: () => null }).use(SupasyncPlugin, { sync })
+    // @ts-expect-error sync is required
+    expect(() => createApp({ render: () => null }).use(SupasyncPlugin, { destroyOnUnmount: true })).toThrow(/createSupasync/)
   })
 
   it('queue status type', () => {
