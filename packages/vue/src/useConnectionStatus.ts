@@ -27,13 +27,24 @@ export const SERVER_STATUS: ConnectionStatus = Object.freeze({
  * const status = useConnectionStatus()                          // status.value.rttMs
  * const state = useConnectionStatus((status) => status.state)   // not on every rttMs change
  * ```
- *
- * @param select Picks what the component uses. Default: the whole status.
- * @param isEqual Compares two selected values; equal keeps the old one. Default `Object.is`.
- * @param instance The supasync instance to use instead of the plugin's. Default: the plugin's.
  */
 export function useConnectionStatus(): Readonly<ShallowRef<ConnectionStatus>>
+/**
+ * The part of the connection status `select` picks, as a read-only shallowRef that changes only when the picked
+ * value does.
+ *
+ * @param select Picks what the component uses, e.g. `(status) => status.state`.
+ * @param isEqual Compares two picked values; equal keeps the old one. Default `Object.is`.
+ * @param instance The supasync instance to use instead of the plugin's. Default: the plugin's.
+ */
 export function useConnectionStatus<T>(select: (status: ConnectionStatus) => T, isEqual?: (a: T, b: T) => boolean, instance?: SupasyncInstance): Readonly<ShallowRef<T>>
+/**
+ * The whole connection status of an explicitly given instance (outside the plugin's app).
+ *
+ * @param select Leave undefined for the whole status.
+ * @param isEqual Leave undefined.
+ * @param instance The supasync instance to use instead of the plugin's.
+ */
 export function useConnectionStatus(select: undefined, isEqual: undefined, instance: SupasyncInstance): Readonly<ShallowRef<ConnectionStatus>>
 export function useConnectionStatus<T>(
   select: (status: ConnectionStatus) => T = (status) => status as T,
