@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { describe, expect, it, vi } from 'vitest'
-import { defineComponent, h, KeepAlive, nextTick, ref, shallowRef } from 'vue'
+import { computed, defineComponent, h, KeepAlive, nextTick, ref, shallowRef } from 'vue'
 import { SupasyncError, type ChangeSpec } from '@supasync/core'
 import { PresenceRoom } from '@supasync/presence'
 import type { PresenceEngine } from '../../presence/src/PresenceEngine.js'
@@ -25,6 +25,30 @@ describe('useChanges', () => {
     expect(world.sync.diagnostics().changeLeases).toBe(1)
     wrapper.unmount()
     expect(world.sync.diagnostics().changeLeases).toBe(0)
+    await world.advance(world.sync.graceMs + 100)
+    expect(world.sync.diagnostics()).toEqual(world.baseline)
+  })
+
+  it('a ref and a computed spec: equal objects assigned again keep the lease, a changed one switches once', async () => {
+    const world = fakeWorld()
+    const changes = vi.spyOn(world.sync, 'changes')
+    const spec = ref<ChangeSpec>({ table: 'components', filter: 'project_id=eq.1' })
+    const project = ref(1)
+    const fromComputed = computed<ChangeSpec>(() => ({ table: 'notes', filter: `project_id=eq.${project.value}` }))
+    const p = probe(() => [useChanges(spec, () => {}), useChanges(fromComputed, () => {})])
+    const wrapper = mountWith(world.sync, p.component)
+    await flush()
+    expect(changes).toHaveBeenCalledTimes(2)
+    spec.value = { filter: 'project_id=eq.1', table: 'components' }
+    project.value = 1
+    await nextTick()
+    expect(changes).toHaveBeenCalledTimes(2)
+    spec.value = { table: 'components', filter: 'project_id=eq.2' }
+    project.value = 2
+    await nextTick()
+    expect(changes).toHaveBeenCalledTimes(4)
+    expect(world.sync.diagnostics().changeLeases).toBe(2)
+    wrapper.unmount()
     await world.advance(world.sync.graceMs + 100)
     expect(world.sync.diagnostics()).toEqual(world.baseline)
   })

@@ -49,8 +49,8 @@ describe('useLiveTable: keyed options', () => {
     expect(sync.diagnostics()).toEqual(baseline)
   })
 
-  it('a remount within the grace period shows the rows in its first render (no empty flash, no new read)', async () => {
-    const { clock, server, sync, options } = world()
+  it('a remount within the grace period shows the rows in its first render (no empty flash, no new read, no join)', async () => {
+    const { clock, server, sync, options, realtime } = world()
     const shown: number[] = []
     const Inner = defineComponent({
       setup() {
@@ -65,12 +65,16 @@ describe('useLiveTable: keyed options', () => {
     const wrapper = mountWith(sync, Host, { show: true })
     await run(clock, 100)
     expect(shown).toEqual([0, 4])
+    const joins = realtime.subscribes
+    expect(joins).toBeGreaterThan(0)
     await wrapper.setProps({ show: false })
     await run(clock, sync.graceMs / 2)
     shown.length = 0
     await wrapper.setProps({ show: true })
     expect(shown).toEqual([4])
     expect(server.of('rows').length).toBe(1)
+    await run(clock, 100)
+    expect(realtime.subscribes).toBe(joins)
     wrapper.unmount()
   })
 
@@ -133,6 +137,30 @@ describe('useLiveTable: re-render discipline', () => {
     expect(changing.notified() - before.changingNotified).toBe(1)
     expect(whole.counts.renders - before.whole).toBe(1)
   }, 60_000)
+
+  it('isEqual keeps a select that builds a new array from updating while its content is equal', async () => {
+    const { clock, server, sync, options } = world()
+    const p = probe(
+      () => useLiveTable<Comp, string[]>(options(), {
+        select: (rows) => [...rows.values()].filter((row) => row.project_id === 1).map((row) => row.tag),
+        isEqual: (a, b) => a.length === b.length && a.every((tag, index) => tag === b[index]),
+      }),
+      (r) => r.rows.value.join(','),
+    )
+    const wrapper = mountWith(sync, p.component)
+    await run(clock, 100)
+    expect(wrapper.text()).toBe('C-1,C-3')
+    const renders = p.counts.renders
+    server.write({ ...server.rows[1]!, tag: 'C-2 moved' }) // project 2: not in the pick
+    await p.result().refresh()
+    await nextTick()
+    expect(p.counts.renders).toBe(renders)
+    server.write({ ...server.rows[2]!, tag: 'C-3 welded' })
+    await p.result().refresh()
+    await nextTick()
+    expect(wrapper.text()).toBe('C-1,C-3 welded')
+    expect(p.counts.renders).toBe(renders + 1)
+  })
 
   it('a select reading a prop re-picks when the prop changes, without a new table', async () => {
     const { clock, sync, options } = world()
