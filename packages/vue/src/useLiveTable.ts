@@ -160,12 +160,15 @@ export function useLiveTable<R extends object = Record<string, unknown>, T = Rea
       return table.value?.get(id)
     },
     refresh: () => table.value?.refresh() ?? Promise.reject(notHeld('useLiveTable', 'refresh')),
-    suspense: () => {
+    // async: invalid options reject rather than throw.
+    suspense: async () => {
       const value = latest() ?? toValue(options)
-      if (context.server || value == null || invalid) return invalid ? Promise.reject(invalid) : Promise.resolve(rows.value)
+      if (invalid) throw invalid
+      if (context.server || value == null) return rows.value
       // Held until the load settles (and a while after), whether or not this scope still holds it by then.
       const held = preloadLiveTable<R>(context.sync, { ...toRaw(value), onChange: undefined, onError: undefined })
-      return held.ready.then(() => pick(held.rows.get()))
+      await held.ready
+      return pick(held.rows.get())
     },
   }
 }
