@@ -31,7 +31,8 @@ export function useClientScope(caller: string, instance: SupasyncInstance | unde
   // renderToString provides the SSR context on the app; inject with a default never warns on the client.
   const server = hasInjectionContext() && inject(ssrContextKey, null) != null
   // While hydrating, Vue assigns the existing DOM node to the component's vnode before running its setup; in a
-  // client render the element is only created after setup. (Vue has no public "is hydrating" flag.)
+  // client render the element is only created after setup. (Vue has no public "is hydrating" flag.) A vnode reused
+  // from an earlier mount also carries its old element: such a component merely acquires on mount too.
   const hydrating = !server && getCurrentInstance()?.vnode.el != null
   return { ...context, server, hydrating }
 }
