@@ -10,7 +10,7 @@ import { Application, LogLevel, TSConfigReader, TypeDocReader } from 'typedoc'
 import { describe, expect, it } from 'vitest'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
-const PACKAGES = ['cache', 'core', 'local', 'polling', 'presence', 'queue', 'react']
+const PACKAGES = ['cache', 'core', 'local', 'polling', 'presence', 'queue', 'react', 'vue']
 
 describe('typedoc', () => {
   it('builds with no warning, one module per package named @supasync/<name>, each with its README', async () => {

@@ -1,4 +1,4 @@
-import { useCallback, useMemo } from 'react'
+import { useCallback, useMemo, useRef } from 'react'
 import type { SupasyncError } from '@supasync/core'
 import { acquireLiveTable, liveTableKey, peekLiveTable, sameFreshness, type Freshness, type LiveTable, type LiveTableLease, type LiveTableOptions } from '@supasync/polling'
 import { useSupasync } from './context.js'
@@ -34,7 +34,7 @@ export interface UseLiveTableResult<R extends object, T> {
   freshness: Freshness
   /** The last failure of a read or of the subscription (also in `freshness.error`), with the fix in its message. */
   error: SupasyncError<string> | undefined
-  /** True until the first read completed (or a synced time was restored from the cache). */
+  /** True until the first read completed (or a synced time was restored from the cache); false when disabled (null options). */
   loading: boolean
   /** Reads what changed now; resolves once applied. */
   refresh: () => Promise<void>
@@ -81,7 +81,14 @@ export function useLiveTable<R extends object = Record<string, unknown>, T = Rea
   // Before this component holds it, a table another component holds (or one in its grace period) shows at once.
   const table = (): LiveTable<R> | undefined => holder?.current?.table ?? (key === null ? undefined : peekLiveTable<R>(sync, key))
   const subscribeRows = useMemo(() => holder?.subscriber((lease) => lease.table.rows) ?? noSubscription, [holder])
-  const subscribeFreshness = useMemo(() => holder?.subscriber((lease) => lease.table.freshness) ?? noSubscription, [holder])
+  // Freshness re-renders only a component that reads it (freshness, error or loading): lastSyncedAt moves with every
+  // heartbeat answer and verification poll, which must not re-render a component that only selected a row.
+  const readsFreshness = useRef(false)
+  const subscribeFreshness = useMemo(() => {
+    if (!holder) return noSubscription
+    const subscribe = holder.subscriber((lease) => lease.table.freshness)
+    return (listener: () => void) => subscribe(() => readsFreshness.current && listener())
+  }, [holder])
   const rows = useSyncExternalStoreWithSelector(
     subscribeRows,
     () => table()?.rows.get() ?? (EMPTY_ROWS as ReadonlyMap<string, R>),
@@ -106,9 +113,18 @@ export function useLiveTable<R extends object = Record<string, unknown>, T = Rea
   return {
     rows,
     get,
-    freshness,
-    error: freshness.error,
-    loading: freshness.lastSyncedAt === undefined,
+    get freshness() {
+      readsFreshness.current = true
+      return freshness
+    },
+    get error() {
+      readsFreshness.current = true
+      return freshness.error
+    },
+    get loading() {
+      readsFreshness.current = true
+      return holder !== undefined && freshness.lastSyncedAt === undefined
+    },
     refresh,
     table: holder?.current?.table,
   }

@@ -4,6 +4,7 @@ import { createPresence, type PresenceMember, type PresenceOptions, type Presenc
 import { useSupasync } from './context.js'
 import { Holder } from './Holder.js'
 import { EMPTY_LIST } from './snapshots.js'
+import { useLatest } from './useLatest.js'
 
 /** What {@link usePresence} returns. */
 export interface UsePresenceResult<S extends object> {
@@ -34,10 +35,18 @@ const noSubscription = () => () => {}
  */
 export function usePresence<S extends object = PresenceState>(topic: string | null, options: PresenceOptions<S> | null): UsePresenceResult<S> {
   const { sync } = useSupasync()
-  const { state, ...shared } = options ?? ({} as PresenceOptions<S>)
+  // The state goes out as updates and onError through a latest-ref: neither is part of the room's identity.
+  const { state, onError, ...shared } = options ?? ({} as PresenceOptions<S>)
+  const latestOnError = useLatest(onError)
   const key = topic === null || options === null ? null : `${topic}\u0000${stableKey(shared)}`
   const holder = useMemo(
-    () => (key === null || topic === null || options === null ? undefined : new Holder<PresenceRoom<S>>(() => createPresence<S>(sync, topic, options), (room) => room.leave())),
+    () =>
+      key === null || topic === null || options === null
+        ? undefined
+        : new Holder<PresenceRoom<S>>(
+            () => createPresence<S>(sync, topic, { ...options, onError: onError && ((error) => (latestOnError.current ?? onError)(error)) }),
+            (room) => room.leave(),
+          ),
     // eslint-disable-next-line react-hooks/exhaustive-deps -- the key stands for topic and options (state aside)
     [sync, key],
   )

@@ -168,3 +168,31 @@ describe('useLiveTableSuspense', () => {
     await w.sync.destroy()
   })
 })
+
+describe('useLiveTable when nothing changes', () => {
+  it('an idle minute in realtime mode (heartbeats, verification polls) re-renders a component that selected a row 0 times, one that shows freshness only when it changes', async () => {
+    const w = world()
+    const server = new FakeServer(w.clock)
+    server.rows = Array.from({ length: 10 }, (_, i) => ({ id: i + 1, project_id: 1, tag: `C-${i + 1}`, deleted_at: null, updated_at: pgts(w.clock.now() * 1000 - 60_000_000 + i) }))
+    const options = () => ({ supabase: server.host, table: 'components', filter: { project_id: 1 }, sweepIntervalMs: false as const })
+    const counts = new Map<string, number>()
+    function Row() {
+      const { rows: row } = useLiveTable<Comp, Comp | undefined>(options(), { select: (rows) => rows.get('7') })
+      return <span>{row?.tag ?? '-'}</span>
+    }
+    const view = w.mount(<Counted id="row" counts={counts}><Row /></Counted>)
+    await w.advance(100)
+    await w.joinAll()
+    await act(async () => { for (const c of w.realtime.channels) c.system({ extension: 'postgres_changes', status: 'ok', message: 'Subscribed to PostgreSQL' }) })
+    const table = (await import('@supasync/polling')).peekLiveTable<Comp>(w.sync, options())!
+    for (let s = 0; s < 10 && table.freshness.get().mode !== 'realtime'; s++) { await w.advance(1000); if (w.realtime.pendingHeartbeatRef) await act(() => w.realtime.heartbeatOk(5)) }
+    expect(table.freshness.get().mode).toBe('realtime')
+    expect(view.container.textContent).toBe('C-7')
+    counts.clear()
+    // One idle minute: no row changes; answer every heartbeat core sends (every 5 s by default).
+    for (let s = 0; s < 60; s++) { await w.advance(1000); if (w.realtime.pendingHeartbeatRef) await act(() => w.realtime.heartbeatOk(5)) }
+    expect(counts.get('row') ?? 0).toBe(0)
+    view.unmount()
+    await w.sync.destroy()
+  })
+})

@@ -61,3 +61,24 @@ describe('usePresence under StrictMode', () => {
     await w.sync.destroy()
   })
 })
+
+describe('usePresence identity', () => {
+  it('a new inline onError each render does not switch rooms', async () => {
+    const w = world()
+    let bump: () => void = () => {}
+    const errors: unknown[] = []
+    function Vendor() {
+      const [n, setN] = useState(0)
+      bump = () => setN((value) => value + 1)
+      const { status } = usePresence('wedding:3', { key: 'dj', onError: (error) => errors.push([n, error]) })
+      return <span>{status}</span>
+    }
+    w.mount(<Vendor />)
+    await w.advance(100)
+    for (let i = 0; i < 3; i++) await act(() => bump())
+    await w.advance(100)
+    expect(w.realtime.subscribes).toBe(1)
+    expect(w.sync.diagnostics().shared).toBe(1)
+    await w.sync.destroy()
+  })
+})

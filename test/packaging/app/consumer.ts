@@ -16,6 +16,9 @@ import { startLocalStack } from '@supasync/local'
 import { SupasyncProvider, useConnectionStatus, useLiveTable } from '@supasync/react'
 import { createElement } from 'react'
 import { renderToString } from 'react-dom/server'
+import { SupasyncPlugin, useLiveTable as useLiveTableVue } from '@supasync/vue'
+import { createSSRApp, defineComponent, h } from 'vue'
+import { renderToString as renderVueToString } from 'vue/server-renderer'
 import WebSocket from 'ws'
 
 type Item = { id: string; project_id: number; label: string; updated_at: string }
@@ -86,6 +89,16 @@ async function main(): Promise<void> {
   const html = renderToString(createElement(SupasyncProvider, { sync }, createElement(Items)))
   // The server snapshot: no live table is opened while rendering on the server.
   if (html !== '<p>connecting:0</p>') throw new Error(`renderToString gave ${html}`)
+
+  step('vue: server render')
+  const VueItems = defineComponent({
+    setup() {
+      const { rows } = useLiveTableVue<Item>({ supabase, table: 'packaging_items', filter: { project_id: 1 } })
+      return () => h('p', `rows:${rows.value.size}`)
+    },
+  })
+  const vueHtml = await renderVueToString(createSSRApp(VueItems).use(SupasyncPlugin, { sync }))
+  if (vueHtml !== '<p>rows:0</p>') throw new Error(`vue renderToString gave ${vueHtml}`)
 
   step('queued write')
   const queue = createQueue({ executor: supabaseExecutor(supabase), storage: memoryStorage(), sync })
