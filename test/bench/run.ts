@@ -5,6 +5,7 @@ import { benchLiveTable } from './liveTable.bench.js'
 import { benchLocalStack } from './localStack.bench.js'
 import { benchPresence } from './presence.bench.js'
 import { benchQueue } from './queue.bench.js'
+import { benchReact } from './react.bench.js'
 import { pollingCharts } from './charts.js'
 import { benchmarksMarkdown } from './markdown.js'
 import type { Figure } from './stats.js'
@@ -16,6 +17,7 @@ const SUITES: Record<string, () => Promise<Figure[]>> = {
   presence: benchPresence,
   queue: benchQueue,
   polling: benchLiveTable,
+  react: benchReact,
 }
 
 /** BENCH_ONLY=polling (or a comma-separated list, e.g. core,queue) runs just those suites; unset: all of them. */
