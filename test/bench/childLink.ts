@@ -36,9 +36,15 @@ export class ChildLink {
     })
   }
 
-  /** Forks `file` under tsx with `args`; `execArgv` adds Node flags (e.g. --expose-gc). */
-  static fork(file: string, args: string[], execArgv: string[], label: string): ChildLink {
-    return new ChildLink(fork(file, args, { execArgv: [...execArgv, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }), label)
+  /**
+   * Forks `file` under tsx with `args`; `execArgv` adds Node flags (e.g. --expose-gc); `env` adds environment
+   * variables to this process's (e.g. NODE_ENV=production for React's production build).
+   */
+  static fork(file: string, args: string[], execArgv: string[], label: string, env?: Record<string, string>): ChildLink {
+    return new ChildLink(
+      fork(file, args, { execArgv: [...execArgv, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: env === undefined ? undefined : { ...process.env, ...env } }),
+      label,
+    )
   }
 
   get exited(): boolean {

@@ -25,7 +25,7 @@ ${rows.join('\n')}
 
 How each figure is measured: \`test/bench/*.bench.ts\` (local stack: \`localStack.bench.ts\`; core vs raw
 realtime-js: \`core.bench.ts\`; presence: \`presence.bench.ts\`; queue: \`queue.bench.ts\`; the visibility
-guarantee: \`liveTable.bench.ts\`).
+guarantee: \`liveTable.bench.ts\`; the React binding: \`react.bench.ts\`).
 
 The polling figures come from the construction scenario: 1,000,000 components in 10 projects, 50 writers updating
 milestones through PostgREST, one live table per project (100,000 rows each, real 30 s budget) next to a raw

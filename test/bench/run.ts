@@ -5,6 +5,7 @@ import { benchLiveTable } from './liveTable.bench.js'
 import { benchLocalStack } from './localStack.bench.js'
 import { benchPresence } from './presence.bench.js'
 import { benchQueue } from './queue.bench.js'
+import { benchReact } from './react.bench.js'
 import { benchVue } from './vue.bench.js'
 import { pollingCharts } from './charts.js'
 import { benchmarksMarkdown } from './markdown.js'
@@ -17,6 +18,7 @@ const SUITES: Record<string, () => Promise<Figure[]>> = {
   presence: benchPresence,
   queue: benchQueue,
   polling: benchLiveTable,
+  react: benchReact,
   vue: benchVue,
 }
 
