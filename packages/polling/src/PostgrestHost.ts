@@ -14,6 +14,12 @@ export interface PostgrestQuery extends PromiseLike<PostgrestResult> {
   order(column: string, options?: { ascending?: boolean }): PostgrestQuery
   limit(count: number): PostgrestQuery
   abortSignal(signal: AbortSignal): PostgrestQuery
+  /**
+   * postgrest-js ≥ 2.100's own retries (a GET that fails on the network or with 503/520 is tried again after 1, 2
+   * and 4 s). Polling turns them off: it retries on its own schedule, within its budget, and must see a failure at
+   * once to report it. Absent on older clients.
+   */
+  retry?(enabled: boolean): PostgrestQuery
 }
 
 export interface PostgrestHost {

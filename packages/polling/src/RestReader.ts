@@ -83,7 +83,8 @@ export class RestReader {
       new PollingError('UNREACHABLE', `${what}: no answer within requestTimeoutMs (${Math.round(this.target.requestTimeoutMs)} ms). Polling retries by itself.`, { status: 0 })
     let result: PostgrestResult
     try {
-      result = await build(controller.signal)
+      const query = build(controller.signal)
+      result = await (typeof query.retry === 'function' ? query.retry(false) : query)
     } catch (cause) {
       if (timedOut) throw timeout()
       throw new PollingError('UNREACHABLE', `${what}: the request failed (${cause instanceof Error ? cause.message : String(cause)}). Polling retries by itself.`, { cause, status: 0 })
