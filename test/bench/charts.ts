@@ -84,3 +84,77 @@ export async function pollingCharts(figures: readonly Figure[]): Promise<Chart[]
   }
   return charts
 }
+
+const BINDING_PHASES = ['healthy', 'sockets dropped', 'heartbeats blackholed', '30 % of changes lost', 'all phases']
+
+/**
+ * The bindings suites in two pictures: the share of writes a component shows within 30 s per fault phase
+ * (useLiveTable against the hand-written useEffect + channel hook), and renders per change for 1, 100 and 10,000
+ * consumers of one live table, with and without a selector (React and Vue). Empty without those figures.
+ */
+export async function bindingCharts(figures: readonly Figure[]): Promise<Chart[]> {
+  const charts: Chart[] = []
+  const shares: { phase: string; client: string; share: number }[] = []
+  for (const phase of BINDING_PHASES) {
+    const ours = value(figures, `useLiveTable: share of writes shown within 30 s, ${phase}`)
+    const anchor = value(figures, `hand-written useEffect + channel: share of writes shown within 30 s, ${phase}`)
+    if (ours !== undefined) shares.push({ phase, client: 'useLiveTable (@supasync/react)', share: ours })
+    if (anchor !== undefined) shares.push({ phase, client: 'hand-written useEffect + supabase.channel()', share: anchor })
+  }
+  if (shares.length > 0) {
+    charts.push({
+      file: 'react-visible-share.svg',
+      title: 'Writes a React component shows within 30 s, per fault phase',
+      svg: await render({
+        $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+        title: 'Writes shown in the DOM within 30 s of commit (%)',
+        width: 560,
+        height: 220,
+        data: { values: shares },
+        mark: 'bar',
+        encoding: {
+          x: { field: 'phase', type: 'nominal', sort: BINDING_PHASES, title: null, axis: { labelAngle: -15, labelLimit: 200 } },
+          xOffset: { field: 'client' },
+          y: { field: 'share', type: 'quantitative', scale: { domain: [0, 100] }, title: '%' },
+          color: { field: 'client', type: 'nominal', title: null, legend: { orient: 'top', labelLimit: 300 } },
+        },
+      }),
+    })
+  }
+  const renders: { consumers: number; series: string; renders: number }[] = []
+  for (const consumers of [1, 100, 10_000]) {
+    const count = consumers === 1 ? '1 component' : `${consumers.toLocaleString('en-US')} components`
+    const consumerLabel = consumers === 1 ? '1 consumer' : `${consumers.toLocaleString('en-US')} consumers`
+    const series: [string, string][] = [
+      ['React, select one row', `renders per change, ${count} with select (one row each), 10,000-row table`],
+      ['React, whole Map', `renders per change, ${count} reading the whole Map (no select), 10,000-row table`],
+      ['Vue, select one row', `component updates per change, ${consumerLabel} of one live table, select one row`],
+      ['Vue, whole rows', `component updates per change, ${consumerLabel} of one live table, whole rows`],
+    ]
+    for (const [name, figure] of series) {
+      const found = value(figures, figure)
+      if (found !== undefined) renders.push({ consumers, series: name, renders: Math.max(1, found) })
+    }
+  }
+  if (renders.length > 0) {
+    charts.push({
+      file: 'bindings-renders-per-change.svg',
+      title: 'Renders per changed row, 1 to 10,000 components sharing one live table',
+      svg: await render({
+        $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+        title: { text: 'Component renders per changed row (log scale)', subtitle: 'consumers of one live table; with a selector only the one that shows the row renders' },
+        width: 420,
+        height: 240,
+        data: { values: renders },
+        mark: { type: 'line', point: true },
+        encoding: {
+          x: { field: 'consumers', type: 'quantitative', scale: { type: 'log', domain: [1, 10_000] }, title: 'components sharing the table' },
+          y: { field: 'renders', type: 'quantitative', scale: { type: 'log', domain: [1, 10_000] }, title: 'renders per change' },
+          color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'top', labelLimit: 300 } },
+          strokeDash: { field: 'series', type: 'nominal', legend: null },
+        },
+      }),
+    })
+  }
+  return charts
+}

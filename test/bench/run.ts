@@ -7,7 +7,7 @@ import { benchPresence } from './presence.bench.js'
 import { benchQueue } from './queue.bench.js'
 import { benchReact } from './react.bench.js'
 import { benchVue } from './vue.bench.js'
-import { pollingCharts } from './charts.js'
+import { bindingCharts, pollingCharts } from './charts.js'
 import { benchmarksMarkdown } from './markdown.js'
 import type { Figure } from './stats.js'
 
@@ -57,7 +57,7 @@ async function main(): Promise<void> {
     await writeFile(`bench-results/${suites.join('+')}.json`, `${JSON.stringify(report, null, 2)}\n`)
   } else {
     await writeFile('bench-results/latest.json', `${JSON.stringify(report, null, 2)}\n`)
-    const charts = await pollingCharts(figures)
+    const charts = [...(await pollingCharts(figures)), ...(await bindingCharts(figures))]
     await mkdir('docs/charts', { recursive: true })
     for (const chart of charts) await writeFile(`docs/charts/${chart.file}`, chart.svg)
     await writeFile('docs/benchmarks.md', benchmarksMarkdown(report, charts))
