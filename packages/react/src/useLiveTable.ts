@@ -30,7 +30,10 @@ export interface UseLiveTableResult<R extends object, T> {
   rows: T
   /** The row with this primary key, read now (not a subscription: render from `rows`/`select`). */
   get: (id: string | number | readonly (string | number | boolean)[]) => R | undefined
-  /** `{ mode, lastSyncedAt, stalenessMs, error }`: how fresh the rows are (see `Freshness` in polling). */
+  /**
+   * `{ mode, lastSyncedAt, stalenessMs, error }`: how fresh the rows are (see `Freshness` in polling). Tracked: a
+   * component re-renders on freshness changes only once it has read `freshness`, `error` or `loading` in a render.
+   */
   freshness: Freshness
   /** The last failure of a read or of the subscription (also in `freshness.error`), with the fix in its message. */
   error: SupasyncError<string> | undefined

@@ -99,11 +99,14 @@ function mount(sync: Supasync, project = 1) {
 }
 
 const tick = () => act(() => new Promise<void>((resolve) => setTimeout(resolve, 20)))
+/** Lets React and the network run until `check` holds, or fails after `timeoutMs` saying what was awaited. */
 async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  await waitFor(async () => {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
     await tick()
-    return check()
-  }, timeoutMs, what)
+    if (check()) return
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`)
+  }
 }
 
 describe('a React tree on the local stack', () => {

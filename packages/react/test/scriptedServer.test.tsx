@@ -29,6 +29,13 @@ function setup() {
 /** Lets msw answer (real promises) while the fake clock stands still. */
 const settle = () => act(() => new Promise<void>((resolve) => setTimeout(resolve, 20)))
 
+/** useLiveTable read the way a component that shows its error and freshness does (so it re-renders on them). */
+function useShownLiveTable(options: Parameters<typeof useLiveTable>[0]) {
+  const result = useLiveTable(options)
+  void result.freshness
+  return result
+}
+
 function probe<T>(w: ReturnType<typeof setup>, hook: () => T): { readonly current: T } {
   const box = { current: undefined as T }
   function Probe() {
@@ -43,7 +50,7 @@ describe('useLiveTable against a scripted PostgREST', () => {
   it('401 (expired JWT): error UNAUTHORIZED whose message says to refresh the session; no rows, still loading', async () => {
     server.use(http.all(`${URL_BASE}/rest/v1/*`, () => HttpResponse.json({ code: 'PGRST303', message: 'JWT expired' }, { status: 401 })))
     const w = setup()
-    const view = probe(w, () => useLiveTable(w.options()))
+    const view = probe(w, () => useShownLiveTable(w.options()))
     await w.advance(100)
     await settle()
     await w.advance(100)
@@ -57,7 +64,7 @@ describe('useLiveTable against a scripted PostgREST', () => {
   it('404 for an unknown table: error REJECTED naming the table and the fix', async () => {
     server.use(http.all(`${URL_BASE}/rest/v1/*`, () => HttpResponse.json({ code: 'PGRST205', message: "Could not find the table 'public.nope' in the schema cache" }, { status: 404 })))
     const w = setup()
-    const view = probe(w, () => useLiveTable(w.options('nope')))
+    const view = probe(w, () => useShownLiveTable(w.options('nope')))
     await w.advance(100)
     await settle()
     await w.advance(100)
@@ -79,7 +86,7 @@ describe('useLiveTable against a scripted PostgREST', () => {
       }),
     )
     const w = setup()
-    const view = probe(w, () => useLiveTable(w.options()))
+    const view = probe(w, () => useShownLiveTable(w.options()))
     for (let step = 0; step < 20 && view.current.rows.size === 0; step++) {
       await w.advance(500)
       await settle()
@@ -106,7 +113,7 @@ describe('useLiveTable when the network goes away', () => {
       }),
     )
     const w = setup()
-    const view = probe(w, () => useLiveTable(w.options()))
+    const view = probe(w, () => useShownLiveTable(w.options()))
     for (let step = 0; step < 10 && view.current.rows.size === 0; step++) {
       await w.advance(200)
       await settle()
