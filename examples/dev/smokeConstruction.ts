@@ -148,8 +148,8 @@ try {
     await mkdir(join(ROOT, 'docs', 'screenshots'), { recursive: true })
     await foreman.locator('[data-testid=search]').fill('V-30')
     await foreman.locator(`[data-testid=component][data-id="${offlineId}"]`).waitFor()
-    await foreman.locator('[data-testid=select]').nth(2).check()
-    await foreman.locator('[data-testid=select]').nth(3).check()
+    await foreman.locator('[data-testid=select]').nth(4).check()
+    await foreman.locator('[data-testid=select]').nth(5).check()
     await foreman.screenshot({ path: join(ROOT, 'docs', 'screenshots', 'construction-foreman.png') })
   }
   // The stack's REST API unreachable while the page itself still loads: the write stays queued across the reload.
@@ -170,6 +170,45 @@ try {
   note(`back online: queued write saved and on the PM's desktop ${Date.now() - started} ms after the API came back`)
   await foreman.waitForSelector('[data-testid=freshness][data-mode=realtime]', { timeout: 30_000 })
   await loaded(foreman, '100,000')
+
+  // ---- a write the server refuses: listed with its reason, the row shows the server's value, Retry sends it -----
+  await search(foreman, 'S-3010')
+  const refusedRow = foreman.locator('[data-testid=component]').first()
+  const refusedId = (await refusedRow.getAttribute('data-id'))!
+  const refusedBefore = (await refusedRow.getAttribute('data-milestone'))!
+  demo.stack.faults.failRest({ status: 400, count: 1 })
+  await refusedRow.locator('[data-testid=advance]').click()
+  await foreman.locator('[data-testid=refused]').waitFor({ timeout: 10_000 })
+  await row(foreman, refusedId).and(foreman.locator(`[data-milestone="${refusedBefore}"]`)).waitFor({ timeout: 10_000 })
+  note(`refused write (HTTP 400 injected): listed as refused, S-3010 back to the server's ${refusedBefore}`)
+  await foreman.locator('[data-testid=refused] button', { hasText: 'Retry' }).click()
+  await foreman.locator('[data-testid=refused]').waitFor({ state: 'detached', timeout: 10_000 })
+  await search(pm, 'S-3010')
+  await row(pm, refusedId).and(pm.locator(`:not([data-milestone="${refusedBefore}"])`)).waitFor({ timeout: 5_000 })
+  note('  Retry: sent, and on the PM\'s desktop')
+
+  // ---- Realtime down: the live tables poll, changes still arrive within the 30 s budget ---------------------------
+  started = Date.now()
+  await demo.stack.faults.stopRealtime()
+  await pm.waitForSelector('[data-testid=freshness][data-mode=polling]', { timeout: 30_000 })
+  note(`Realtime stopped: the PM's badge says "${await pm.locator('[data-testid=freshness]').innerText()}" after ${Date.now() - started} ms`)
+  await search(foreman, 'I-3011')
+  const polledRow = foreman.locator('[data-testid=component]').first()
+  const polledId = (await polledRow.getAttribute('data-id'))!
+  await search(pm, 'I-3011')
+  const polledBefore = (await row(pm, polledId).getAttribute('data-milestone'))!
+  started = Date.now()
+  await polledRow.locator('[data-testid=advance]').click()
+  await pm.waitForFunction(
+    ([key, was]) => document.querySelector(`[data-testid=component][data-id="${key}"]`)?.getAttribute('data-milestone') !== was,
+    [polledId, polledBefore] as const,
+    { timeout: 30_000 },
+  )
+  note(`  advance with Realtime down: on the PM's desktop after ${Date.now() - started} ms (polling; budget 30 s)`)
+  started = Date.now()
+  await demo.stack.faults.startRealtime()
+  await pm.waitForSelector('[data-testid=freshness][data-mode=realtime]', { timeout: 60_000 })
+  note(`Realtime back: the PM's badge says "live" again after ${Date.now() - started} ms`)
 
   if (shots) {
     await search(pm, '')

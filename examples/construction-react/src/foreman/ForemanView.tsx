@@ -95,7 +95,7 @@ export function ForemanView({ session, projectId }: { session: Session; projectI
       {loading && rows.size === 0 ? (
         <p className="muted loading">Loading components…</p>
       ) : found.length === 0 ? (
-        <p className="muted loading">{query ? `No tag contains “${query}”.` : 'No components in this project.'}</p>
+        <p className="muted loading">{query ? `No tag contains “${query}”.` : `No components ${session.user} can see in project ${projectId} (members only).`}</p>
       ) : (
         <VirtualList
           className="foreman-list"

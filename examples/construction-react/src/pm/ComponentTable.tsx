@@ -40,6 +40,8 @@ export function ComponentTable({ table, query, onQuery }: { table: LiveTableOpti
       {error && rows.size === 0 && <p className="error">{error.message}</p>}
       {loading && rows.size === 0 ? (
         <p className="muted loading">Loading components…</p>
+      ) : found.length === 0 ? (
+        <p className="muted loading">{query ? `No tag contains “${query}”.` : 'No components you can see here (members only).'}</p>
       ) : (
         <VirtualList className="pm-list" label="Components" count={found.length} rowHeight={44} renderRow={(index) => <PmRow row={found[index]!} />} />
       )}
