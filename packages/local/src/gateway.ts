@@ -23,7 +23,8 @@ const CORS_HEADERS = {
   'access-control-allow-origin': '*',
   'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE, OPTIONS, HEAD',
   'access-control-allow-headers':
-    'authorization, x-client-info, apikey, content-type, prefer, range, accept-profile, content-profile, x-supabase-api-version',
+    // x-retry-count: postgrest-js 2.100+ sends it on its own retries; a browser's preflight must allow it.
+    'authorization, x-client-info, apikey, content-type, prefer, range, accept-profile, content-profile, x-supabase-api-version, x-retry-count',
   'access-control-expose-headers': 'content-range, content-location, x-supabase-api-version',
   'access-control-max-age': '3600',
 }

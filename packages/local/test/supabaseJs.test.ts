@@ -332,3 +332,16 @@ describe('raw realtime-js with vsn 1.0.0', () => {
     }
   })
 })
+
+describe('CORS for browsers', () => {
+  it('a preflight allows every header supabase-js sends, including postgrest-js\'s X-Retry-Count on its retries', async () => {
+    const response = await fetch(`${stack.url}/rest/v1/todos`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://127.0.0.1:5173', 'access-control-request-method': 'PATCH', 'access-control-request-headers': 'apikey, authorization, content-type, prefer, x-client-info, x-retry-count' },
+    })
+    expect(response.status).toBe(204)
+    const allowed = (response.headers.get('access-control-allow-headers') ?? '').split(',').map((name) => name.trim())
+    for (const name of ['apikey', 'authorization', 'content-type', 'prefer', 'x-client-info', 'x-retry-count']) expect(allowed).toContain(name)
+    expect(response.headers.get('access-control-allow-methods')).toContain('PATCH')
+  })
+})
