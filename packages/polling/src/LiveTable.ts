@@ -109,8 +109,9 @@ export class LiveTable<R extends object = Row> {
   readonly ready: Promise<void>
   private settleReady!: { resolve(): void; reject(error: unknown): void }
   /**
-   * How `ready` has settled, readable without awaiting it (a Suspense render must decide synchronously): 'pending',
-   * 'ready', or 'failed' with {@link readyError}. Set a microtask after the promise settles.
+   * Whether the initial load has completed, readable without awaiting it (a Suspense render must decide
+   * synchronously): 'pending', 'failed' with {@link readyError} once `ready` rejected, and 'ready' once a load
+   * succeeded, also after a failure (the table keeps retrying; `ready` itself stays rejected then).
    */
   get readyState(): 'pending' | 'ready' | 'failed' {
     return this.settled.state
@@ -396,6 +397,10 @@ export class LiveTable<R extends object = Row> {
         // Planned once the load has shown whether the server reports access changes (it sets the period).
         this.sweepSchedule?.start()
         this.settleReady.resolve()
+        // A load that failed first and succeeded on a retry: `ready` stays rejected (a promise settles once), but the
+        // table is ready now, and synchronous readers (Suspense) must see that.
+        this.settled.state = 'ready'
+        this.settled.error = undefined
         // Realtime went live (or rejoined) while the load was read: what committed in between needs a read too.
         if (this.catchUpAfterPoll !== undefined) this.catchUp()
         else this.update()

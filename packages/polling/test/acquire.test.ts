@@ -96,3 +96,21 @@ describe('sameFreshness', () => {
     expect(sameFreshness(base, { ...base, mode: 'polling' })).toBe(false)
   })
 })
+
+describe('readyState', () => {
+  it('turns ready when a load that failed first succeeds on a retry (ready itself stays rejected)', async () => {
+    const { clock, server, fake, options } = world()
+    server.intercept = () => ({ data: null, error: { message: 'permission denied for table components', code: '42501' }, status: 403 } as never)
+    const lease = acquireLiveTable<Comp>(fake.sync, options())
+    await expect(lease.table.ready).rejects.toThrow(/permission denied/)
+    await flush()
+    expect(lease.table.readyState).toBe('failed')
+    server.intercept = undefined
+    await run(clock, 60_000)
+    expect(lease.table.rows.get().size).toBe(4)
+    expect(lease.table.readyState).toBe('ready')
+    expect(lease.table.readyError).toBeUndefined()
+    lease.release()
+    await run(clock, 1000)
+  })
+})

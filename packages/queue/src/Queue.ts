@@ -134,6 +134,7 @@ export class Queue {
       throw error
     }
     state.move(entry, 'stored')
+    state.noteStored([stored.id])
     state.storageChanged()
     if (this.options.autoFlush) sender.schedulePump()
     else sender.pump() // a flush() that waited for this write to be stored sends it (pump keeps draining for it)
@@ -206,6 +207,7 @@ export class Queue {
       if (!state.entries.includes(entry)) await state.removeStored([id])
       return
     }
+    state.noteStored([id])
     state.storageChanged()
     entry.stored = revived
     entry.solo = false

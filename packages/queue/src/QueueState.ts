@@ -50,6 +50,10 @@ export class QueueState {
 
   /** This tab sends the shared outbox (always, without cross-tab coordination). */
   leader = true
+  /** Counts this queue's own changes to the stored outbox; see {@link noteStored}. */
+  storedChanges = 0
+  /** Entry id → the value of storedChanges when this queue last stored, changed or removed it. */
+  readonly changedHere = new Map<string, number>()
   /** Tells the other tabs that this one changed the stored outbox; set by the queue when tabs share it. */
   storageChanged: () => void = () => {}
 
@@ -70,10 +74,21 @@ export class QueueState {
     } else entry.state = next
   }
 
+  /**
+   * Records that this queue itself stored, changed or removed these entries: a read of the outbox that began before
+   * (another tab's change being synced) may hold an older copy of them, which must not undo this (see
+   * syncFromStorage).
+   */
+  noteStored(ids: readonly string[]): void {
+    const stamp = ++this.storedChanges
+    for (const id of ids) this.changedHere.set(id, stamp)
+  }
+
   async removeStored(ids: string[]): Promise<void> {
     if (ids.length === 0) return
     try {
       await this.options.storage.remove(this.options.namespace, ids)
+      this.noteStored(ids)
       this.storageChanged()
     } catch (cause) {
       throw new QueueError('STORAGE_FAILED', `Could not remove ${ids.length} entr${ids.length === 1 ? 'y' : 'ies'} from ${this.options.storage.description}: ${messageOf(cause)}. They may be sent again on the next start (writes are idempotent).`, { cause })

@@ -251,7 +251,13 @@ export class Sender {
     this.totalDead++
     state.deadChanged()
     state.options.onError(new QueueError('REJECTED', `The server refused ${describeOperation(entry.stored.op)}: ${dead.message}${fix ? '' : '.'} It is a dead letter (queue.failed); fix the cause, then retry(${JSON.stringify(entry.stored.id)}) or discard it.`, { cause: error }))
-    void state.options.storage.write(state.options.namespace, entry.stored.id, encodeEntry(entry.stored)).then(() => state.storageChanged(), (cause: unknown) => state.fail(asQueueError(cause)))
+    void state.options.storage.write(state.options.namespace, entry.stored.id, encodeEntry(entry.stored)).then(
+      () => {
+        state.noteStored([entry.stored.id])
+        state.storageChanged()
+      },
+      (cause: unknown) => state.fail(asQueueError(cause)),
+    )
   }
 
   /** One attempt with a timeout; a timeout or abort becomes a network error (status 0). */

@@ -10,13 +10,18 @@ import type { QueueState } from './QueueState.js'
  */
 export async function syncFromStorage(state: QueueState): Promise<boolean> {
   const { storage, namespace, idColumn } = state.options
+  const since = state.storedChanges
   const records = await storage.readAll(namespace)
   if (state.destroyed) return false
+  // An entry this queue stored, changed or removed while the read ran may be in it as an older copy (or missing
+  // though stored): this queue's own view of it is newer, so the read says nothing about it.
+  const stale = (id: string) => (state.changedHere.get(id) ?? 0) > since
+  for (const [id, stamp] of state.changedHere) if (stamp <= since) state.changedHere.delete(id)
   let changed = false
   for (let index = state.entries.length - 1; index >= 0; index--) {
     const entry = state.entries[index]!
     const idle = entry.state === 'pending' || entry.state === 'waiting' || entry.state === 'dead'
-    if (idle && !records.has(entry.stored.id)) {
+    if (idle && !records.has(entry.stored.id) && !stale(entry.stored.id)) {
       state.entries.splice(index, 1)
       changed = true
     }
@@ -24,6 +29,7 @@ export async function syncFromStorage(state: QueueState): Promise<boolean> {
   // A write another tab's sends turned into a dead letter (or a dead letter it retried): the same state here.
   for (const entry of state.entries) {
     if (entry.state !== 'pending' && entry.state !== 'waiting' && entry.state !== 'dead') continue
+    if (stale(entry.stored.id)) continue
     const raw = records.get(entry.stored.id)
     if (raw === undefined) continue
     let stored: StoredEntry
@@ -40,7 +46,7 @@ export async function syncFromStorage(state: QueueState): Promise<boolean> {
   const known = new Set(state.entries.map((entry) => entry.stored.id))
   const added: StoredEntry[] = []
   for (const [key, raw] of records) {
-    if (known.has(key) || state.quarantined.has(key)) continue
+    if (known.has(key) || state.quarantined.has(key) || stale(key)) continue
     try {
       const stored = decodeEntry(raw, idColumn)
       if (stored.id === key) added.push(stored)

@@ -3,7 +3,7 @@
  * runs the real ones in Chromium) only one queue sends, every write goes out once, and both show the same pending.
  */
 import { describe, expect, it } from 'vitest'
-import { createQueue, memoryStorage, type ChannelLike, type CrossTabPorts, type Queue } from '../src/index.js'
+import { createQueue, memoryStorage, type ChannelLike, type CrossTabPorts, type Queue, type QueueExecutor } from '../src/index.js'
 import { scriptedExecutor, testPorts, waitFor } from './helpers.js'
 
 /** Web Locks: one holder per name, the next waiting request is granted when it lets go (or aborts while waiting). */
@@ -113,6 +113,57 @@ describe('one outbox, two tabs', () => {
     leader.destroy()
     follower.destroy()
     expect(leader.diagnostics()).toMatchObject({ timers: 0, inflight: 0 })
+  })
+
+  it('a read of the outbox that began before this tab sent and removed a write does not bring the write back', async () => {
+    const inner = memoryStorage()
+    let gate: Promise<void> | undefined
+    let openGate: () => void = () => {}
+    let readStarted = false
+    // IndexedDB answers later than it was asked: a read can hold the outbox as it was before a removal finished.
+    const storage = {
+      ...inner,
+      description: inner.description,
+      readAll: async (scope: string) => {
+        const snapshot = await inner.readAll(scope)
+        if (gate) {
+          readStarted = true
+          await gate
+        }
+        return snapshot
+      },
+    }
+    let finishX: () => void = () => {}
+    const sentIds: string[] = []
+    const executor: QueueExecutor = {
+      async execute(request) {
+        const ids = ((request as { rows?: { id: string }[] }).rows ?? []).map((row) => row.id)
+        sentIds.push(...ids)
+        if (ids.includes('x') && sentIds.filter((id) => id === 'x').length === 1) await new Promise<void>((resolve) => (finishX = resolve))
+      },
+    }
+    const crossTab: CrossTabPorts = { locks: fakeLocks(), channel: fakeChannels() }
+    const leader = createQueue({ executor, storage, ports: testPorts(), crossTab, batchDelayMs: 0 })
+    await leader.ready
+    const follower = createQueue({ executor, storage, ports: testPorts(), crossTab, batchDelayMs: 0 })
+    await follower.ready
+    await leader.enqueue({ table: 't', type: 'upsert', rows: [{ id: 'x' }] })
+    await waitFor(() => sentIds.includes('x'), 2000, 'x in flight')
+    gate = new Promise<void>((resolve) => (openGate = resolve))
+    await follower.enqueue({ table: 't', type: 'upsert', rows: [{ id: 'y' }] })
+    await waitFor(() => readStarted, 2000, 'the leader reading the outbox')
+    finishX()
+    // x confirmed and removed from the outbox (only y is stored) while the leader's read still holds the old outbox.
+    for (const deadline = Date.now() + 2000; (await inner.readAll('default')).size !== 1; ) {
+      if (Date.now() > deadline) throw new Error('x was not removed')
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    }
+    gate = undefined
+    openGate()
+    await waitFor(() => leader.status.get().pending === 0 && sentIds.includes('y'), 2000, 'y sent')
+    expect(sentIds.filter((id) => id === 'x')).toHaveLength(1)
+    leader.destroy()
+    follower.destroy()
   })
 
   it('crossTab: false keeps the single-process guard; a malformed crossTab is refused with the fix', () => {

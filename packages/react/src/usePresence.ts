@@ -38,13 +38,20 @@ export function usePresence<S extends object = PresenceState>(topic: string | nu
   // The state goes out as updates and onError through a latest-ref: neither is part of the room's identity.
   const { state, onError, ...shared } = options ?? ({} as PresenceOptions<S>)
   const latestOnError = useLatest(onError)
+  // A claim taken again later (an Activity shown again, StrictMode) publishes the newest state, not the first render's.
+  const latestState = useLatest(state)
   const key = topic === null || options === null ? null : `${topic}\u0000${stableKey(shared)}`
   const holder = useMemo(
     () =>
       key === null || topic === null || options === null
         ? undefined
         : new Holder<PresenceRoom<S>>(
-            () => createPresence<S>(sync, topic, { ...options, onError: onError && ((error) => (latestOnError.current ?? onError)(error)) }),
+            () =>
+              createPresence<S>(sync, topic, {
+                ...options,
+                state: latestState.current ?? options.state,
+                onError: onError && ((error) => (latestOnError.current ?? onError)(error)),
+              }),
             (room) => room.leave(),
           ),
     // eslint-disable-next-line react-hooks/exhaustive-deps -- the key stands for topic and options (state aside)

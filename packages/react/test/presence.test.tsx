@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { describe, expect, it } from 'vitest'
-import { useState } from 'react'
+import { Activity, useState } from 'react'
 import { usePresence } from '../src/index.js'
 import { act, world } from './setup.js'
 
@@ -79,6 +79,46 @@ describe('usePresence identity', () => {
     await w.advance(100)
     expect(w.realtime.subscribes).toBe(1)
     expect(w.sync.diagnostics().shared).toBe(1)
+    await w.sync.destroy()
+  })
+})
+
+describe('usePresence after its effects were taken down and set up again', () => {
+  it('publishes the newest state, not the first render\'s', async () => {
+    const w = world()
+    const tracks: unknown[] = []
+    let setName: (name: string) => void = () => {}
+    let setMode: (mode: 'visible' | 'hidden') => void = () => {}
+    function Vendor() {
+      const [name, set] = useState('DJ')
+      setName = set
+      const { members } = usePresence('wedding:9', { key: 'dj', state: { name } })
+      return <span>{members.length}</span>
+    }
+    function App() {
+      const [mode, set] = useState<'visible' | 'hidden'>('visible')
+      setMode = set
+      return <Activity mode={mode}><Vendor /></Activity>
+    }
+    w.mount(<App />)
+    await w.advance(100)
+    const channel = w.realtime.channels[0]!
+    channel.track = (async (payload: unknown) => {
+      tracks.push(payload)
+      channel.presence = { dj: [{ ...(payload as object), phx_ref: `ref-${tracks.length}` }] }
+      queueMicrotask(() => channel.presenceEvent('sync'))
+      return 'ok'
+    }) as never
+    await w.joinAll()
+    await w.advance(1500)
+    await act(() => setName('DJ Sam'))
+    await w.advance(40_000)
+    expect(JSON.stringify(tracks.at(-1))).toContain('DJ Sam')
+    await act(() => setMode('hidden'))
+    await w.advance(100)
+    await act(() => setMode('visible'))
+    await w.advance(40_000)
+    expect(JSON.stringify(tracks.at(-1))).toContain('DJ Sam')
     await w.sync.destroy()
   })
 })
