@@ -5,6 +5,7 @@ import { App } from './App'
 import { parseRoute } from './route'
 import { session } from './session'
 import './styles.css'
+import { registerOfflineShell } from './offlineShell'
 
 const root = createRoot(document.getElementById('root')!)
 
@@ -19,6 +20,7 @@ if (!session) {
     </main>,
   )
 } else {
+  registerOfflineShell()
   root.render(
     <StrictMode>
       <SupasyncProvider sync={session.sync} queue={session.queue}>
