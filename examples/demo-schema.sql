@@ -109,7 +109,9 @@ create table if not exists public.milestone_events (
   from_milestone text,
   to_milestone text   not null,
   by_user      uuid,
-  at           timestamptz not null default now()
+  at           timestamptz not null default now(),
+  -- Stamped by supasync-polling.sql's trigger (section E): the live feed's polling cursor.
+  updated_at   timestamptz not null default now()
 );
 create index if not exists milestone_events_project_id_at_idx on public.milestone_events (project_id, at);
 
@@ -321,6 +323,7 @@ begin
   if pg_catalog.to_regprocedure('supasync.enable_polling(regclass,text)') is not null then
     perform supasync.enable_polling('public.components');
     perform supasync.enable_polling('public.timeline_items');
+    perform supasync.enable_polling('public.milestone_events');
   end if;
   -- The membership table the construction policies consult: a user added to or removed from a project is
   -- stamped, so their live tables sweep their keys at the next poll (rows appear or leave within the budget).

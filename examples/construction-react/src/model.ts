@@ -23,6 +23,7 @@ export interface MilestoneEvent {
   to_milestone: string
   by_user: string | null
   at: string
+  updated_at: string
 }
 
 /**
@@ -35,13 +36,11 @@ export const componentsTable = (projectId: number): LiveTableOptions<Component> 
 })
 
 /**
- * The project's milestone events, live. Insert-only, stamped `at` (default now(), the writing transaction's start,
- * which is never before the watermark a poll reads), so `at` serves as the cursor. Never deleted one by one: no
- * realtime DELETE subscription needed.
+ * The project's milestone events, live. The polling migration stamps their `updated_at` (the cursor, as for every
+ * polled table). Insert-only, never deleted one by one: no realtime DELETE subscription needed.
  */
 export const eventsTable = (projectId: number): LiveTableOptions<MilestoneEvent> => ({
   table: 'milestone_events',
   filter: { project_id: projectId },
-  cursor: 'at',
   realtimeDeletes: false,
 })
