@@ -1,4 +1,4 @@
-import type { RealtimeChannel } from '@supabase/supabase-js'
+import type { RealtimeChannel, RealtimeClient } from '@supabase/supabase-js'
 import { CircuitBreaker } from './backoff.js'
 import type { PoolContext } from './context.js'
 import { SupasyncError } from './errors.js'
@@ -225,6 +225,9 @@ export class Room {
   }
 
   private async open(refreshAuth = false): Promise<void> {
+    // realtime-js hands out the channel object of a topic until its leave is acknowledged: a room reopened on the
+    // topic of one still leaving (another options' room, released a moment ago) waits for that leave.
+    await leavingTopics.get(this.context.realtime)?.get(this.topic)
     await (refreshAuth ? this.context.refreshAuth() : this.context.authReady())
     if (this.closed) return
     try {
@@ -418,8 +421,25 @@ export class Room {
     this.onClosed(this)
     if (channel) {
       this.context.metrics.counters.leaves++
-      await this.context.realtime.removeChannel(channel).catch(() => undefined)
+      const realtime = this.context.realtime
+      let leaving = leavingTopics.get(realtime)
+      if (!leaving) leavingTopics.set(realtime, (leaving = new Map()))
+      const left = realtime.removeChannel(channel).then(
+        () => undefined,
+        () => undefined,
+      )
+      leaving.set(this.topic, left)
+      await left
+      if (leaving.get(this.topic) === left) leaving.delete(this.topic)
     }
     this.context.changed()
   }
+}
+
+/** realtime client → topic → the leave of a room's channel still in progress (see Room.open, isLeaving). */
+const leavingTopics = new WeakMap<RealtimeClient, Map<string, Promise<void>>>()
+
+/** Whether a room of this realtime client is leaving `topic` right now (its channel is still listed by realtime-js). */
+export function isLeaving(realtime: RealtimeClient, topic: string): boolean {
+  return leavingTopics.get(realtime)?.has(topic) ?? false
 }

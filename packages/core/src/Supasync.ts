@@ -9,7 +9,7 @@ import { listenToHeartbeats } from './heartbeatHub.js'
 import { MetricsRecorder, type SupasyncMetrics } from './metrics.js'
 import type { RealtimeHost, ResolvedOptions } from './options.js'
 import type { SupasyncPorts } from './ports.js'
-import { Room, type RoomOptions } from './Room.js'
+import { isLeaving, Room, type RoomOptions } from './Room.js'
 import { RoomHandle } from './RoomHandle.js'
 import { Scheduler } from './Scheduler.js'
 import { SharedValues, type SharedLease } from './SharedValues.js'
@@ -274,7 +274,8 @@ export class Supasync {
     if (!room) {
       // realtime-js keeps one channel object per topic: one opened by the app or another supasync instance on this
       // client would be handed to us as is (never subscribed by us) and killed by our release.
-      if (this.realtime.getChannels().some((channel) => channel.topic === `realtime:${topic}`)) {
+      // A channel of a room of ours that is still leaving is ours, not the app's: the new room waits for that leave.
+      if (!isLeaving(this.realtime, topic) && this.realtime.getChannels().some((channel) => channel.topic === `realtime:${topic}`)) {
         throw new SupasyncError(
           'CONFIG_CONFLICT',
           `Channel "${topic}" is already open on this supabase client outside this supasync instance. Use one supasync instance per client and open the topic only through it.`,

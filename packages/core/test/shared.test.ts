@@ -184,3 +184,37 @@ describe('an idle instance', () => {
     await sync.destroy()
   })
 })
+
+describe('a topic reopened while its previous room is still leaving', () => {
+  it('with other options right after a release: no CONFIG_CONFLICT, and the new room joins a new channel once the leave is done', async () => {
+    const { sync, realtime, advance, errors } = fakeSupasync({ graceMs: 1000 })
+    // realtime-js keeps a channel listed (and hands out the same object for its topic) until the leave is acknowledged.
+    let acknowledge: () => void = () => {}
+    const remove = realtime.removeChannel.bind(realtime)
+    let gated = true
+    realtime.removeChannel = async (channel) => {
+      if (gated) {
+        gated = false
+        await new Promise<void>((resolve) => (acknowledge = resolve))
+      }
+      return remove(channel)
+    }
+    const first = sync.channel('site', { broadcast: { ack: true } })
+    await advance(100)
+    realtime.channels[0]!.joined()
+    first.release()
+    // Within the grace period, other options: the idle room closes and a new one opens.
+    const second = sync.channel('site', { broadcast: { self: true } })
+    await advance(100)
+    expect(realtime.subscribes).toBe(1) // not yet: the old channel is still leaving
+    acknowledge()
+    await advance(100)
+    expect(realtime.subscribes).toBe(2)
+    const [old, renewed] = realtime.byTopic('site')
+    expect(renewed).not.toBe(old)
+    expect(renewed!.params).toMatchObject({ config: { broadcast: { self: true } } })
+    expect(errors).toEqual([])
+    second.release()
+    await sync.destroy()
+  })
+})
