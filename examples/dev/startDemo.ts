@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startLocalStack, type LocalStack } from '@supasync/local'
 import type { InlineConfig, Plugin, ViteDevServer } from 'vite'
+import { sourceAliases } from './sourceAliases.js'
 import { USERS, VENDORS, type DevConfig } from './users.js'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
@@ -80,12 +81,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
         logLevel: options.log ? 'info' : 'silent',
         customLogger: undefined,
         plugins: [plugin, devConfigPlugin(config)],
-        resolve: {
-          alias: [
-            { find: /^@supasync\/queue\/node$/, replacement: join(ROOT, 'packages/queue/src/node.ts') },
-            { find: /^@supasync\/([a-z-]+)$/, replacement: join(ROOT, 'packages/$1/src/index.ts') },
-          ],
-        },
+        resolve: { alias: sourceAliases },
         server: { host: '127.0.0.1', port: options.ports?.[name] ?? defaults[name], strictPort: false },
         clearScreen: false,
       }

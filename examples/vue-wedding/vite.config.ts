@@ -1,21 +1,14 @@
 /**
- * For `npm run dev -w @supasync-examples/vue-wedding` / `npm run build -w …`. `npm start` does not read this file
+ * For `npm run dev -w @supasync-examples/vue-wedding` / `npm run bundle -w …`. `npm start` does not read this file
  * (examples/dev/startDemo.ts configures Vite inline, with the same aliases, and also injects the dev sign-in, without
  * which the app only says how to start it).
  */
-import { fileURLToPath } from 'node:url'
 import vue from '@vitejs/plugin-vue'
 import { defineConfig } from 'vite'
-
-const root = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url))
+import { sourceAliases } from '../dev/sourceAliases.js'
 
 export default defineConfig({
   plugins: [vue()],
-  resolve: {
-    // The packages from their sources, like the launcher (no build step needed while editing them).
-    alias: [
-      { find: /^@supasync\/queue\/node$/, replacement: root('packages/queue/src/node.ts') },
-      { find: /^@supasync\/([a-z-]+)$/, replacement: root('packages/$1/src/index.ts') },
-    ],
-  },
+  // The packages from their sources, like the launcher (no build step needed while editing them).
+  resolve: { alias: sourceAliases },
 })

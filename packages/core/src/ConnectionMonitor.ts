@@ -58,6 +58,20 @@ export function deriveState(inputs: MonitorInputs): ConnectionState {
 }
 
 /**
+ * The status before anything is known: what bindings render on the server and during hydration, the same object every
+ * time, so server markup and the first client render agree.
+ */
+export const INITIAL_STATUS: ConnectionStatus = Object.freeze({
+  state: 'connecting',
+  rttMs: undefined,
+  channels: 0,
+  leases: 0,
+  since: 0,
+  socketProven: false,
+  heartbeatAt: undefined,
+})
+
+/**
  * Liveness for one realtime client. realtime-js sends a heartbeat every 25 s and notices a silently dead socket
  * 25–50 s late; the monitor drives the same heartbeat at `heartbeatIntervalMs` (realtime-js treats a heartbeat
  * still unanswered at the next send as a timeout, errors its channels and reconnects), so a dead socket is

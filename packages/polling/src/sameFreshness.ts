@@ -7,3 +7,6 @@ import type { Freshness } from './LiveTable.js'
 export function sameFreshness(a: Freshness, b: Freshness): boolean {
   return a === b || (a.mode === b.mode && a.lastSyncedAt === b.lastSyncedAt && a.error === b.error)
 }
+
+/** Freshness before a table is held (server render, hydration, a disabled binding): the same object every time. */
+export const INITIAL_FRESHNESS: Freshness = Object.freeze({ mode: 'catching-up', lastSyncedAt: undefined, stalenessMs: 0, error: undefined })

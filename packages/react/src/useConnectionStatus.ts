@@ -1,8 +1,8 @@
 import { useMemo } from 'react'
 import { useSyncExternalStoreWithSelector } from './withSelector.js'
-import type { ConnectionStatus } from '@supasync/core'
+import { INITIAL_STATUS, type ConnectionStatus } from '@supasync/core'
 import { useSupasync } from './context.js'
-import { bindStore, identity, SERVER_STATUS } from './snapshots.js'
+import { bindStore, identity } from './snapshots.js'
 
 /**
  * The connection of the supasync instance: `{ state, rttMs, channels, leases, since, socketProven, heartbeatAt }`
@@ -21,7 +21,7 @@ export function useConnectionStatus<T>(select?: (status: ConnectionStatus) => T,
   return useSyncExternalStoreWithSelector(
     subscribe,
     get,
-    () => SERVER_STATUS,
+    () => INITIAL_STATUS,
     (select ?? identity) as (status: ConnectionStatus) => T,
     isEqual,
   )

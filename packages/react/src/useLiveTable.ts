@@ -1,10 +1,10 @@
 import { useCallback, useMemo, useRef } from 'react'
 import type { SupasyncError } from '@supasync/core'
-import { acquireLiveTable, liveTableKey, peekLiveTable, sameFreshness, type Freshness, type LiveTable, type LiveTableLease, type LiveTableOptions } from '@supasync/polling'
+import { acquireLiveTable, INITIAL_FRESHNESS, liveTableKey, peekLiveTable, sameFreshness, type Freshness, type LiveTable, type LiveTableLease, type LiveTableOptions } from '@supasync/polling'
 import { useSupasync } from './context.js'
 import { Holder } from './Holder.js'
 import { useLatest } from './useLatest.js'
-import { EMPTY_ROWS, identity, INITIAL_FRESHNESS } from './snapshots.js'
+import { EMPTY_ROWS, identity } from './snapshots.js'
 import { useSyncExternalStoreWithSelector } from './withSelector.js'
 
 /** How {@link useLiveTable} hands out the rows. */

@@ -3,6 +3,17 @@ import { describe, expect, it } from 'vitest'
 import { Activity, useState } from 'react'
 import { usePresence } from '../src/index.js'
 import { act, world } from './setup.js'
+import type { FakeChannel } from '../../core/test/fakeRealtime.js'
+
+/** The fake server records each track of member "dj" and echoes it into the presence state, as Realtime does. */
+function echoTracks(channel: FakeChannel, tracks: unknown[]): void {
+  channel.track = (async (payload: unknown) => {
+    tracks.push(payload)
+    channel.presence = { dj: [{ ...(payload as object), phx_ref: `ref-${tracks.length}` }] }
+    queueMicrotask(() => channel.presenceEvent('sync'))
+    return 'ok'
+  }) as never
+}
 
 describe('usePresence under StrictMode', () => {
   it('one join and one track; an equal inline state sends nothing, a changed one is an update, not a resubscribe', async () => {
@@ -21,13 +32,7 @@ describe('usePresence under StrictMode', () => {
     const view = w.mount(<Vendor />)
     await w.advance(100)
     const channel = w.realtime.channels[0]!
-    // The fake server echoes each track into the presence state, as Realtime does.
-    channel.track = (async (payload: unknown) => {
-      tracks.push(payload)
-      channel.presence = { dj: [{ ...(payload as object), phx_ref: `ref-${tracks.length}` }] }
-      queueMicrotask(() => channel.presenceEvent('sync'))
-      return 'ok'
-    }) as never
+    echoTracks(channel, tracks)
     await w.joinAll()
     await w.advance(1500)
     expect(w.realtime.subscribes).toBe(1)
@@ -103,12 +108,7 @@ describe('usePresence after its effects were taken down and set up again', () =>
     w.mount(<App />)
     await w.advance(100)
     const channel = w.realtime.channels[0]!
-    channel.track = (async (payload: unknown) => {
-      tracks.push(payload)
-      channel.presence = { dj: [{ ...(payload as object), phx_ref: `ref-${tracks.length}` }] }
-      queueMicrotask(() => channel.presenceEvent('sync'))
-      return 'ok'
-    }) as never
+    echoTracks(channel, tracks)
     await w.joinAll()
     await w.advance(1500)
     await act(() => setName('DJ Sam'))

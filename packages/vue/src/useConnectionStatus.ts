@@ -1,21 +1,10 @@
 import { onScopeDispose, shallowRef, type ShallowRef } from 'vue'
-import type { ConnectionStatus } from '@supasync/core'
+import { INITIAL_STATUS, type ConnectionStatus } from '@supasync/core'
 import { bindStore, useClientScope, whenClient } from './keyedLease.js'
 import type { SupasyncInstance } from './useSupasync.js'
 
-/**
- * The connection status on the server and while hydrating: the same object every time, so server markup and the
- * first client render agree. `state: 'connecting'` because nothing is known yet.
- */
-export const SERVER_STATUS: ConnectionStatus = Object.freeze({
-  state: 'connecting',
-  rttMs: undefined,
-  channels: 0,
-  leases: 0,
-  since: 0,
-  socketProven: false,
-  heartbeatAt: undefined,
-})
+/** The connection status on the server and while hydrating (core's `INITIAL_STATUS`: `state: 'connecting'`). */
+export const SERVER_STATUS: ConnectionStatus = INITIAL_STATUS
 
 /**
  * The connection of the supasync instance: `{ state, rttMs, channels, leases, since, socketProven, heartbeatAt }` (see

@@ -1,6 +1,6 @@
 import { shallowRef, toRaw, toValue, watch, type MaybeRefOrGetter, type ShallowRef } from 'vue'
 import type { SupasyncError } from '@supasync/core'
-import { acquireLiveTable, liveTableKey, preloadLiveTable, sameFreshness, type Freshness, type LiveTable, type LiveTableOptions } from '@supasync/polling'
+import { acquireLiveTable, INITIAL_FRESHNESS, liveTableKey, preloadLiveTable, sameFreshness, type Freshness, type LiveTable, type LiveTableOptions } from '@supasync/polling'
 import { bindStore, notHeld, useClientScope, watchKeyed } from './keyedLease.js'
 import type { SupasyncInstance } from './useSupasync.js'
 
@@ -53,8 +53,8 @@ export interface UseLiveTableReturn<R extends object, T> {
 
 const EMPTY_ROWS: ReadonlyMap<string, never> = new Map<string, never>()
 
-/** Freshness before a table is held: the same object every time (server and first client render agree). */
-export const INITIAL_FRESHNESS: Freshness = Object.freeze({ mode: 'catching-up', lastSyncedAt: undefined, stalenessMs: 0, error: undefined })
+/** Freshness before a table is held: polling's `INITIAL_FRESHNESS` (server and first client render agree). */
+export { INITIAL_FRESHNESS }
 
 /**
  * A live table while the calling scope lives: rows kept within `maxStalenessMs` of every commit, whatever the
