@@ -61,6 +61,11 @@ describe('construction: foreman (phone) and project manager (desktop)', () => {
     await row(foreman.page, tags[0]!).waitFor({ timeout: 15_000 })
     // The app shell's service worker has cached the page and its scripts (a reload needs them without network).
     await foreman.page.locator('html[data-offline-ready="true"]').waitFor({ state: 'attached', timeout: 15_000 })
+    // Once more while online, now under the worker's control: every file this load uses is cached as it is fetched
+    // (on a cold Vite cache the first load can be replaced by a reload with re-optimized dependencies, other URLs).
+    await foreman.page.reload()
+    await row(foreman.page, tags[0]!).waitFor({ timeout: 15_000 })
+    await foreman.page.locator('html[data-offline-ready="true"]').waitFor({ state: 'attached', timeout: 15_000 })
     const before = await Promise.all(tags.map((tag) => stored(tag, 2)))
     // Offline: no HTTP (setOffline) and no socket (setOffline leaves an open WebSocket alone).
     await foreman.context.setOffline(true)
