@@ -1,4 +1,5 @@
 import type { RestFaults } from './gateway.js'
+import type { PostgresHandle } from './postgres.js'
 import type { RealtimeServer } from './realtime/RealtimeServer.js'
 
 /** Fault injection for tests and benchmarks. Every switch applies at once and until changed. */
@@ -22,11 +23,17 @@ export interface LocalStackFaults {
   startRest(): void
   /** The next `count` REST requests are executed (writes commit) but the response never reaches the client. */
   loseRestResponses(count: number): void
+  /**
+   * Restarts the embedded Postgres (a fast shutdown, as `pg_ctl restart -m fast`): every session ends, PostgREST
+   * and Realtime reconnect by themselves, the replication slot is new (changes committed while it was down were
+   * never decoded). Throws for a stack started with `databaseUrl`.
+   */
+  restartPostgres(): Promise<void>
   /** Turns every fault off and restarts Realtime if it was stopped. */
   reset(): Promise<void>
 }
 
-export function createFaults(realtime: RealtimeServer, rest: RestFaults): LocalStackFaults {
+export function createFaults(realtime: RealtimeServer, rest: RestFaults, postgres?: Pick<PostgresHandle, 'restart'>): LocalStackFaults {
   const checkCount = (name: string, count: number) => {
     if (!Number.isInteger(count) || count < 0) throw new RangeError(`${name}: count must be a non-negative integer, got ${count}`)
   }
@@ -58,6 +65,12 @@ export function createFaults(realtime: RealtimeServer, rest: RestFaults): LocalS
     loseRestResponses(count) {
       checkCount('loseRestResponses', count)
       rest.loseResponses = count
+    },
+    async restartPostgres() {
+      if (!postgres?.restart) {
+        throw new Error('restartPostgres needs the embedded Postgres; this stack uses an existing database (databaseUrl). Fix: restart that server yourself.')
+      }
+      await postgres.restart()
     },
     async reset() {
       realtime.faults.blackholed = false

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join, parse } from 'node:path'
 import { promisify } from 'node:util'
 import pg from 'pg'
-import { spawnGuarded } from './guardedProcess.js'
+import { spawnGuarded, type GuardedProcess } from './guardedProcess.js'
 import { freePort } from './ports.js'
 
 const execFileAsync = promisify(execFile)
@@ -20,6 +20,11 @@ export interface PostgresHandle {
   database: string
   /** The data directory of an embedded Postgres (removed by stop()); undefined for an existing one. */
   dataDirectory: string | undefined
+  /**
+   * Restarts an embedded Postgres on the same port and data directory (a fast shutdown: every session ends).
+   * Undefined for an existing database given by `databaseUrl`.
+   */
+  restart?: () => Promise<void>
   stop(): Promise<void>
 }
 
@@ -210,47 +215,51 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
       throw new Error(`initdb failed (${binaries.initdb}${osUser ? ', as the postgres OS user' : ''}): ${detail}`)
     }
     const port = options.port ?? (await freePort())
-    const server = spawnGuarded(
-      binaries.postgres,
-      [
-        '-D', dataDirectory,
-        '-p', String(port),
-        '-c', 'listen_addresses=127.0.0.1',
-        // No unix socket: it would collide with a system Postgres using the same port number.
-        '-c', 'unix_socket_directories=',
-        '-c', 'wal_level=logical',
-        '-c', 'max_replication_slots=20',
-        '-c', 'max_wal_senders=20',
-        // A throwaway database: durability is not wanted, speed is.
-        '-c', 'fsync=off',
-        '-c', 'synchronous_commit=off',
-        '-c', 'full_page_writes=off',
-        '-c', 'max_connections=200',
-        '-c', 'shared_buffers=128MB',
-        '-c', 'TimeZone=UTC',
-      ],
-      { ...osUser, env: { ...process.env, LC_ALL: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] },
-    )
-    const ready = new Promise<void>((resolve, reject) => {
-      const watch = (chunk: Buffer) => {
-        const text = chunk.toString('utf8')
-        onLog(text)
-        if (text.includes('database system is ready to accept connections')) resolve()
+    const launch = async (): Promise<GuardedProcess> => {
+      const server = spawnGuarded(
+        binaries.postgres,
+        [
+          '-D', dataDirectory,
+          '-p', String(port),
+          '-c', 'listen_addresses=127.0.0.1',
+          // No unix socket: it would collide with a system Postgres using the same port number.
+          '-c', 'unix_socket_directories=',
+          '-c', 'wal_level=logical',
+          '-c', 'max_replication_slots=20',
+          '-c', 'max_wal_senders=20',
+          // A throwaway database: durability is not wanted, speed is.
+          '-c', 'fsync=off',
+          '-c', 'synchronous_commit=off',
+          '-c', 'full_page_writes=off',
+          '-c', 'max_connections=200',
+          '-c', 'shared_buffers=128MB',
+          '-c', 'TimeZone=UTC',
+        ],
+        { ...osUser, env: { ...process.env, LC_ALL: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] },
+      )
+      const ready = new Promise<void>((resolve, reject) => {
+        const watch = (chunk: Buffer) => {
+          const text = chunk.toString('utf8')
+          onLog(text)
+          if (text.includes('database system is ready to accept connections')) resolve()
+        }
+        server.child.stdout?.on('data', watch)
+        server.child.stderr?.on('data', watch)
+        void server.exited.then((code) => reject(new Error(`postgres exited during start (${code})`)))
+      })
+      const timeoutMs = options.startTimeoutMs ?? 30_000
+      let timer: ReturnType<typeof setTimeout> | undefined
+      try {
+        await Promise.race([ready, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`not ready after ${timeoutMs} ms`)), timeoutMs)))])
+      } catch (error) {
+        await server.stop('SIGINT', 2000)
+        throw new Error(`Embedded Postgres did not start: ${(error as Error).message}\nLast log lines:\n${recentLog.join('')}`)
+      } finally {
+        clearTimeout(timer)
       }
-      server.child.stdout?.on('data', watch)
-      server.child.stderr?.on('data', watch)
-      void server.exited.then((code) => reject(new Error(`postgres exited during start (${code})`)))
-    })
-    const timeoutMs = options.startTimeoutMs ?? 30_000
-    let timer: ReturnType<typeof setTimeout> | undefined
-    try {
-      await Promise.race([ready, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`not ready after ${timeoutMs} ms`)), timeoutMs)))])
-    } catch (error) {
-      await server.stop('SIGINT', 2000)
-      throw new Error(`Embedded Postgres did not start: ${(error as Error).message}\nLast log lines:\n${recentLog.join('')}`)
-    } finally {
-      clearTimeout(timer)
+      return server
     }
+    let server = await launch()
     let stopped = false
     return {
       superuserUrl: `postgres://${SUPERUSER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
@@ -258,6 +267,12 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
       port,
       database: 'postgres',
       dataDirectory,
+      async restart() {
+        if (stopped) throw new Error('Postgres was stopped; a stopped stack cannot restart it.')
+        // What `pg_ctl restart -m fast` does: sessions are ended, then the same data directory and port come back.
+        await server.stop('SIGINT', 5000)
+        server = await launch()
+      },
       async stop() {
         if (stopped) return
         stopped = true

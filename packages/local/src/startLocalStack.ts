@@ -136,6 +136,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     cleanups.push({ name: 'gateway', run: () => gateway.close() })
 
     const queryPool = new pg.Pool({ connectionString: postgres.superuserUrl, max: 4 })
+    // An idle client whose server session ends (a Postgres restart, pg_terminate_backend) emits 'error' on the
+    // pool; without a listener that is an uncaught exception that takes the whole process down.
+    queryPool.on('error', (error) => log?.(`[stack] query pool: ${error.message}`))
     cleanups.push({ name: 'query pool', run: () => queryPool.end() })
 
     try {
@@ -175,7 +178,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           realtime: { ...(needsTransport ? { transport: wsModule } : {}), ...realtimeOptions },
         })
       },
-      faults: createFaults(realtime, restFaults),
+      faults: createFaults(realtime, restFaults, postgres),
       realtime,
       query: (sql, params) => queryPool.query(sql, params),
       async stop() {

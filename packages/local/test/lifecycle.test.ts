@@ -47,6 +47,39 @@ describe('stack lifecycle', () => {
     }
   })
 
+  it('survives a Postgres restart: the stack process stays up, idle pooled sessions are replaced, REST and realtime resume', async () => {
+    const stack = await startLocalStack({ sql: ['create table notes (id int primary key, body text); alter publication supabase_realtime add table notes;'] })
+    onTestFinished(() => stack.stop())
+    // Four idle sessions in the query pool: each gets "terminating connection due to administrator command".
+    await Promise.all([1, 2, 3, 4].map(() => stack.query('select pg_sleep(0.05)')))
+    const supabase = stack.createClient({ key: stack.serviceRoleKey })
+    const changes: { new: { id: number } }[] = []
+    await new Promise<void>((resolve) => {
+      supabase
+        .channel('restart')
+        .on('postgres_changes' as never, { event: 'INSERT', schema: 'public', table: 'notes' } as never, (change: { new: { id: number } }) => changes.push(change))
+        .on('system' as never, {} as never, () => resolve())
+        .subscribe()
+    })
+    await stack.faults.restartPostgres()
+    // The pool's idle sessions died with the old server; a query now gets a fresh one.
+    expect((await stack.query<{ one: number }>('select 1 as one')).rows[0]!.one).toBe(1)
+    // PostgREST reconnects by itself; its first requests may still meet the old pool.
+    let inserted = false
+    for (const deadline = Date.now() + 20_000; !inserted && Date.now() < deadline; ) {
+      inserted = (await supabase.from('notes').insert({ id: 1, body: 'after restart' })).error === null
+      if (!inserted) await new Promise((resolve) => setTimeout(resolve, 200))
+    }
+    expect(inserted).toBe(true)
+    // The change stream came back with a fresh slot: a change committed now is delivered.
+    const deadline = Date.now() + 15_000
+    for (let id = 2; !changes.some((change) => change.new.id >= 2) && Date.now() < deadline; id++) {
+      await stack.query('insert into notes values ($1, $2)', [id, 'probe'])
+      await new Promise((resolve) => setTimeout(resolve, 250))
+    }
+    expect(changes.some((change) => change.new.id >= 2)).toBe(true)
+    await supabase.removeAllChannels()
+  }, 60_000)
 
   it('stop() ends Postgres and PostgREST, removes the data directory, and is idempotent', async () => {
     const stack = await startLocalStack()
