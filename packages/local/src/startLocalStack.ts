@@ -8,6 +8,7 @@ import { signJwt, type JwtClaims } from './jwt.js'
 import { startPostgres, type PostgresHandle } from './postgres.js'
 import { startPostgrest, type PostgrestHandle } from './postgrest.js'
 import type { RealtimeLimits } from './realtime/limits.js'
+import { maintainMessagePartitions } from './realtime/messagesPartitions.js'
 import { RealtimeServer } from './realtime/RealtimeServer.js'
 
 /** The JWT secret of every local stack unless one is given: fixed, so keys stay the same across restarts. */
@@ -67,10 +68,10 @@ export interface LocalStack {
 
 const FAR_FUTURE_EXP = 1983812996 // 2032-11-11, as long-lived as the Supabase CLI's demo keys
 
-async function loadBootstrapSql(): Promise<string> {
+async function loadSql(name: 'supabase-bootstrap.sql' | 'realtime-schema.sql'): Promise<string> {
   // A path, not `new URL(…, import.meta.url)`: Vite (Vitest with a DOM environment) rewrites that pattern into an
   // http:// asset URL, which node:fs cannot read.
-  return readFile(join(dirname(fileURLToPath(import.meta.url)), '..', 'sql', 'supabase-bootstrap.sql'), 'utf8')
+  return readFile(join(dirname(fileURLToPath(import.meta.url)), '..', 'sql', name), 'utf8')
 }
 
 /**
@@ -99,7 +100,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const admin = new pg.Client({ connectionString: postgres.superuserUrl })
     await admin.connect()
     try {
-      await admin.query(await loadBootstrapSql())
+      await admin.query(await loadSql('supabase-bootstrap.sql'))
+      await admin.query(await loadSql('realtime-schema.sql'))
+      // Today's partitions before the app's SQL, so seeds that call realtime.send store their messages.
+      await maintainMessagePartitions(admin)
       await admin.query(`alter role authenticator with login password '${authenticatorPassword}'`)
       for (const [index, sql] of (options.sql ?? []).entries()) {
         try {

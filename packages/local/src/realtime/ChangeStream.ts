@@ -10,8 +10,8 @@ export type { DecodedChange } from './DecodedChange.js'
 export interface ChangeStreamOptions {
   /** Superuser (or REPLICATION-role) connection string of the database to follow. */
   connectionString: string
-  /** Publication whose tables are streamed. Must exist before start(). Default 'supabase_realtime'. */
-  publication?: string
+  /** Publication(s) whose tables are streamed, all through one slot. Must exist before start(). Default 'supabase_realtime'. */
+  publication?: string | string[]
   /** Name of the temporary slot. Default 'supasync_realtime_<random>'. */
   slotName?: string
   /** Wait between polls that returned nothing, in ms. Default 10. */
@@ -52,7 +52,7 @@ export class ChangeStream {
   readonly stats: ChangeStreamStats = { transactions: 0, changes: 0, polls: 0 }
 
   private readonly connectionString: string
-  private readonly publication: string
+  private readonly publications: string[]
   private readonly slotName: string
   private readonly idlePollMs: number
   private readonly maxChangesPerPoll: number
@@ -87,7 +87,8 @@ export class ChangeStream {
 
   constructor(options: ChangeStreamOptions) {
     this.connectionString = options.connectionString
-    this.publication = options.publication ?? 'supabase_realtime'
+    const publication = options.publication ?? 'supabase_realtime'
+    this.publications = Array.isArray(publication) ? publication : [publication]
     this.slotName = options.slotName ?? `supasync_realtime_${randomBytes(6).toString('hex')}`
     this.idlePollMs = Math.max(0, options.idlePollMs ?? 10)
     this.maxChangesPerPoll = Math.max(1, Math.floor(options.maxChangesPerPoll ?? 1000))
@@ -117,6 +118,11 @@ export class ChangeStream {
       return
     }
     this.ensureLoop()
+  }
+
+  /** A slot exists and its connection has not failed: changes committed now will be delivered. */
+  get isConnected(): boolean {
+    return this.client !== undefined && !this.clientBroken && !this.stopped
   }
 
   /** Listener receives each committed transaction's changes (one array per transaction). Returns an unsubscribe. */
@@ -224,14 +230,14 @@ export class ChangeStream {
       // Every decoding call logs two LOG lines ("starting logical decoding…"); at ~80 polls/s they would drown the
       // server log. Only a superuser may lower it, so a replication-only role just keeps the noise.
       await client.query('set log_min_messages = warning').catch(() => undefined)
-      const { rows } = await client.query<{ exists: boolean }>(
-        'select exists(select 1 from pg_publication where pubname = $1) as exists',
-        [this.publication],
-      )
-      if (!rows[0]?.exists) {
+      const { rows } = await client.query<{ pubname: string }>('select pubname from pg_publication where pubname = any($1::text[])', [
+        this.publications,
+      ])
+      const missing = this.publications.find((name) => !rows.some((row) => row.pubname === name))
+      if (missing !== undefined) {
         throw new Error(
-          `Publication "${this.publication}" does not exist. Create it before starting the change stream, ` +
-            `e.g. create publication ${quoteIdent(this.publication)} for all tables.`,
+          `Publication "${missing}" does not exist. Create it before starting the change stream, ` +
+            `e.g. create publication ${quoteIdent(missing)} for all tables.`,
         )
       }
       await client.query("select pg_create_logical_replication_slot($1, 'pgoutput', true)", [this.slotName])
@@ -294,7 +300,7 @@ export class ChangeStream {
     }
     statements.push(
       `select lsn::text, data from pg_logical_slot_get_binary_changes(${quoteLiteral(this.slotName)}, null, ` +
-        `${this.maxChangesPerPoll}, 'proto_version', '1', 'publication_names', ${quoteLiteral(quoteIdent(this.publication))})`,
+        `${this.maxChangesPerPoll}, 'proto_version', '1', 'publication_names', ${quoteLiteral(this.publications.map(quoteIdent).join(','))})`,
     )
     let result: pg.QueryResult<[string, Buffer]>
     try {

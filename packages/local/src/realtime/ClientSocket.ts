@@ -1,8 +1,10 @@
 import type { WebSocket } from 'ws'
 import { JwtError, verifyJwt, type JwtClaims } from '../jwt.js'
-import { ChannelSession } from './ChannelSession.js'
+import { AuthorizationError } from './Authorization.js'
+import { ChannelSession, type ChannelPolicies } from './ChannelSession.js'
 import { parseJoinPayload } from './joinConfig.js'
-import { JoinErrors } from './messages.js'
+import { JoinErrors, SystemMessages } from './messages.js'
+import type { StoredMessage } from './RealtimeServer.js'
 import type { RealtimeServer } from './RealtimeServer.js'
 import {
   decodeFrame,
@@ -21,6 +23,13 @@ export class ClientSocket {
   private pendingJoinErrors = new Set<ReturnType<typeof setTimeout>>()
   lastInboundAt = Date.now()
   closed = false
+  /**
+   * Frames that arrived while an earlier one waited for the database (a private join's policy check, a first
+   * private broadcast's write check): handled in arrival order afterwards, as the real server's channel and
+   * transport processes handle one message at a time.
+   */
+  private backlog: { data: Buffer; isBinary: boolean }[] = []
+  private busy = false
 
   constructor(
     readonly server: RealtimeServer,
@@ -28,6 +37,8 @@ export class ClientSocket {
     readonly vsn: Vsn,
     readonly token: string,
     readonly claims: JwtClaims,
+    /** The upgrade request's `x-*` headers: `request.headers` while the app's realtime policies run. */
+    readonly headers: Record<string, string> = {},
   ) {
     ws.on('message', (data, isBinary) => this.onFrame(data as Buffer, isBinary))
     ws.on('close', () => this.onClosed())
@@ -96,6 +107,33 @@ export class ClientSocket {
   private onFrame(data: Buffer, isBinary: boolean): void {
     this.lastInboundAt = Date.now()
     if (this.server.faults.blackholed) return
+    if (this.busy) {
+      this.backlog.push({ data, isBinary })
+      return
+    }
+    const pending = this.handleFrame(data, isBinary)
+    if (pending) this.waitFor(pending)
+  }
+
+  /** Holds later frames until `pending` settles, then handles them in order (each may wait again). */
+  private waitFor(pending: Promise<void>): void {
+    this.busy = true
+    void pending
+      .catch((error: unknown) => {
+        this.server.stats.badFrames++
+        this.server.log(`error handling frame: ${error instanceof Error ? error.stack : String(error)}`)
+      })
+      .then(() => {
+        this.busy = false
+        while (!this.busy && !this.closed && this.backlog.length > 0) {
+          const next = this.backlog.shift()!
+          const again = this.handleFrame(next.data, next.isBinary)
+          if (again) this.waitFor(again)
+        }
+      })
+  }
+
+  private handleFrame(data: Buffer, isBinary: boolean): Promise<void> | undefined {
     let frame
     try {
       frame = decodeFrame(data, isBinary, this.vsn)
@@ -103,30 +141,25 @@ export class ClientSocket {
       // The real server rescues decode errors, logs them and keeps the socket open (RealtimeWeb.Socket.handle_in).
       this.server.stats.badFrames++
       this.server.log(`ignored malformed frame: ${error instanceof FrameError ? error.message : String(error)}`)
-      return
+      return undefined
     }
     try {
-      if (frame.kind === 'userBroadcast') {
-        this.onBroadcast(frame, frame.topic, frame.broadcast)
-        return
-      }
-      this.onMessage(frame.message)
+      if (frame.kind === 'userBroadcast') return this.onBroadcast(frame, frame.topic, frame.broadcast)
+      return this.onMessage(frame.message)
     } catch (error) {
       // Same rule for anything unexpected: log, ignore the message, keep serving this and every other socket.
       this.server.stats.badFrames++
       this.server.log(`error handling frame: ${error instanceof Error ? error.stack : String(error)}`)
+      return undefined
     }
   }
 
-  private onMessage(message: PhoenixMessage): void {
+  private onMessage(message: PhoenixMessage): Promise<void> | undefined {
     if (message.topic === 'phoenix' && message.event === 'heartbeat') {
       this.reply(message, 'ok', {})
       return
     }
-    if (message.event === 'phx_join') {
-      this.join(message)
-      return
-    }
+    if (message.event === 'phx_join') return this.join(message)
     const session = this.channels.get(message.topic)
     if (!session || (message.joinRef !== null && message.joinRef !== session.joinRef)) {
       if (message.event === 'phx_leave') this.reply(message, 'ok', {})
@@ -139,25 +172,22 @@ export class ClientSocket {
         this.closeChannel(session)
         return
       case 'broadcast':
-        this.onBroadcast(message, message.topic, undefined)
-        return
+        return this.onBroadcast(message, message.topic, undefined)
       case 'presence':
-        this.server.presenceCall(session, message)
-        return
+        return this.server.presenceCall(session, message)
       case 'access_token':
-        this.onAccessToken(session, message.payload)
-        return
+        return this.onAccessToken(session, message.payload)
       default:
         // Unknown events are ignored by the channel (no reply), as RealtimeChannel's catch-all does.
         return
     }
   }
 
-  private join(message: PhoenixMessage): void {
+  private join(message: PhoenixMessage): Promise<void> | undefined {
     const { topic } = message
     if (!topic.startsWith('realtime:')) {
       this.reply({ joinRef: null, ref: message.ref, topic }, 'error', { reason: JoinErrors.unmatchedTopic })
-      return
+      return undefined
     }
     const existing = this.channels.get(topic)
     if (existing) {
@@ -183,46 +213,101 @@ export class ClientSocket {
               : JoinErrors.jwt(error.message)
           : JoinErrors.malformedJwt
       this.joinError(message, reason, closeExisting)
-      return
+      return undefined
     }
     if (topic === 'realtime:') return this.joinError(message, JoinErrors.topicNameRequired, closeExisting)
     if (this.channels.size + this.pendingJoinErrors.size >= this.server.limits.maxChannelsPerClient) {
       return this.joinError(message, JoinErrors.tooManyChannels, closeExisting)
     }
     if (!this.server.acceptingJoins) return this.joinError(message, JoinErrors.refused, closeExisting)
-    if (config.private && claims.role !== 'service_role') {
-      return this.joinError(message, JoinErrors.unauthorizedPrivate(topic.slice('realtime:'.length)), closeExisting)
+    const subTopic = topic.slice('realtime:'.length)
+    if (!config.private) {
+      if (config.broadcast.replay.kind !== 'none') return this.joinError(message, JoinErrors.replayPublic, closeExisting)
+      this.completeJoin(message, config, token, claims, undefined, [])
+      closeExisting()
+      return undefined
     }
-    const session = new ChannelSession(this, topic, message.joinRef, config, token, claims)
-    this.channels.set(topic, session)
-    this.reply(message, 'ok', { postgres_changes: config.postgresChanges.map((param) => ({ ...param.raw, id: param.id })) })
-    closeExisting()
-    this.server.channelJoined(session)
+    // Private: the app's SELECT policies on realtime.messages decide (maybe_assign_policies/3), then replay.
+    return (async () => {
+      let policies: ChannelPolicies
+      let replayed: StoredMessage[] = []
+      try {
+        const context = { subTopic, role: claims.role, claims, headers: this.headers }
+        const read = await this.server.authorization.read(context, config.presence.enabled ? ['broadcast', 'presence'] : ['broadcast'])
+        policies = { broadcastRead: read.broadcast, presenceRead: read.presence }
+        if (!read.broadcast && !read.presence) return this.joinError(message, JoinErrors.unauthorizedPrivate(subTopic), closeExisting)
+        const replay = config.broadcast.replay
+        if (replay.kind !== 'none' && read.broadcast === false) {
+          return this.joinError(message, JoinErrors.unauthorizedPrivate(subTopic), closeExisting)
+        }
+        if (replay.kind === 'invalid') return this.joinError(message, JoinErrors.replayInvalid, closeExisting)
+        if (replay.kind === 'replay') {
+          try {
+            replayed = await this.server.storedMessages(subTopic, replay.since, replay.limit)
+          } catch (error) {
+            this.server.log(`replay failed: ${error instanceof Error ? error.message : String(error)}`)
+            return this.joinError(message, JoinErrors.replayFailed, closeExisting)
+          }
+        }
+      } catch (error) {
+        if (!(error instanceof AuthorizationError)) throw error
+        this.server.log(`authorization of ${topic}: ${error.kind}: ${error.message}`)
+        const reason =
+          error.kind === 'missing_partition'
+            ? JoinErrors.missingPartition
+            : error.kind === 'rls_policy_error'
+              ? JoinErrors.unauthorizedPrivate(subTopic)
+              : JoinErrors.unableToSetPolicies
+        return this.joinError(message, reason, closeExisting)
+      }
+      if (this.closed) return
+      this.completeJoin(message, config, token, claims, policies, replayed)
+      closeExisting()
+    })()
   }
 
-  private joinError(message: PhoenixMessage, reason: string, after: () => void): void {
+  private completeJoin(
+    message: PhoenixMessage,
+    config: ReturnType<typeof parseJoinPayload>,
+    token: string,
+    claims: JwtClaims,
+    policies: ChannelPolicies | undefined,
+    replayed: StoredMessage[],
+  ): void {
+    const session = new ChannelSession(this, message.topic, message.joinRef, config, token, claims, policies)
+    this.channels.set(message.topic, session)
+    this.reply(message, 'ok', { postgres_changes: config.postgresChanges.map((param) => ({ ...param.raw, id: param.id })) })
+    this.server.channelJoined(session, replayed)
+  }
+
+  private joinError(message: PhoenixMessage, reason: string, after: () => void): undefined {
     const timer = setTimeout(() => {
       this.pendingJoinErrors.delete(timer)
       this.reply(message, 'error', { reason })
       after()
     }, this.server.limits.joinErrorDelayMs)
     this.pendingJoinErrors.add(timer)
+    return undefined
   }
 
-  private onBroadcast(message: { joinRef: string | null; ref: string | null }, topic: string, binary: UserBroadcast | undefined): void {
+  private onBroadcast(
+    message: { joinRef: string | null; ref: string | null },
+    topic: string,
+    binary: UserBroadcast | undefined,
+  ): Promise<void> | undefined {
     const session = this.channels.get(topic)
     if (!session) {
       this.reply({ joinRef: null, ref: message.ref, topic }, 'error', { reason: JoinErrors.unmatchedTopic })
-      return
+      return undefined
     }
     const payload = binary ? undefined : (message as PhoenixMessage).payload
-    this.server.broadcastFromClient(session, message.ref, payload, binary)
+    return this.server.broadcastFromClient(session, message.ref, payload, binary)
   }
 
-  private onAccessToken(session: ChannelSession, payload: unknown): void {
+  private onAccessToken(session: ChannelSession, payload: unknown): Promise<void> | undefined {
     const token = payload && typeof payload === 'object' ? (payload as { access_token?: unknown }).access_token : undefined
     // The same token, null, or an sb_ key is ignored; there is never a reply (realtime-protocol.md §1.11).
-    if (typeof token !== 'string' || token === session.token || token.startsWith('sb_')) return
+    if (typeof token !== 'string' || token === session.token || token.startsWith('sb_')) return undefined
     let claims: JwtClaims
     try {
       claims = verifyJwt(token, this.server.jwtSecret)
@@ -231,11 +316,39 @@ export class ClientSocket {
       const message =
         error instanceof JwtError ? (error.problem === 'signature' ? ':signature_error' : error.message) : 'The token provided is not a valid JWT'
       this.server.shutdownChannel(session, message)
-      return
+      return undefined
     }
-    session.setToken(token, claims)
-    this.server.scheduleExpiry(session)
-    this.server.resubscribeChanges(session)
+    if (!session.isPrivate) {
+      session.setToken(token, claims)
+      this.server.scheduleExpiry(session)
+      this.server.resubscribeChanges(session)
+      return undefined
+    }
+    // Private: read access is evaluated again under the new token; write access again on the next send or track.
+    const previous = session.policies ?? {}
+    return (async () => {
+      const context = { subTopic: session.subTopic, role: claims.role, claims, headers: this.headers }
+      let read: Awaited<ReturnType<typeof this.server.authorization.read>>
+      try {
+        read = await this.server.authorization.read(context, session.config.presence.enabled ? ['broadcast', 'presence'] : ['broadcast'])
+      } catch (error) {
+        if (!(error instanceof AuthorizationError)) throw error
+        this.server.log(`authorization of ${session.topic}: ${error.kind}: ${error.message}`)
+        const message =
+          error.kind === 'rls_policy_error' ? SystemMessages.noReadPermission(session.subTopic) : SystemMessages.unableToConnectToDatabase
+        this.server.shutdownChannel(session, message)
+        return
+      }
+      if (session.closed) return
+      if (!read.broadcast && !read.presence) return this.server.shutdownChannel(session, SystemMessages.noReadPermission(session.subTopic))
+      const revoked =
+        (previous.broadcastRead === true && read.broadcast === false) || (previous.presenceRead === true && read.presence === false)
+      if (revoked) return this.server.shutdownChannel(session, SystemMessages.readPermissionRevoked(session.subTopic))
+      session.policies = { broadcastRead: read.broadcast, presenceRead: read.presence }
+      session.setToken(token, claims)
+      this.server.scheduleExpiry(session)
+      this.server.resubscribeChanges(session)
+    })()
   }
 
   // ---- lifecycle ------------------------------------------------------------------------------
@@ -259,6 +372,7 @@ export class ClientSocket {
   private onClosed(): void {
     if (this.closed) return
     this.closed = true
+    this.backlog = []
     for (const timer of this.pendingJoinErrors) clearTimeout(timer)
     this.pendingJoinErrors.clear()
     for (const session of this.channels.values()) this.server.channelClosed(session)

@@ -3,15 +3,34 @@ import type { Duplex } from 'node:stream'
 import pg from 'pg'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { JwtError, verifyJwt, type JwtClaims } from '../jwt.js'
-import { ChangeStream } from './ChangeStream.js'
-import type { ChannelSession } from './ChannelSession.js'
+import { Authorization, AuthorizationError } from './Authorization.js'
+import { ChangeStream, type DecodedChange } from './ChangeStream.js'
+import { channelKey, type ChannelSession } from './ChannelSession.js'
 import { ClientSocket } from './ClientSocket.js'
 import { defaultLimits, type RealtimeLimits } from './limits.js'
 import { ConnectErrors, SystemMessages } from './messages.js'
 import { PostgresChanges } from './PostgresChanges.js'
 import { PresenceTracker, type PresenceDiff } from './PresenceTracker.js'
 import { handleBroadcastApi } from './broadcastApi.js'
+import { maintainMessagePartitions } from './messagesPartitions.js'
 import { userBroadcastAsJson, type PhoenixMessage, type UserBroadcast, type Vsn } from './serializer.js'
+
+/** A broadcast stored in realtime.messages, as replay reads it. */
+export interface StoredMessage {
+  id: string
+  event: string
+  /** JSON payload, or undefined for a binary one. */
+  payload: unknown
+  binary: Buffer | undefined
+}
+
+/** The publication the real replication connection creates for Broadcast from Database. */
+export const MESSAGES_PUBLICATION = 'supabase_realtime_messages_publication'
+/** How often partitions are created ahead and expired (the real janitor runs every 4 h; an hour is plenty). */
+const JANITOR_INTERVAL_MS = 3_600_000
+/** replication_ready: checked every 500 ms for up to a minute (realtime_channel.ex, config.exs). */
+const REPLICATION_READY_CHECK_MS = 500
+const REPLICATION_READY_TIMEOUT_MS = 60_000
 
 export interface RealtimeServerOptions {
   /** Superuser connection string: the change stream's slot and the RLS checks use it. */
@@ -32,7 +51,7 @@ export interface RealtimeServerOptions {
 export interface RealtimeFaults {
   /** Sockets stay open, but nothing is answered or delivered in either direction. */
   blackholed: boolean
-  /** Share (0..1) of postgres_changes deliveries silently lost. */
+  /** Share (0..1) of postgres_changes and database broadcast deliveries silently lost. */
   dropChangesRatio: number
 }
 
@@ -46,13 +65,18 @@ export class RealtimeServer {
   readonly limits: RealtimeLimits
   readonly jwtSecret: string
   readonly faults: RealtimeFaults = { blackholed: false, dropChangesRatio: 0 }
-  readonly stats = { connections: 0, badFrames: 0, joins: 0 }
+  readonly stats = { connections: 0, badFrames: 0, joins: 0, databaseBroadcasts: 0, databaseBroadcastsDropped: 0 }
   /** @internal */
   readonly presence = new PresenceTracker()
   /** @internal */
   readonly sockets = new Set<ClientSocket>()
-  /** topic → joined channels, for broadcast and presence fan-out. */
+  /** channelKey(topic, private) → joined channels, for broadcast and presence fan-out. */
   private readonly topics = new Map<string, Set<ChannelSession>>()
+  /** @internal The app's policies on realtime.messages, for private channels and private REST broadcasts. */
+  readonly authorization: Authorization
+  private janitor: ReturnType<typeof setInterval> | undefined
+  /** realtime.messages exists (the stack's realtime schema was loaded), so database broadcasts are streamed. */
+  private messagesTable = false
   private readonly wss: WebSocketServer
   private readonly pool: pg.Pool
   /** @internal */
@@ -70,6 +94,7 @@ export class RealtimeServer {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: this.limits.maxFrameBytes, perMessageDeflate: false })
     this.pool = new pg.Pool({ connectionString: options.databaseUrl, max: 8, idleTimeoutMillis: 5000 })
     this.pool.on('error', (error) => this.log(`pool error: ${error.message}`))
+    this.authorization = new Authorization(this.pool)
     this.changes = new PostgresChanges({
       pool: this.pool,
       publication: options.publication ?? 'supabase_realtime',
@@ -85,18 +110,64 @@ export class RealtimeServer {
   /** Starts reading changes and accepting sockets. */
   async start(): Promise<void> {
     if (this.serving) return
+    this.messagesTable = await this.prepareMessages()
+    const publication = this.options.publication ?? 'supabase_realtime'
     const stream = new ChangeStream({
       connectionString: this.options.databaseUrl,
-      publication: this.options.publication ?? 'supabase_realtime',
+      // One slot for both: postgres_changes and Broadcast from Database (the real server uses two connections).
+      publication: this.messagesTable ? [publication, MESSAGES_PUBLICATION] : publication,
       idlePollMs: this.options.changePollMs ?? 10,
       onError: (error) => this.log(`change stream: ${error.message}`),
     })
-    stream.onTransaction((changes) => this.changes.handleTransaction(changes))
+    stream.onTransaction((changes) => this.onTransaction(changes))
     await stream.start()
     this.stream = stream
     this.serving = true
     this.idleSweep = setInterval(() => this.closeIdleSockets(), Math.min(1000, this.limits.idleTimeoutMs))
     this.idleSweep.unref()
+    if (this.messagesTable) {
+      this.janitor = setInterval(() => {
+        maintainMessagePartitions(this.pool).catch((error: unknown) => this.log(`messages partitions: ${String(error)}`))
+      }, JANITOR_INTERVAL_MS)
+      this.janitor.unref()
+    }
+  }
+
+  /**
+   * Creates today's partitions of realtime.messages and the messages publication, as the real server does at
+   * tenant connect (connect.ex, replication_connection.ex). False when the realtime schema is not loaded.
+   */
+  private async prepareMessages(): Promise<boolean> {
+    const { rows } = await this.pool.query<{ present: boolean }>("select to_regclass('realtime.messages') is not null as present")
+    if (!rows[0]?.present) return false
+    await maintainMessagePartitions(this.pool)
+    const publication = await this.pool.query<{ tablename: string; schemaname: string }>(
+      'select schemaname, tablename from pg_publication_tables where pubname = $1',
+      [MESSAGES_PUBLICATION],
+    )
+    const exists = (await this.pool.query('select 1 from pg_publication where pubname = $1', [MESSAGES_PUBLICATION])).rowCount! > 0
+    const valid = publication.rows.every((row) => row.schemaname === 'realtime' && row.tablename.startsWith('messages'))
+    if (exists && valid) return true
+    if (exists) await this.pool.query(`drop publication if exists ${MESSAGES_PUBLICATION}`)
+    await this.pool.query(`create publication ${MESSAGES_PUBLICATION} for table realtime.messages`)
+    return true
+  }
+
+  /** Routes one committed transaction: rows of realtime.messages are database broadcasts, the rest postgres_changes. */
+  private onTransaction(changes: DecodedChange[]): void {
+    if (!this.messagesTable) {
+      this.changes.handleTransaction(changes)
+      return
+    }
+    let tableChanges: DecodedChange[] | undefined
+    for (const change of changes) {
+      if (change.schema === 'realtime' && change.table.startsWith('messages')) {
+        if (change.type === 'INSERT') this.databaseBroadcast(change)
+      } else {
+        ;(tableChanges ??= []).push(change)
+      }
+    }
+    if (tableChanges) this.changes.handleTransaction(tableChanges)
   }
 
   /**
@@ -107,6 +178,8 @@ export class RealtimeServer {
     this.serving = false
     if (this.idleSweep) clearInterval(this.idleSweep)
     this.idleSweep = undefined
+    if (this.janitor) clearInterval(this.janitor)
+    this.janitor = undefined
     for (const timer of this.pendingUpgrades) clearTimeout(timer)
     this.pendingUpgrades.clear()
     this.dropConnections()
@@ -168,7 +241,11 @@ export class RealtimeServer {
         ws.terminate()
         return
       }
-      const client = new ClientSocket(this, ws, vsnParam as Vsn, token, claims)
+      const headers: Record<string, string> = {}
+      for (const [name, value] of Object.entries(request.headers)) {
+        if (name.startsWith('x-') && typeof value === 'string') headers[name] = value
+      }
+      const client = new ClientSocket(this, ws, vsnParam as Vsn, token, claims, headers)
       this.sockets.add(client)
       this.stats.connections++
     })
@@ -210,17 +287,72 @@ export class RealtimeServer {
   // ---- channels -------------------------------------------------------------------------------
 
   /** @internal */
-  channelJoined(session: ChannelSession): void {
+  channelJoined(session: ChannelSession, replayed: StoredMessage[] = []): void {
     this.stats.joins++
-    let sessions = this.topics.get(session.topic)
-    if (!sessions) this.topics.set(session.topic, (sessions = new Set()))
+    let sessions = this.topics.get(session.key)
+    if (!sessions) this.topics.set(session.key, (sessions = new Set()))
     sessions.add(session)
     this.scheduleExpiry(session)
-    if (session.config.presence.enabled) session.push('presence_state', this.presence.state(session.topic))
+    if (session.config.presence.enabled && session.readsPresence) session.push('presence_state', this.presence.state(session.key))
     if (session.config.postgresChanges.length > 0) {
       this.changes.add(session)
       this.resubscribeChanges(session)
     }
+    if (replayed.length > 0) this.replay(session, replayed)
+    if (session.config.broadcast.replicationReady) this.notifyReplicationReady(session, Date.now() + REPLICATION_READY_TIMEOUT_MS)
+  }
+
+  /** Sends stored messages after the join reply, oldest first, marked `replayed` (realtime_channel.ex replay/3). */
+  private replay(session: ChannelSession, messages: StoredMessage[]): void {
+    session.replayedIds = new Set(messages.map((message) => message.id))
+    for (const message of messages) {
+      const meta = { id: message.id, replayed: true }
+      if (message.binary) {
+        // Binary rows go to vsn 2 sockets as kind-4 frames; vsn 1 cannot carry them.
+        if (session.socket.vsn === '2.0.0') {
+          session.socket.sendBroadcast(session.topic, {}, { userEvent: message.event, encoding: 'binary', bytes: message.binary, metadata: meta })
+        }
+        continue
+      }
+      session.push('broadcast', { payload: message.payload, event: message.event, type: 'broadcast', meta })
+    }
+  }
+
+  /** The opt-in `broadcast.replication_ready` system message, once the database stream is connected. */
+  private notifyReplicationReady(session: ChannelSession, deadline: number): void {
+    session.replicationTimer = undefined
+    if (session.closed) return
+    if (this.stream?.isConnected) {
+      session.system('system', 'ok', SystemMessages.replicationReady)
+      return
+    }
+    if (Date.now() >= deadline) {
+      this.shutdownChannel(session, SystemMessages.replicationNotReady)
+      return
+    }
+    session.replicationTimer = setTimeout(() => this.notifyReplicationReady(session, deadline), REPLICATION_READY_CHECK_MS)
+  }
+
+  /**
+   * The newest `limit` private broadcasts of a topic stored since `since` (Unix ms), oldest first
+   * (lib/realtime/messages.ex messages/5: `inserted_at >= since`, before now + 1 minute, newest `limit`, reversed).
+   */
+  /** @internal */
+  async storedMessages(subTopic: string, since: number, limit: number): Promise<StoredMessage[]> {
+    const { rows } = await this.pool.query<{ id: string; event: string | null; payload: unknown; binary_payload: Buffer | null }>(
+      `select id, event, payload, binary_payload from realtime.messages
+        where topic = $1 and private is true and extension = 'broadcast'
+          and inserted_at >= (to_timestamp($2::float8 / 1000) at time zone 'UTC')
+          and inserted_at < (now() at time zone 'UTC') + interval '1 minute'
+        order by inserted_at desc limit $3`,
+      [subTopic, since, limit],
+    )
+    return rows.reverse().map((row) => ({
+      id: row.id,
+      event: row.event ?? '',
+      payload: row.payload ?? undefined,
+      binary: row.binary_payload ?? undefined,
+    }))
   }
 
   /**
@@ -254,12 +386,14 @@ export class RealtimeServer {
     session.closed = true
     if (session.expiryTimer) clearTimeout(session.expiryTimer)
     session.expiryTimer = undefined
+    if (session.replicationTimer) clearTimeout(session.replicationTimer)
+    session.replicationTimer = undefined
     this.changes.remove(session)
-    const sessions = this.topics.get(session.topic)
+    const sessions = this.topics.get(session.key)
     sessions?.delete(session)
-    if (sessions?.size === 0) this.topics.delete(session.topic)
-    const diff = this.presence.untrack(session.topic, session.id)
-    if (diff) this.presenceDiff(session.topic, diff)
+    if (sessions?.size === 0) this.topics.delete(session.key)
+    const diff = this.presence.untrack(session.key, session.id)
+    if (diff) this.presenceDiff(session.key, diff)
   }
 
   /** Closes the channel at token expiry with the server's system error, then phx_close. */
@@ -286,40 +420,168 @@ export class RealtimeServer {
 
   // ---- broadcast ------------------------------------------------------------------------------
 
+  /**
+   * A broadcast pushed by a client. On a private channel the app's INSERT policies decide, checked on the first send
+   * and cached until the next access_token; a refused broadcast is dropped without a reply, even with ack
+   * (broadcast_handler.ex). Returns a promise only while a policy check runs.
+   */
   /** @internal */
-  broadcastFromClient(session: ChannelSession, ref: string | null, payload: unknown, binary: UserBroadcast | undefined): void {
-    const size = binary ? binary.bytes.length + binary.userEvent.length : Buffer.byteLength(JSON.stringify(payload ?? null))
-    const ack = session.config.broadcast.ack
-    if (size > this.limits.maxPayloadBytes) {
-      if (ack) session.socket.reply({ joinRef: session.joinRef, ref, topic: session.topic }, 'error', 'payload_size_exceeded')
-      return
+  broadcastFromClient(session: ChannelSession, ref: string | null, payload: unknown, binary: UserBroadcast | undefined): Promise<void> | undefined {
+    const policies = session.policies
+    const persist = session.isPrivate && binary?.metadata?.persist !== undefined && binary.metadata.persist !== false && binary.metadata.persist !== null
+    if (policies && (policies.broadcastWrite === undefined || (persist && policies.persist === undefined))) {
+      return (async () => {
+        try {
+          const wanted: ('broadcast' | 'presence' | 'persistence')[] = []
+          if (policies.broadcastWrite === undefined) wanted.push('broadcast', 'presence')
+          if (persist && policies.persist === undefined) wanted.push('persistence')
+          const write = await this.authorization.write(session.authorizationContext(), wanted)
+          if (write.broadcast !== undefined) policies.broadcastWrite = write.broadcast
+          if (write.presence !== undefined) policies.presenceWrite = write.presence
+          if (write.persistence !== undefined) policies.persist = write.persistence
+        } catch (error) {
+          // A database error drops the message, as the real handler does ({:noreply, socket} after logging).
+          if (!(error instanceof AuthorizationError)) throw error
+          this.log(`write check on ${session.topic}: ${error.kind}: ${error.message}`)
+          return
+        }
+        if (!session.closed) await this.sendFromClient(session, ref, payload, binary, persist)
+      })()
     }
-    const json = binary ? userBroadcastAsJson(binary) : normaliseBroadcast(payload)
-    this.broadcastToTopic(session.topic, json, binary, session.config.broadcast.self ? undefined : session)
-    if (ack) session.socket.reply({ joinRef: session.joinRef, ref, topic: session.topic }, 'ok', {})
+    if (policies && !policies.broadcastWrite) return undefined
+    if (persist) return this.sendFromClient(session, ref, payload, binary, persist)
+    void this.sendFromClient(session, ref, payload, binary, false)
+    return undefined
   }
 
-  /** Fans a broadcast out to every channel joined on the topic, except `exclude`. */
+  private async sendFromClient(
+    session: ChannelSession,
+    ref: string | null,
+    payload: unknown,
+    binary: UserBroadcast | undefined,
+    persist: boolean,
+  ): Promise<void> {
+    if (session.policies && !session.policies.broadcastWrite) return
+    const size = binary ? binary.bytes.length + binary.userEvent.length : Buffer.byteLength(JSON.stringify(payload ?? null))
+    const ack = session.config.broadcast.ack
+    const address = { joinRef: session.joinRef, ref, topic: session.topic }
+    if (size > this.limits.maxPayloadBytes) {
+      if (ack) session.socket.reply(address, 'error', 'payload_size_exceeded')
+      return
+    }
+    if (persist && !session.policies?.persist) {
+      if (ack) session.socket.reply(address, 'error', { error: SystemMessages.persistUnauthorized(session.subTopic) })
+      return
+    }
+    // Client metadata is not forwarded: the server only sets its own (ids, replayed).
+    const forwarded = binary ? { ...binary, metadata: null } : undefined
+    const json = forwarded ? userBroadcastAsJson(forwarded) : normaliseBroadcast(payload)
+    this.broadcastToTopic(session.key, session.topic, json, forwarded, session.config.broadcast.self ? undefined : session)
+    let id: string | undefined
+    if (persist && binary) {
+      try {
+        id = await this.storeMessage(session.subTopic, binary)
+      } catch (error) {
+        this.log(`persist on ${session.topic}: ${error instanceof Error ? error.message : String(error)}`)
+        if (ack) session.socket.reply(address, 'error', { error: 'Realtime was unable to store the message' })
+        return
+      }
+    }
+    if (ack && !session.closed) session.socket.reply(address, 'ok', id ? { id } : {})
+  }
+
+  /**
+   * Stores a broadcast for replay: private, already delivered (skip_broadcast), inserted by the server itself so
+   * no policy but `persistence` applies (Realtime.Messages.persist/5 in realtime PR #2022).
+   */
   /** @internal */
-  broadcastToTopic(topic: string, json: Record<string, unknown>, binary?: UserBroadcast, exclude?: ChannelSession): number {
+  async storeMessage(subTopic: string, broadcast: UserBroadcast): Promise<string> {
+    const json = broadcast.encoding === 'json'
+    const { rows } = await this.pool.query<{ id: string }>(
+      `insert into realtime.messages (topic, extension, event, private, skip_broadcast, payload, binary_payload)
+       values ($1, 'broadcast', $2, true, true, $3::jsonb, $4) returning id`,
+      [subTopic, broadcast.userEvent, json ? broadcast.bytes.toString('utf8') : null, json ? null : broadcast.bytes],
+    )
+    return rows[0]!.id
+  }
+
+  /**
+   * Fans a broadcast out to every channel joined on the topic with that privacy, except `exclude`. Private
+   * channels without broadcast read access get nothing; a message a channel already got by replay is skipped.
+   */
+  /** @internal */
+  broadcastToTopic(
+    key: string,
+    topic: string,
+    json: Record<string, unknown>,
+    binary?: UserBroadcast,
+    exclude?: ChannelSession,
+    options: { id?: string; droppable?: boolean } = {},
+  ): number {
     let count = 0
-    for (const session of this.topics.get(topic) ?? []) {
-      if (session === exclude) continue
+    for (const session of this.topics.get(key) ?? []) {
+      if (session === exclude || !session.readsBroadcast) continue
+      if (options.id !== undefined && session.replayedIds?.has(options.id)) continue
+      if (options.droppable) {
+        const ratio = this.faults.dropChangesRatio
+        if (ratio > 0 && Math.random() < ratio) {
+          this.stats.databaseBroadcastsDropped++
+          continue
+        }
+      }
       session.socket.sendBroadcast(topic, json, binary)
       count++
     }
     return count
   }
 
+  /** Key of a topic's channels for REST and database broadcasts. */
+  /** @internal */
+  static key(subTopic: string, isPrivate: boolean): string {
+    return channelKey(`realtime:${subTopic}`, isPrivate)
+  }
+
+  /**
+   * Broadcast from Database: a row inserted into realtime.messages (by realtime.send, broadcast_changes or
+   * directly) goes to the subscribers of its topic, private or public by its `private` column, with `meta.id`
+   * (replication_connection.ex handle_message for Insert).
+   */
+  private databaseBroadcast(change: DecodedChange): void {
+    const row = change.record
+    if (!row || row.skip_broadcast === true) return
+    const { topic, event, id } = row
+    const isPrivate = row.private
+    // The real handler needs these non-null; rows without them are dropped.
+    if (typeof topic !== 'string' || typeof event !== 'string' || typeof id !== 'string' || typeof isPrivate !== 'boolean' || row.inserted_at == null) return
+    let broadcast: UserBroadcast
+    let payload: unknown
+    if (typeof row.binary_payload === 'string') {
+      broadcast = { userEvent: event, encoding: 'binary', bytes: Buffer.from(row.binary_payload.replace(/^\\x/, ''), 'hex'), metadata: { id } }
+      payload = null
+    } else if (row.payload !== null && row.payload !== undefined) {
+      payload = row.payload
+      broadcast = { userEvent: event, encoding: 'json', bytes: Buffer.from(JSON.stringify(payload)), metadata: { id } }
+    } else {
+      return
+    }
+    if (broadcast.bytes.length > this.limits.maxPayloadBytes) {
+      this.log(`UnableToBroadcastChanges: payload of message ${id} exceeds the payload limit`)
+      return
+    }
+    this.stats.databaseBroadcasts++
+    const json = { event, payload, type: 'broadcast', meta: { id } }
+    this.broadcastToTopic(RealtimeServer.key(topic, isPrivate), `realtime:${topic}`, json, broadcast, undefined, { id, droppable: true })
+  }
+
   // ---- presence -------------------------------------------------------------------------------
 
   /** @internal */
-  presenceCall(session: ChannelSession, message: PhoenixMessage): void {
+  presenceCall(session: ChannelSession, message: PhoenixMessage): Promise<void> | undefined {
     const body = message.payload && typeof message.payload === 'object' ? (message.payload as Record<string, unknown>) : {}
     // A presence message without "event" is not counted and gets an ok reply, as on the real server.
     if (!('event' in body)) {
       session.socket.reply(message, 'ok', {})
-      return
+      return undefined
     }
     const now = Date.now()
     const window = session.presenceWindow
@@ -328,39 +590,77 @@ export class RealtimeServer {
     } else if (window.count >= this.limits.presenceMaxCalls) {
       // No reply for the offending push: a system error, then phx_close.
       this.shutdownChannel(session, SystemMessages.clientPresenceRateLimit)
-      return
+      return undefined
     } else {
       window.count++
     }
     const event = typeof body.event === 'string' ? body.event.toLowerCase() : ''
     if (event === 'untrack') {
+      // Untrack needs no authorization (presence_handler.ex).
       session.socket.reply(message, 'ok', {})
-      const diff = this.presence.untrack(session.topic, session.id)
-      if (diff) this.presenceDiff(session.topic, diff)
-      return
+      const diff = this.presence.untrack(session.key, session.id)
+      if (diff) this.presenceDiff(session.key, diff)
+      return undefined
     }
     if (event !== 'track') {
       session.socket.reply(message, 'error', {})
-      return
+      return undefined
     }
     const payload = body.payload ?? {}
     if (typeof payload !== 'object' || Array.isArray(payload) || payload === null) {
       session.socket.reply(message, 'error', { reason: SystemMessages.presencePayloadNotMap })
-      return
+      return undefined
     }
     if (Buffer.byteLength(JSON.stringify(payload)) > this.limits.maxPayloadBytes) {
       this.shutdownChannel(session, SystemMessages.trackSizeExceeded)
+      return undefined
+    }
+    const policies = session.policies
+    if (policies && policies.presenceWrite === undefined) {
+      // First track on a private channel: presence read (if presence was off at join), then write, both cached.
+      return (async () => {
+        try {
+          const context = session.authorizationContext()
+          if (policies.presenceRead === undefined) policies.presenceRead = (await this.authorization.read(context, ['presence'])).presence
+          const write = await this.authorization.write(context, ['broadcast', 'presence'])
+          policies.broadcastWrite ??= write.broadcast
+          policies.presenceWrite = write.presence
+        } catch (error) {
+          if (!(error instanceof AuthorizationError)) throw error
+          this.log(`presence check on ${session.topic}: ${error.kind}: ${error.message}`)
+          session.socket.reply(message, 'error', {})
+          return
+        }
+        if (!session.closed) this.track(session, message, payload as Record<string, unknown>)
+      })()
+    }
+    this.track(session, message, payload as Record<string, unknown>)
+    return undefined
+  }
+
+  private track(session: ChannelSession, message: PhoenixMessage, payload: Record<string, unknown>): void {
+    // Without presence write access the reply is an error with an empty response, and nothing is tracked.
+    if (session.policies && !session.policies.presenceWrite) {
+      session.socket.reply(message, 'error', {})
       return
     }
     session.socket.reply(message, 'ok', {})
-    const diff = this.presence.track(session.topic, session.id, session.config.presence.key, payload as Record<string, unknown>)
-    if (diff) this.presenceDiff(session.topic, diff)
+    const diff = this.presence.track(session.key, session.id, session.config.presence.key, payload)
+    if (diff) this.presenceDiff(session.key, diff)
   }
 
-  private presenceDiff(topic: string, diff: PresenceDiff): void {
-    for (const session of this.topics.get(topic) ?? []) {
-      session.socket.send({ joinRef: null, ref: null, topic, event: 'presence_diff', payload: diff })
+  private presenceDiff(key: string, diff: PresenceDiff): void {
+    for (const session of this.topics.get(key) ?? []) {
+      // Members of a private channel without presence read access get no diffs (MessageDispatcher).
+      if (!session.readsPresence) continue
+      session.socket.send({ joinRef: null, ref: null, topic: session.topic, event: 'presence_diff', payload: diff })
     }
+  }
+
+  /** Broadcasts sent through the REST API: the same fan-out as a client's, without a sender to exclude. */
+  /** @internal */
+  restBroadcast(subTopic: string, isPrivate: boolean, json: Record<string, unknown>, binary?: UserBroadcast): number {
+    return this.broadcastToTopic(RealtimeServer.key(subTopic, isPrivate), `realtime:${subTopic}`, json, binary)
   }
 
   /** postgres_changes deliveries so far: sent, lost to `dropChanges`, and hidden by RLS. */

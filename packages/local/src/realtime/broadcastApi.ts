@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { verifyJwt } from '../jwt.js'
+import { verifyJwt, type JwtClaims } from '../jwt.js'
+import { AuthorizationError, type AuthorizationContext, type PolicyExtension } from './Authorization.js'
 import { userBroadcastAsJson, type UserBroadcast } from './serializer.js'
 import type { RealtimeServer } from './RealtimeServer.js'
 
@@ -45,6 +46,7 @@ const isObject = (value: unknown): value is Record<string, unknown> => !!value &
  * broadcast_single_controller.ex: 202 with an empty body on success.
  */
 export function handleBroadcastApi(server: RealtimeServer, request: IncomingMessage, response: ServerResponse, path: string): boolean {
+  const query = new URL(request.url ?? '/', 'http://localhost').searchParams
   const single = /^\/api\/broadcast\/([^/]+)\/events\/([^/]+)$/.exec(path)
   if (path !== '/api/broadcast' && !single) return false
   if (request.method !== 'POST') {
@@ -52,9 +54,10 @@ export function handleBroadcastApi(server: RealtimeServer, request: IncomingMess
     return true
   }
   const token = tokenOf(request)
+  let claims: JwtClaims
   try {
     if (!token) throw new Error('no token')
-    verifyJwt(token, server.jwtSecret)
+    claims = verifyJwt(token, server.jwtSecret)
   } catch {
     sendJson(response, 401, { message: 'Unauthorized' })
     return true
@@ -68,15 +71,46 @@ export function handleBroadcastApi(server: RealtimeServer, request: IncomingMess
     sendJson(response, 415, { error: 'Unsupported Media Type. Use application/json or application/octet-stream' })
     return true
   }
+  // Policies see every request header as request.headers, the role and claims of the token (auth_tenant.ex).
+  const headers: Record<string, string> = {}
+  for (const [name, value] of Object.entries(request.headers)) if (typeof value === 'string') headers[name] = value
+  const caller = { claims, headers }
   readBody(request).then(
     (raw) => {
-      if (single) return handleSingle(server, response, decodeURIComponent(single[1]!), decodeURIComponent(single[2]!), raw, contentType)
-      handleBatch(server, response, raw, contentType)
+      const work = single
+        ? handleSingle(server, response, decodeURIComponent(single[1]!), decodeURIComponent(single[2]!), raw, contentType, query, caller)
+        : handleBatch(server, response, raw, contentType, caller)
+      return work.catch((error: unknown) => {
+        server.log(`broadcast API: ${error instanceof Error ? error.stack : String(error)}`)
+        if (!response.headersSent) sendJson(response, 500, { message: 'Unable to authorize broadcast' })
+      })
     },
     () => sendJson(response, 413, { message: 'Payload too large' }),
   )
   return true
 }
+
+interface Caller {
+  claims: JwtClaims
+  headers: Record<string, string>
+}
+
+const contextFor = (caller: Caller, subTopic: string): AuthorizationContext => ({
+  subTopic,
+  role: caller.claims.role,
+  claims: caller.claims,
+  headers: caller.headers,
+})
+
+/** The single endpoint's answers to a failed policy check (broadcast_single_controller.ex). */
+function authorizationFailure(error: AuthorizationError): { status: number; message: string } {
+  if (error.kind === 'missing_partition') return { status: 422, message: 'Missing messages partition' }
+  if (error.kind === 'rls_policy_error') return { status: 422, message: 'RLS policy error' }
+  return { status: 422, message: 'Tenant database unavailable' }
+}
+
+/** `persist=true` or `persist[ttl]=<seconds>` (realtime-js 2.119 httpSend). The ttl is accepted; retention is the table's. */
+const persistRequested = (query: URLSearchParams) => query.get('persist') === 'true' || query.has('persist[ttl]')
 
 function parseJson(raw: Buffer): { ok: true; value: unknown } | { ok: false } {
   try {
@@ -87,7 +121,16 @@ function parseJson(raw: Buffer): { ok: true; value: unknown } | { ok: false } {
 }
 
 /** The single endpoint builds a user broadcast: vsn 2 receivers get a binary kind-4 frame. */
-function handleSingle(server: RealtimeServer, response: ServerResponse, topic: string, event: string, raw: Buffer, contentType: string): void {
+async function handleSingle(
+  server: RealtimeServer,
+  response: ServerResponse,
+  topic: string,
+  event: string,
+  raw: Buffer,
+  contentType: string,
+  query: URLSearchParams,
+  caller: Caller,
+): Promise<void> {
   let broadcast: UserBroadcast
   if (contentType === 'application/octet-stream') {
     broadcast = { userEvent: event, encoding: 'binary', bytes: raw, metadata: null }
@@ -105,11 +148,41 @@ function handleSingle(server: RealtimeServer, response: ServerResponse, topic: s
     sendJson(response, 422, { errors: { payload: ['Payload size exceeds tenant limit'] } })
     return
   }
-  server.broadcastToTopic(`realtime:${topic}`, userBroadcastAsJson(broadcast), broadcast)
+  const privateParam = query.get('private')
+  const isPrivate = privateParam !== null && privateParam.toLowerCase() === 'true'
+  const persist = persistRequested(query)
+  if (persist && !isPrivate) {
+    sendJson(response, 422, { errors: { persist: ['can only be used on private channels'] } })
+    return
+  }
+  let mayPersist = false
+  if (isPrivate) {
+    // Private: the caller's INSERT policies on realtime.messages for this topic decide; no access is 403.
+    const wanted: PolicyExtension[] = persist ? ['broadcast', 'presence', 'persistence'] : ['broadcast', 'presence']
+    let write: Awaited<ReturnType<typeof server.authorization.write>>
+    try {
+      write = await server.authorization.write(contextFor(caller, topic), wanted)
+    } catch (error) {
+      if (!(error instanceof AuthorizationError)) throw error
+      const failure = authorizationFailure(error)
+      sendJson(response, failure.status, { message: failure.message })
+      return
+    }
+    if (!write.broadcast) {
+      sendJson(response, 403, { message: 'Unauthorized' })
+      return
+    }
+    mayPersist = persist && write.persistence === true
+  }
+  server.restBroadcast(topic, isPrivate, userBroadcastAsJson(broadcast), broadcast)
+  if (mayPersist) {
+    // Stored after delivery, still answered 202 when storing fails (the real endpoint persists asynchronously).
+    await server.storeMessage(topic, broadcast).catch((error: unknown) => server.log(`persist on ${topic}: ${String(error)}`))
+  }
   response.writeHead(202).end()
 }
 
-function handleBatch(server: RealtimeServer, response: ServerResponse, raw: Buffer, contentType: string): void {
+async function handleBatch(server: RealtimeServer, response: ServerResponse, raw: Buffer, contentType: string, caller: Caller): Promise<void> {
   // A body without a JSON content type is not parsed, so it is blank.
   const parsed = contentType === 'application/json' ? parseJson(raw) : { ok: true as const, value: {} }
   if (!parsed.ok) {
@@ -137,10 +210,25 @@ function handleBatch(server: RealtimeServer, response: ServerResponse, raw: Buff
     sendJson(response, 422, { errors: { messages: errors } })
     return
   }
-  for (const message of messages as { topic: string; event: string; payload: Record<string, unknown>; private?: unknown }[]) {
-    // Private messages need realtime.messages write policies, which this emulator does not model: skipped with 202, as unauthorised ones are.
-    if (message.private === true) continue
-    server.broadcastToTopic(`realtime:${message.topic}`, { event: message.event, payload: message.payload, type: 'broadcast' })
+  const valid = messages as { topic: string; event: string; payload: Record<string, unknown>; private?: unknown; id?: unknown }[]
+  // Private messages: one write check per topic; the messages of a topic the caller may not write to are skipped,
+  // and the answer is still 202 (batch_broadcast.ex; broadcast_controller_test "user without permission won't broadcast").
+  const allowed = new Map<string, boolean>()
+  for (const topic of new Set(valid.filter((message) => message.private === true).map((message) => message.topic))) {
+    try {
+      allowed.set(topic, (await server.authorization.write(contextFor(caller, topic), ['broadcast', 'presence'])).broadcast === true)
+    } catch (error) {
+      if (!(error instanceof AuthorizationError)) throw error
+      server.log(`broadcast API write check on ${topic}: ${error.kind}: ${error.message}`)
+      allowed.set(topic, false)
+    }
+  }
+  for (const message of valid) {
+    const isPrivate = message.private === true
+    if (isPrivate && !allowed.get(message.topic)) continue
+    const json: Record<string, unknown> = { payload: message.payload, event: message.event, type: 'broadcast' }
+    if (typeof message.id === 'string') json.meta = { id: message.id }
+    server.restBroadcast(message.topic, isPrivate, json)
   }
   response.writeHead(202).end()
 }

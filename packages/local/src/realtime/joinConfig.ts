@@ -16,8 +16,19 @@ export interface PostgresChangeParams {
   id: number
 }
 
+/** `config.broadcast.replay` as the channel reads it: the raw params, not the validated schema (realtime_channel.ex). */
+export type ReplayRequest =
+  | { kind: 'none' }
+  /** Present but not a map (e.g. null): no replay on a private channel, still an error on a public one. */
+  | { kind: 'ignored' }
+  | { kind: 'invalid' }
+  | { kind: 'replay'; since: number; limit: number }
+
+/** The server's hard cap and effective default (`replay_params["limit"] || 25`; lib/realtime/messages.ex @hard_limit). */
+export const REPLAY_HARD_LIMIT = 25
+
 export interface JoinConfig {
-  broadcast: { self: boolean; ack: boolean }
+  broadcast: { self: boolean; ack: boolean; replay: ReplayRequest; replicationReady: boolean }
   presence: { key: string; enabled: boolean }
   postgresChanges: PostgresChangeParams[]
   private: boolean
@@ -64,6 +75,19 @@ function eventOf(value: unknown): PostgresChangeParams['event'] {
   return upper === 'INSERT' || upper === 'UPDATE' || upper === 'DELETE' ? upper : '*'
 }
 
+function parseReplay(broadcast: Record<string, unknown>): ReplayRequest {
+  if (!('replay' in broadcast)) return { kind: 'none' }
+  const replay = broadcast.replay
+  if (!replay || typeof replay !== 'object' || Array.isArray(replay)) return { kind: 'ignored' }
+  const { since, limit } = replay as Record<string, unknown>
+  // since is Unix milliseconds and must be an integer; a limit that is not a positive integer is not valid either.
+  if (typeof since !== 'number' || !Number.isInteger(since) || since < 0 || since > 253402300799999) return { kind: 'invalid' }
+  if (limit !== undefined && limit !== null && (typeof limit !== 'number' || !Number.isInteger(limit))) return { kind: 'invalid' }
+  // Elixir's `||` only skips nil and false: a limit of 0 is kept, then raised to 1 by the clamp.
+  const wanted = typeof limit === 'number' ? limit : REPLAY_HARD_LIMIT
+  return { kind: 'replay', since, limit: Math.max(Math.min(wanted, REPLAY_HARD_LIMIT), 1) }
+}
+
 export function parseJoinPayload(payload: unknown): JoinConfig {
   const body = asObject(payload)
   const config = asObject(body.config)
@@ -72,7 +96,12 @@ export function parseJoinPayload(payload: unknown): JoinConfig {
   const key = typeof presence.key === 'string' && presence.key.trim() !== '' ? presence.key : ''
   const changes = Array.isArray(config.postgres_changes) ? config.postgres_changes : []
   return {
-    broadcast: { self: flexibleBoolean(broadcast.self, false), ack: flexibleBoolean(broadcast.ack, false) },
+    broadcast: {
+      self: flexibleBoolean(broadcast.self, false),
+      ack: flexibleBoolean(broadcast.ack, false),
+      replay: parseReplay(broadcast),
+      replicationReady: flexibleBoolean(broadcast.replication_ready, false),
+    },
     // An empty key gets a fresh uuid per join, as the server does (payloads/join.ex presence_key/1).
     presence: { key: key || randomUUID(), enabled: flexibleBoolean(presence.enabled, false) },
     postgresChanges: changes.map((entry) => {
