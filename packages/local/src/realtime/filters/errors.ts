@@ -64,6 +64,7 @@ const CONDITION_NAMES: Readonly<Record<string, string>> = {
   '22025': 'invalid_escape_sequence',
   '2201B': 'invalid_regular_expression',
   '2202E': 'array_subscript_error',
+  '42704': 'undefined_object',
   '42883': 'undefined_function',
   '54000': 'program_limit_exceeded',
 }
