@@ -34,8 +34,6 @@ export interface ActiveBinding {
 export interface ChangeSubscriber {
   readonly role: string
   readonly claimsJson: string
-  /** The join config whose bindings {@link PostgresChanges.subscribe} is given (to know whose role checks `select`). */
-  readonly config?: { readonly postgresChanges: readonly PostgresChangeParams[] }
   /** Undefined until "Subscribed to PostgreSQL": changes in that gap are lost, as on the real server. */
   readonly bindings: ActiveBinding[] | undefined
   deliverChange(ids: number[], dataJson: string): void
@@ -108,7 +106,7 @@ export class PostgresChanges {
    * `role` is the subscriber's role, which must be able to SELECT every `select` column; by default it is
    * the role of the added subscriber whose join config holds `params`.
    */
-  async subscribe(params: readonly PostgresChangeParams[], role: string | undefined = this.roleOf(params)): Promise<ActiveBinding[]> {
+  async subscribe(params: readonly PostgresChangeParams[], role?: string): Promise<ActiveBinding[]> {
     // Parsing runs in join order and stops at the first malformed binding (subscriptions.ex
     // parse_subscription_params/1: the select list first, then schema/table, then the filter, then wildcards).
     const parsed: { param: PostgresChangeParams; clauses: FilterClause[]; select: string[] | undefined }[] = []
@@ -170,12 +168,6 @@ export class PostgresChanges {
       bindings.unshift({ id: param.id, event: param.event, schema: param.schema, table: param.table, matches, select: sorted, selectKey: sorted ? JSON.stringify(sorted) : '' })
     }
     return bindings
-  }
-
-  /** The role of the subscriber whose join config holds these params (RealtimeServer adds it before subscribing). */
-  private roleOf(params: readonly PostgresChangeParams[]): string | undefined {
-    for (const subscriber of this.subscribers) if (subscriber.config?.postgresChanges === params) return subscriber.role
-    return undefined
   }
 
   /** The table's columns; with a role, also whether that role may SELECT each (`readable`, else null). */

@@ -365,8 +365,8 @@ export class RealtimeServer {
     const delay = this.limits.postgresSubscribeDelayMs
     const subscribed =
       delay > 0
-        ? new Promise<void>((resolve) => setTimeout(resolve, delay)).then(() => this.changes.subscribe(session.config.postgresChanges))
-        : this.changes.subscribe(session.config.postgresChanges)
+        ? new Promise<void>((resolve) => setTimeout(resolve, delay)).then(() => this.changes.subscribe(session.config.postgresChanges, session.role))
+        : this.changes.subscribe(session.config.postgresChanges, session.role)
     subscribed.then(
       (bindings) => {
         if (session.closed) return
