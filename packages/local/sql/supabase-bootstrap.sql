@@ -10,7 +10,7 @@
 --   * schema extensions with pgcrypto and uuid-ossp (when the build has them);
 --   * Supabase's grants and default privileges on schema public;
 --   * the (empty) publication supabase_realtime;
---   * an empty placeholder schema realtime;
+--   * the schema realtime (its objects: realtime-schema.sql);
 --   * event triggers that tell PostgREST to reload its schema cache after DDL.
 --
 -- Must run as a superuser (BYPASSRLS, publications and event triggers need it),
@@ -70,7 +70,7 @@ grant anon, authenticated, service_role to authenticator;
 -- ---------------------------------------------------------------------------
 create schema if not exists extensions;
 create schema if not exists auth;
-create schema if not exists realtime;  -- placeholder; filled in by later work
+create schema if not exists realtime;  -- filled by realtime-schema.sql
 
 grant usage on schema public     to anon, authenticated, service_role;
 grant usage on schema extensions to anon, authenticated, service_role;

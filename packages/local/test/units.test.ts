@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { decodeJwt, JwtError, signJwt, verifyJwt } from '../src/jwt.js'
 import { bindingId, parseJoinPayload } from '../src/realtime/joinConfig.js'
+import { maintainMessagePartitions } from '../src/realtime/messagesPartitions.js'
 import { PresenceTracker } from '../src/realtime/PresenceTracker.js'
 import { decodeFrame, encodeText, encodeUserBroadcast, FrameError } from '../src/realtime/serializer.js'
 
@@ -83,6 +84,52 @@ describe('join config', () => {
     expect(bindingId({ a: 1, b: 'x' })).toBe(bindingId({ b: 'x', a: 1 }))
     expect(bindingId({ a: 1 })).not.toBe(bindingId({ a: 2 }))
     expect(bindingId({ a: 1 })).toBeLessThan(2 ** 27)
+  })
+})
+
+describe('replay and replication_ready in the join config', () => {
+  const replayOf = (replay: unknown) => parseJoinPayload({ config: { broadcast: { replay } } }).broadcast.replay
+
+  it('reads the raw params as the channel does: limit defaults to 25, is clamped to 1..25, and 0 is kept (then 1)', () => {
+    expect(parseJoinPayload({ config: {} }).broadcast.replay).toEqual({ kind: 'none' })
+    expect(replayOf({ since: 1000 })).toEqual({ kind: 'replay', since: 1000, limit: 25 })
+    expect(replayOf({ since: 1000, limit: 3 })).toEqual({ kind: 'replay', since: 1000, limit: 3 })
+    expect(replayOf({ since: 1000, limit: 500 })).toEqual({ kind: 'replay', since: 1000, limit: 25 })
+    expect(replayOf({ since: 1000, limit: 0 })).toEqual({ kind: 'replay', since: 1000, limit: 1 })
+    expect(replayOf({ since: 1000, limit: -4 })).toEqual({ kind: 'replay', since: 1000, limit: 1 })
+  })
+
+  it('marks a since that is not an integer (or a bad limit) invalid, and a replay that is not a map ignored', () => {
+    expect(replayOf({})).toEqual({ kind: 'invalid' })
+    expect(replayOf({ since: '2026-01-01' })).toEqual({ kind: 'invalid' })
+    expect(replayOf({ since: 1.5 })).toEqual({ kind: 'invalid' })
+    expect(replayOf({ since: 1000, limit: 'ten' })).toEqual({ kind: 'invalid' })
+    expect(replayOf(null)).toEqual({ kind: 'ignored' })
+    expect(replayOf([1])).toEqual({ kind: 'ignored' })
+  })
+
+  it('reads replication_ready as a flexible boolean, off by default', () => {
+    expect(parseJoinPayload({ config: { broadcast: { replication_ready: 'TRUE' } } }).broadcast.replicationReady).toBe(true)
+    expect(parseJoinPayload({ config: {} }).broadcast.replicationReady).toBe(false)
+  })
+})
+
+describe('realtime.messages partitions', () => {
+  it('creates yesterday to today+3 (UTC) that are missing and drops the days older than 72 hours', async () => {
+    const statements: string[] = []
+    const existing = ['messages_2026_11_28', 'messages_2026_12_01', 'messages_2026_12_03', 'messages_2026_12_04', 'messages_custom']
+    const db = {
+      async query(sql: string) {
+        statements.push(sql.replace(/\s+/g, ' ').trim())
+        return { rows: sql.includes('pg_inherits') ? existing.map((name) => ({ name })) : [] }
+      },
+    }
+    const result = await maintainMessagePartitions(db, Date.parse('2026-12-04T23:59:00Z'))
+    expect(result.created).toEqual(['messages_2026_12_05', 'messages_2026_12_06', 'messages_2026_12_07'])
+    // 72 h before 2026-12-04T23:59 is 2026-12-01T23:59: whole days before 2026-12-01 go.
+    expect(result.dropped).toEqual(['messages_2026_11_28'])
+    expect(statements).toContain("create table if not exists realtime.messages_2026_12_05 partition of realtime.messages for values from ('2026-12-05') to ('2026-12-06')")
+    expect(statements).toContain('drop table if exists realtime.messages_2026_11_28')
   })
 })
 
