@@ -33,7 +33,7 @@ async function alice(): Promise<SupabaseClient> {
 async function subscribed(client: SupabaseClient, topic: string, config: Record<string, unknown>) {
   const messages: { event: string; payload: Record<string, unknown>; meta?: { replayed?: boolean } }[] = []
   const channel = client.channel(topic, { config: { private: true, ...config } as never })
-  channel.on('broadcast', { event: '*' }, (message) => messages.push(message as (typeof messages)[number]))
+  channel.on('broadcast', { event: '*' }, (message) => messages.push(message as unknown as (typeof messages)[number]))
   let status = ''
   channel.subscribe((next) => (status ||= next))
   await waitFor(() => status, 10_000, `${topic} join`)

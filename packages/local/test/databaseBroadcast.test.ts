@@ -49,7 +49,7 @@ async function listen(
   const messages: Message[] = []
   const system: Record<string, unknown>[] = []
   const channel = supabase.channel(topic, { config: { private: true, ...config } as never })
-  channel.on('broadcast', { event: '*' }, (message) => messages.push(message as Message))
+  channel.on('broadcast', { event: '*' }, (message) => messages.push(message as unknown as Message))
   channel.on('system' as never, {} as never, (payload: Record<string, unknown>) => system.push(payload))
   let status = ''
   channel.subscribe((next) => (status ||= next))

@@ -54,7 +54,7 @@ interface Joined {
 async function join(supabase: SupabaseClient, topic: string, config: Record<string, unknown> = {}, presence = false): Promise<Joined> {
   const joined: Joined = { channel: undefined as never, statuses: [], errors: [], broadcasts: [], system: [] }
   const channel = supabase.channel(topic, { config: { private: true, ...config } as never })
-  channel.on('broadcast', { event: '*' }, (message) => joined.broadcasts.push(message as Joined['broadcasts'][number]))
+  channel.on('broadcast', { event: '*' }, (message) => joined.broadcasts.push(message as unknown as Joined['broadcasts'][number]))
   channel.on('system' as never, {} as never, (payload: Record<string, unknown>) => joined.system.push(payload))
   if (presence) channel.on('presence', { event: 'sync' }, () => undefined)
   channel.subscribe((status, error) => {
