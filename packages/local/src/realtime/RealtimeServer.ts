@@ -46,7 +46,7 @@ export class RealtimeServer {
   readonly limits: RealtimeLimits
   readonly jwtSecret: string
   readonly faults: RealtimeFaults = { blackholed: false, dropChangesRatio: 0 }
-  readonly stats = { connections: 0, badFrames: 0, joins: 0 }
+  readonly stats = { connections: 0, badFrames: 0, joins: 0, slowConsumersClosed: 0, undeliverableBroadcasts: 0 }
   /** @internal */
   readonly presence = new PresenceTracker()
   /** @internal */
