@@ -70,6 +70,15 @@ export class RawClient {
     return waitFor(() => this.closeCode, timeoutMs, 'socket close')
   }
 
+  /** Stops reading from the TCP socket (a client that stalls): the server's frames pile up in the kernel, then in the server. */
+  pause(): void {
+    this.ws.pause()
+  }
+
+  resume(): void {
+    this.ws.resume()
+  }
+
   close(): void {
     this.ws.close()
   }

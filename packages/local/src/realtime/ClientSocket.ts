@@ -16,6 +16,40 @@ import {
   type Vsn,
 } from './serializer.js'
 
+/** What the send path reads of ws's net.Socket and its libuv handle (internals, read defensively). */
+interface NetSocketInternals {
+  cork(): void
+  uncork(): void
+  readonly writableLength: number
+  readonly bytesWritten?: number
+  readonly _handle?: { bytesWritten?: unknown; writeQueueSize?: unknown } | null
+}
+
+/** A user broadcast's kind-4 frame, built once per message and topic and shared by every receiver of the fan-out. */
+interface EncodedUserBroadcast {
+  topic: string
+  frame?: Buffer
+  /** Why no frame could be built. */
+  problem?: string
+  /** The problem was logged already (once per message, not once per receiver). */
+  reported?: boolean
+}
+
+const encodedFrames = new WeakMap<UserBroadcast, EncodedUserBroadcast>()
+
+function userBroadcastFrame(topic: string, broadcast: UserBroadcast): EncodedUserBroadcast {
+  const cached = encodedFrames.get(broadcast)
+  if (cached && cached.topic === topic) return cached
+  let encoded: EncodedUserBroadcast
+  try {
+    encoded = { topic, frame: encodeUserBroadcast(topic, broadcast) }
+  } catch (error) {
+    encoded = { topic, problem: error instanceof Error ? error.message : String(error) }
+  }
+  encodedFrames.set(broadcast, encoded)
+  return encoded
+}
+
 /** One WebSocket connection: frame routing, heartbeats and the channels joined on it. */
 export class ClientSocket {
   readonly channels = new Map<string, ChannelSession>()
@@ -28,7 +62,8 @@ export class ClientSocket {
    * private broadcast's write check): handled in arrival order afterwards, as the real server's channel and
    * transport processes handle one message at a time.
    */
-  private backlog: { data: Buffer; isBinary: boolean }[] = []
+  private heldFrames: { data: Buffer; isBinary: boolean }[] = []
+  private heldBytes = 0
   private busy = false
 
   constructor(
@@ -56,6 +91,8 @@ export class ClientSocket {
     if (this.ws.readyState !== this.ws.OPEN) return
     this.corkUntilNextTick()
     this.ws.send(data, { binary: typeof data !== 'string' })
+    // Two property reads, and only while the socket is behind: a socket that keeps up may take any burst in one turn.
+    if (this.behind && this.ws.bufferedAmount > this.server.limits.maxSendBufferBytes) this.closeSlowConsumer('send buffer')
   }
 
   private corked = false
@@ -67,8 +104,7 @@ export class ClientSocket {
    */
   private corkUntilNextTick(): void {
     if (this.corked) return
-    // `_socket` is ws's own reference to the net.Socket; ws exposes no public handle to it.
-    const socket = (this.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket
+    const socket = this.netSocket()
     if (!socket) return
     this.corked = true
     socket.cork()
@@ -76,7 +112,99 @@ export class ClientSocket {
     setImmediate(() => {
       this.corked = false
       socket.uncork()
+      // Uncorking hands the turn's frames to the kernel at once; what it did not take is the backlog.
+      this.checkBacklog()
     })
+  }
+
+  /** `_socket` is ws's own reference to the net.Socket; ws exposes no public handle to it. */
+  private netSocket(): NetSocketInternals | undefined {
+    return (this.ws as unknown as { _socket?: NetSocketInternals })._socket
+  }
+
+  // ---- slow consumers -------------------------------------------------------------------------
+  //
+  // A client that stops reading makes ws queue every frame in memory without bound. The real server has no
+  // queue limit either, but its transport process dies past max_heap_size (WEBSOCKET_MAX_HEAP_SIZE,
+  // 50 MB) and Ranch closes a socket whose send blocks for send_timeout (30 s). Both end the TCP connection
+  // without a close frame: the client sees 1006. Here: limits.maxSendBufferBytes and limits.sendTimeoutMs.
+
+  /** The socket had unsent bytes at its last check; only then does sendRaw check the buffer on every send. */
+  private behind = false
+  /** The one timer of a socket with a backlog: it watches the backlog drain, every quarter of sendTimeoutMs. */
+  private backlogTimer: ReturnType<typeof setTimeout> | undefined
+  private drainedMark = 0
+  private lastDrainAt = 0
+
+  private checkBacklog(): void {
+    if (this.closed) return
+    const buffered = this.ws.bufferedAmount
+    this.behind = buffered > 0
+    if (!this.behind) return
+    if (buffered > this.server.limits.maxSendBufferBytes) return this.closeSlowConsumer('send buffer')
+    if (!this.backlogTimer) {
+      this.drainedMark = this.bytesTakenByKernel()
+      this.lastDrainAt = Date.now()
+      this.scheduleBacklogCheck()
+    }
+  }
+
+  private scheduleBacklogCheck(): void {
+    this.backlogTimer = setTimeout(() => this.onBacklogCheck(), Math.max(5, this.server.limits.sendTimeoutMs / 4))
+    this.backlogTimer.unref()
+  }
+
+  private onBacklogCheck(): void {
+    this.backlogTimer = undefined
+    if (this.closed) return
+    const buffered = this.ws.bufferedAmount
+    this.behind = buffered > 0
+    if (!this.behind) return
+    if (buffered > this.server.limits.maxSendBufferBytes) return this.closeSlowConsumer('send buffer')
+    const taken = this.bytesTakenByKernel()
+    const now = Date.now()
+    if (taken !== this.drainedMark) {
+      this.drainedMark = taken
+      this.lastDrainAt = now
+    } else if (now - this.lastDrainAt >= this.server.limits.sendTimeoutMs) {
+      return this.closeSlowConsumer('send timeout')
+    }
+    this.scheduleBacklogCheck()
+  }
+
+  /**
+   * Bytes the kernel has accepted so far. libuv's handle counts what it was given (`bytesWritten`) and what it
+   * still holds (`writeQueueSize`), so partial progress of one large write shows; the public net.Socket
+   * counters only move when a whole write completes.
+   */
+  private bytesTakenByKernel(): number {
+    const socket = this.netSocket()
+    const handle = socket?._handle
+    if (handle && typeof handle.bytesWritten === 'number' && typeof handle.writeQueueSize === 'number') {
+      return handle.bytesWritten - handle.writeQueueSize
+    }
+    return socket ? (socket.bytesWritten ?? 0) - socket.writableLength : 0
+  }
+
+  /** Destroys the socket without a close frame, as the real server's killed transport process does. */
+  private closeSlowConsumer(reason: 'send buffer' | 'send timeout'): void {
+    if (this.closed) return
+    const buffered = this.ws.bufferedAmount
+    const limits = this.server.limits
+    this.server.stats.slowConsumersClosed++
+    this.server.log(
+      reason === 'send buffer'
+        ? `closed a slow consumer (1006): ${buffered} bytes unsent, over maxSendBufferBytes ${limits.maxSendBufferBytes}; topics: ${[...this.channels.keys()].join(', ')}`
+        : `closed a slow consumer (1006): ${buffered} bytes unsent and none taken for sendTimeoutMs ${limits.sendTimeoutMs}; topics: ${[...this.channels.keys()].join(', ')}`,
+    )
+    this.stopBacklogWatch()
+    this.close(1006, '', true)
+  }
+
+  private stopBacklogWatch(): void {
+    if (this.backlogTimer) clearTimeout(this.backlogTimer)
+    this.backlogTimer = undefined
+    this.behind = false
   }
 
   /** Builds the frame around pre-serialised change data, so one change is stringified once for all sockets. */
@@ -90,12 +218,33 @@ export class ClientSocket {
     )
   }
 
-  /** Delivers a broadcast: kind-4 binary to vsn 2 sockets for binary-origin messages, JSON otherwise. */
+  /**
+   * Delivers a broadcast: kind-4 binary to vsn 2 sockets for user broadcasts, JSON otherwise. Never throws, so
+   * one receiver cannot cut the fan-out short. When no kind-4 frame can be built (topic or event over 255
+   * bytes), a JSON payload goes out as a text broadcast, which realtime-js decodes as well, and a binary
+   * payload is dropped, counted in `stats.undeliverableBroadcasts` and logged once per message.
+   */
   sendBroadcast(topic: string, json: Record<string, unknown>, userBroadcast?: UserBroadcast): void {
-    if (userBroadcast && this.vsn === '2.0.0') this.sendRaw(encodeUserBroadcast(topic, userBroadcast))
-    // Binary payloads cannot be expressed in vsn 1 JSON: the real server drops them for such receivers.
-    else if (userBroadcast?.encoding === 'binary') return
-    else this.send({ joinRef: null, ref: null, topic, event: 'broadcast', payload: json })
+    try {
+      if (userBroadcast && this.vsn === '2.0.0') {
+        const encoded = userBroadcastFrame(topic, userBroadcast)
+        if (encoded.frame) return this.sendRaw(encoded.frame)
+        if (userBroadcast.encoding === 'binary') {
+          this.server.stats.undeliverableBroadcasts++
+          if (!encoded.reported) this.server.log(`dropped a binary broadcast on ${topic} (event ${JSON.stringify(userBroadcast.userEvent.slice(0, 64))}…): ${encoded.problem}`)
+          encoded.reported = true
+          return
+        }
+        if (!encoded.reported) this.server.log(`sent a broadcast on ${topic} as a text frame: ${encoded.problem}`)
+        encoded.reported = true
+      }
+      // Binary payloads cannot be expressed in vsn 1 JSON: the real server drops them for such receivers.
+      else if (userBroadcast?.encoding === 'binary') return
+      this.send({ joinRef: null, ref: null, topic, event: 'broadcast', payload: json })
+    } catch (error) {
+      this.server.stats.undeliverableBroadcasts++
+      this.server.log(`could not deliver a broadcast on ${topic}: ${error instanceof Error ? error.message : String(error)}`)
+    }
   }
 
   reply(message: { joinRef: string | null; ref: string | null; topic: string }, status: 'ok' | 'error', response: unknown): void {
@@ -108,7 +257,13 @@ export class ClientSocket {
     this.lastInboundAt = Date.now()
     if (this.server.faults.blackholed) return
     if (this.busy) {
-      this.backlog.push({ data, isBinary })
+      this.heldFrames.push({ data, isBinary })
+      this.heldBytes += data.length
+      // A client that floods while the database is slow is cut like a transport past its heap limit.
+      if (this.heldBytes > this.server.limits.maxSendBufferBytes) {
+        this.server.log(`closed a socket whose unhandled frames passed ${this.server.limits.maxSendBufferBytes} bytes`)
+        this.close(1006, '', true)
+      }
       return
     }
     const pending = this.handleFrame(data, isBinary)
@@ -125,8 +280,9 @@ export class ClientSocket {
       })
       .then(() => {
         this.busy = false
-        while (!this.busy && !this.closed && this.backlog.length > 0) {
-          const next = this.backlog.shift()!
+        while (!this.busy && !this.closed && this.heldFrames.length > 0) {
+          const next = this.heldFrames.shift()!
+          this.heldBytes -= next.data.length
           const again = this.handleFrame(next.data, next.isBinary)
           if (again) this.waitFor(again)
         }
@@ -144,7 +300,7 @@ export class ClientSocket {
       return undefined
     }
     try {
-      if (frame.kind === 'userBroadcast') return this.onBroadcast(frame, frame.topic, frame.broadcast)
+      if (frame.kind === 'userBroadcast') return this.onBroadcast(frame, frame.topic, frame.broadcast, frame.clientMetadata)
       return this.onMessage(frame.message)
     } catch (error) {
       // Same rule for anything unexpected: log, ignore the message, keep serving this and every other socket.
@@ -294,6 +450,7 @@ export class ClientSocket {
     message: { joinRef: string | null; ref: string | null },
     topic: string,
     binary: UserBroadcast | undefined,
+    clientMetadata: Record<string, unknown> | null = null,
   ): Promise<void> | undefined {
     const session = this.channels.get(topic)
     if (!session) {
@@ -301,7 +458,7 @@ export class ClientSocket {
       return undefined
     }
     const payload = binary ? undefined : (message as PhoenixMessage).payload
-    return this.server.broadcastFromClient(session, message.ref, payload, binary)
+    return this.server.broadcastFromClient(session, message.ref, payload, binary, clientMetadata)
   }
 
   private onAccessToken(session: ChannelSession, payload: unknown): Promise<void> | undefined {
@@ -372,7 +529,9 @@ export class ClientSocket {
   private onClosed(): void {
     if (this.closed) return
     this.closed = true
-    this.backlog = []
+    this.heldFrames = []
+    this.heldBytes = 0
+    this.stopBacklogWatch()
     for (const timer of this.pendingJoinErrors) clearTimeout(timer)
     this.pendingJoinErrors.clear()
     for (const session of this.channels.values()) this.server.channelClosed(session)

@@ -65,7 +65,15 @@ export class RealtimeServer {
   readonly limits: RealtimeLimits
   readonly jwtSecret: string
   readonly faults: RealtimeFaults = { blackholed: false, dropChangesRatio: 0 }
-  readonly stats = { connections: 0, badFrames: 0, joins: 0, databaseBroadcasts: 0, databaseBroadcastsDropped: 0 }
+  readonly stats = {
+    connections: 0,
+    badFrames: 0,
+    joins: 0,
+    databaseBroadcasts: 0,
+    databaseBroadcastsDropped: 0,
+    slowConsumersClosed: 0,
+    undeliverableBroadcasts: 0,
+  }
   /** @internal */
   readonly presence = new PresenceTracker()
   /** @internal */
@@ -426,9 +434,17 @@ export class RealtimeServer {
    * (broadcast_handler.ex). Returns a promise only while a policy check runs.
    */
   /** @internal */
-  broadcastFromClient(session: ChannelSession, ref: string | null, payload: unknown, binary: UserBroadcast | undefined): Promise<void> | undefined {
+  broadcastFromClient(
+    session: ChannelSession,
+    ref: string | null,
+    payload: unknown,
+    binary: UserBroadcast | undefined,
+    clientMetadata: Record<string, unknown> | null = null,
+  ): Promise<void> | undefined {
     const policies = session.policies
-    const persist = session.isPrivate && binary?.metadata?.persist !== undefined && binary.metadata.persist !== false && binary.metadata.persist !== null
+    // realtime-js 2.119 puts `persist` (true or {ttl}) in the kind-3 metadata; it is the only client key read.
+    const requested = clientMetadata?.persist
+    const persist = session.isPrivate && binary !== undefined && requested !== undefined && requested !== null && requested !== false
     if (policies && (policies.broadcastWrite === undefined || (persist && policies.persist === undefined))) {
       return (async () => {
         try {
@@ -473,10 +489,9 @@ export class RealtimeServer {
       if (ack) session.socket.reply(address, 'error', { error: SystemMessages.persistUnauthorized(session.subTopic) })
       return
     }
-    // Client metadata is not forwarded: the server only sets its own (ids, replayed).
-    const forwarded = binary ? { ...binary, metadata: null } : undefined
-    const json = forwarded ? userBroadcastAsJson(forwarded) : normaliseBroadcast(payload)
-    this.broadcastToTopic(session.key, session.topic, json, forwarded, session.config.broadcast.self ? undefined : session)
+    // Client metadata never reaches receivers: the decoder keeps it apart, and the server sets only its own (ids, replayed).
+    const json = binary ? userBroadcastAsJson(binary) : normaliseBroadcast(payload)
+    this.broadcastToTopic(session.key, session.topic, json, binary, session.config.broadcast.self ? undefined : session)
     let id: string | undefined
     if (persist && binary) {
       try {

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { verifyJwt, type JwtClaims } from '../jwt.js'
 import { AuthorizationError, type AuthorizationContext, type PolicyExtension } from './Authorization.js'
-import { userBroadcastAsJson, type UserBroadcast } from './serializer.js'
+import { userBroadcastAsJson, userBroadcastFieldProblem, type UserBroadcast } from './serializer.js'
 import type { RealtimeServer } from './RealtimeServer.js'
 
 const MAX_BODY_BYTES = 5_000_000
@@ -131,6 +131,12 @@ async function handleSingle(
   query: URLSearchParams,
   caller: Caller,
 ): Promise<void> {
+  // The real server answers 202 and loses the message (its V2 serializer raises); here a 422 says why.
+  const problem = userBroadcastFieldProblem(`realtime:${topic}`, event)
+  if (problem) {
+    sendJson(response, 422, { error: `Cannot broadcast: ${problem}. Use an event name of at most 255 bytes and a topic of at most 246 bytes (255 with its "realtime:" prefix).` })
+    return
+  }
   let broadcast: UserBroadcast
   if (contentType === 'application/octet-stream') {
     broadcast = { userEvent: event, encoding: 'binary', bytes: raw, metadata: null }

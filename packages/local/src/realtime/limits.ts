@@ -21,6 +21,20 @@ export interface RealtimeLimits {
    * database round trip (longer under load); tests raise it to make the gap observable. Default 0.
    */
   postgresSubscribeDelayMs: number
+  /**
+   * Most bytes the server holds for one socket that the kernel has not taken yet (ws `bufferedAmount`: the
+   * net.Socket's writable queue), in bytes. Past it the socket is destroyed without a close frame (the client
+   * sees 1006) and its channels and presences are released. The real server has no byte limit of its own:
+   * its transport process is killed past `max_heap_size` (WEBSOCKET_MAX_HEAP_SIZE, default 50 000 000 bytes).
+   * Checked at the end of each event-loop turn and, while the socket is behind, on every send. Default 50 000 000.
+   */
+  maxSendBufferBytes: number
+  /**
+   * A socket whose unsent backlog makes no progress into the kernel for this long is destroyed without a
+   * close frame (1006), in ms. Ranch's `send_timeout` (30 000, with `send_timeout_close`), which realtime
+   * does not override. Checked every quarter of it while a backlog exists. Default 30 000.
+   */
+  sendTimeoutMs: number
 }
 
 export const defaultLimits: RealtimeLimits = {
@@ -33,4 +47,6 @@ export const defaultLimits: RealtimeLimits = {
   maxPayloadBytes: 3000 * 1024 + 500,
   maxFrameBytes: 5_000_000,
   postgresSubscribeDelayMs: 0,
+  maxSendBufferBytes: 50_000_000,
+  sendTimeoutMs: 30_000,
 }

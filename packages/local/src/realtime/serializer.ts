@@ -21,14 +21,27 @@ export interface UserBroadcast {
   /** 'json' when the bytes are UTF-8 JSON text, 'binary' for an ArrayBuffer payload. */
   encoding: 'json' | 'binary'
   bytes: Buffer
-  /** Only the keys the client may set (`persist`); empty when the client sent none. */
+  /**
+   * Server-set metadata for the kind-4 frame, at most `{"id": "<uuid>"}` or `{"id": …, "replayed": true}` on the
+   * real server (database broadcasts, replay); null for client and REST broadcasts. Never the client's kind-3
+   * metadata: the real server decodes that and ignores it (broadcast_handler.ex `build_broadcast/2`).
+   */
   metadata: Record<string, unknown> | null
 }
 
 /** What a client frame decodes into: a plain message, or a kind-3 user broadcast push. */
 export type InboundFrame =
   | { kind: 'message'; message: PhoenixMessage }
-  | { kind: 'userBroadcast'; joinRef: string | null; ref: string | null; topic: string; broadcast: UserBroadcast }
+  | {
+      kind: 'userBroadcast'
+      joinRef: string | null
+      ref: string | null
+      topic: string
+      /** `metadata` is always null here: the client's metadata is in `clientMetadata`, so it cannot reach a kind-4 frame. */
+      broadcast: UserBroadcast
+      /** The kind-3 metadata as the client sent it (realtime-js sends none unless `allowedMetadataKeys` is set); ignored, as the real server does. */
+      clientMetadata: Record<string, unknown> | null
+    }
 
 export class FrameError extends Error {
   override name = 'FrameError'
@@ -99,11 +112,12 @@ function decodeBinary(buffer: Buffer): InboundFrame {
     offset += length
   }
   const [joinRef, ref, topic, userEvent, metadataText] = fields as [string, string, string, string, string]
-  let metadata: Record<string, unknown> | null = null
+  // Decoded (invalid JSON makes the frame malformed, as Jason.decode! does on the real server), then not forwarded.
+  let clientMetadata: Record<string, unknown> | null = null
   if (metadataText.length > 0) {
     try {
       const parsed: unknown = JSON.parse(metadataText)
-      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) metadata = parsed as Record<string, unknown>
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) clientMetadata = parsed as Record<string, unknown>
     } catch {
       throw new FrameError('binary frame metadata is not JSON')
     }
@@ -122,7 +136,8 @@ function decodeBinary(buffer: Buffer): InboundFrame {
     joinRef: joinRef === '' ? null : joinRef,
     ref: ref === '' ? null : ref,
     topic,
-    broadcast: { userEvent, encoding: encoding === ENCODING_JSON ? 'json' : 'binary', bytes: Buffer.from(bytes), metadata },
+    broadcast: { userEvent, encoding: encoding === ENCODING_JSON ? 'json' : 'binary', bytes: Buffer.from(bytes), metadata: null },
+    clientMetadata,
   }
 }
 
@@ -133,14 +148,39 @@ export function encodeText(message: PhoenixMessage, vsn: Vsn): string {
   return JSON.stringify({ event: message.event, payload: message.payload, ref: message.ref, topic: message.topic })
 }
 
-/** Encodes a kind-4 binary user broadcast (vsn 2.0.0 receivers of a kind-3 sender). */
+/** Each of topic, event and metadata has a one-byte length in a kind-4 frame (v2_serializer.ex `byte_size!`). */
+export const MAX_BINARY_FIELD_BYTES = 255
+
+/**
+ * Why a kind-4 frame cannot carry these fields, or undefined when it can. `topic` is the frame topic
+ * (`realtime:<sub-topic>`), so a sub-topic may have at most 246 bytes.
+ */
+export function userBroadcastFieldProblem(topic: string, userEvent: string, metadataJson = ''): string | undefined {
+  const fields: [string, string][] = [
+    ['topic (with its "realtime:" prefix)', topic],
+    ['event', userEvent],
+    ['metadata', metadataJson],
+  ]
+  for (const [name, value] of fields) {
+    const size = Buffer.byteLength(value, 'utf8')
+    if (size > MAX_BINARY_FIELD_BYTES) {
+      return `the ${name} is ${size} bytes in UTF-8, but a binary broadcast frame allows at most ${MAX_BINARY_FIELD_BYTES}`
+    }
+  }
+  return undefined
+}
+
+/**
+ * Encodes a kind-4 binary user broadcast (vsn 2.0.0 receivers). Throws {@link FrameError} when topic, event
+ * or metadata is over 255 bytes, where the real V2 serializer raises ArgumentError.
+ */
 export function encodeUserBroadcast(topic: string, broadcast: UserBroadcast): Buffer {
+  const metadataJson = broadcast.metadata ? JSON.stringify(broadcast.metadata) : ''
+  const problem = userBroadcastFieldProblem(topic, broadcast.userEvent, metadataJson)
+  if (problem) throw new FrameError(`cannot encode a binary broadcast: ${problem}`)
   const topicBytes = Buffer.from(topic, 'utf8')
   const eventBytes = Buffer.from(broadcast.userEvent, 'utf8')
-  const metadataBytes = broadcast.metadata ? Buffer.from(JSON.stringify(broadcast.metadata), 'utf8') : Buffer.alloc(0)
-  if (topicBytes.length > 255 || eventBytes.length > 255 || metadataBytes.length > 255) {
-    throw new FrameError('topic, event and metadata must each be at most 255 bytes in a binary frame')
-  }
+  const metadataBytes = Buffer.from(metadataJson, 'utf8')
   const header = Buffer.from([
     KIND_USER_BROADCAST,
     topicBytes.length,
@@ -151,9 +191,14 @@ export function encodeUserBroadcast(topic: string, broadcast: UserBroadcast): Bu
   return Buffer.concat([header, topicBytes, eventBytes, metadataBytes, broadcast.bytes])
 }
 
-/** The JSON form of a user broadcast, for vsn 1.0.0 receivers and text-frame senders. */
-export function userBroadcastAsJson(broadcast: UserBroadcast): { event: string; payload: unknown; type: 'broadcast' } {
+/**
+ * The JSON form of a user broadcast, for vsn 1.0.0 receivers and text-frame senders; with server-set
+ * metadata it carries `meta`, as UserBroadcast.convert_to_json_broadcast/1 does.
+ */
+export function userBroadcastAsJson(broadcast: UserBroadcast): { event: string; payload: unknown; type: 'broadcast'; meta?: Record<string, unknown> } {
   // Binary payloads have no JSON form; callers never send this to vsn 1 receivers (they are dropped).
   const payload: unknown = broadcast.encoding === 'json' ? JSON.parse(broadcast.bytes.toString('utf8')) : null
-  return { event: broadcast.userEvent, payload, type: 'broadcast' }
+  const json: { event: string; payload: unknown; type: 'broadcast'; meta?: Record<string, unknown> } = { event: broadcast.userEvent, payload, type: 'broadcast' }
+  if (broadcast.metadata) json.meta = broadcast.metadata
+  return json
 }
