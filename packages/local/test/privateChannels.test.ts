@@ -152,7 +152,7 @@ describe('private channels authorized by policies on realtime.messages', () => {
     expect(await alice.channel.track({ status: 'on site' })).toBe('ok')
     await waitFor(() => bob.channel.presenceState().alice, 5000, 'bob to see alice')
     expect(await bob.channel.track({ status: 'watching' })).toBe('error')
-    expect(stack.realtime.presence.size).toBe(1)
+    expect(stack.realtime.snapshot().presences).toBe(1)
   })
 
   it('re-checks read access when the token changes and closes the channel with the server text', async () => {

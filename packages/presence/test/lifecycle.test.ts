@@ -17,7 +17,7 @@ afterEach(async () => {
 
 const summary = <S extends PresenceState>(room: PresenceRoom<S>) => room.members.get().map((m) => `${m.key}:${m.status}:${m.connections}`)
 const member = <S extends PresenceState>(room: PresenceRoom<S>, key: string) => room.members.get().find((m) => m.key === key)
-const serverState = (topic: string) => stack.realtime.presence.state(`realtime:${topic}`)
+const serverState = (topic: string) => stack.realtime.presenceState(`realtime:${topic}`)
 
 describe('away and offline (fake timers through the ports)', () => {
   it('turns away after awayAfterMs hidden, back online when visible, offline after the grace, gone after retention', async () => {

@@ -678,6 +678,11 @@ export class RealtimeServer {
     return this.broadcastToTopic(RealtimeServer.key(subTopic, isPrivate), `realtime:${subTopic}`, json, binary)
   }
 
+  /** Presence state of a topic (`realtime:<name>`) as the server holds it, for assertions; private and public apart. */
+  presenceState(topic: string, options: { private?: boolean } = {}): ReturnType<PresenceTracker['state']> {
+    return this.presence.state(channelKey(topic, options.private ?? false))
+  }
+
   /** postgres_changes deliveries so far: sent, lost to `dropChanges`, and hidden by RLS. */
   get changeStats(): { readonly delivered: number; readonly dropped: number; readonly hidden: number } {
     return this.changes.stats
