@@ -2,6 +2,7 @@ import type { SupabaseClient } from '@supabase/supabase-js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startLocalStack, type LocalStack } from '../../packages/local/src/index.js'
 import { HOSTED_APP_SQL } from '../../packages/local/test/fixtures/hostedApp.js'
+import { signedInClient } from '../../packages/local/test/fixtures.js'
 import { waitFor } from '../../packages/local/test/helpers.js'
 
 // `persist` on send() and httpSend() exists from realtime-js 2.119 (the newest 2.x this run installs): the local
@@ -23,10 +24,8 @@ afterAll(async () => {
 })
 
 async function alice(): Promise<SupabaseClient> {
-  const token = stack.signJwt({ sub: ALICE, role: 'authenticated' })
-  const client = stack.createClient({ accessToken: async () => token })
+  const client = await signedInClient(stack, ALICE)
   clients.push(client)
-  await client.realtime.setAuth(token)
   return client
 }
 

@@ -1,7 +1,7 @@
 import type { RealtimeChannel, SupabaseClient } from '@supabase/supabase-js'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { LocalStack } from '../src/index.js'
-import { ALICE, BOB, startTestStack } from './fixtures.js'
+import { ALICE, BOB, signedInClient, startTestStack } from './fixtures.js'
 import { HOSTED_APP_SQL } from './fixtures/hostedApp.js'
 import { RawClient, waitFor } from './helpers.js'
 
@@ -28,10 +28,8 @@ afterEach(async () => {
 })
 
 async function asUser(sub: string): Promise<SupabaseClient> {
-  const token = stack.signJwt({ sub, role: 'authenticated' })
-  const created = stack.createClient({ accessToken: async () => token })
+  const created = await signedInClient(stack, sub)
   clients.push(created)
-  await created.realtime.setAuth(token)
   return created
 }
 

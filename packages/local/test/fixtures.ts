@@ -1,3 +1,4 @@
+import type { SupabaseClient } from '@supabase/supabase-js'
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../src/index.js'
 
 /** A small schema that exercises the protocol: plain, REPLICA IDENTITY FULL, RLS, and unpublished tables. */
@@ -37,4 +38,16 @@ export function startTestStack(options: LocalStackOptions = {}): Promise<LocalSt
     ...options,
     realtime: { joinErrorDelayMs: 50, connectErrorDelayMs: 50, ...options.realtime },
   })
+}
+
+/**
+ * A supabase-js client signed in as `sub` (role authenticated). Realtime gets the token before any channel joins:
+ * supabase-js hands an `accessToken` callback's token to realtime-js asynchronously, so a channel subscribed at once
+ * would join with the anon key.
+ */
+export async function signedInClient(stack: LocalStack, sub: string): Promise<SupabaseClient> {
+  const token = stack.signJwt({ sub, role: 'authenticated' })
+  const client = stack.createClient({ accessToken: async () => token })
+  await client.realtime.setAuth(token)
+  return client
 }
