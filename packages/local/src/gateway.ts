@@ -80,6 +80,9 @@ export class Gateway {
   private onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     this.upgraded.add(socket)
     socket.once('close', () => this.upgraded.delete(socket))
+    // Node's HTTP server drops its own error listener on upgrade: a reset before ws takes over (a refused upgrade
+    // waiting out its delay) would be an uncaught ECONNRESET that ends the process hosting the stack.
+    socket.on('error', () => socket.destroy())
     const path = (request.url ?? '/').split('?')[0]
     if (path === '/realtime/v1/websocket' || path === '/socket/websocket') {
       this.options.realtime.handleUpgrade(request, socket, head)

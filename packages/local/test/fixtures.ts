@@ -34,8 +34,8 @@ export const BOB = 'b0b00000-0000-4000-8000-000000000002'
 /** Starts a stack with the test schema and short server delays (join errors 50 ms, connect errors 50 ms). */
 export function startTestStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   return startLocalStack({
-    sql: [TEST_SCHEMA, ...(options.sql ?? [])],
     ...options,
+    sql: [TEST_SCHEMA, ...(options.sql ?? [])],
     realtime: { joinErrorDelayMs: 50, connectErrorDelayMs: 50, ...options.realtime },
   })
 }

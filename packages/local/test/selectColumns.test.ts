@@ -6,7 +6,7 @@
 import type { RealtimeChannel, SupabaseClient } from '@supabase/supabase-js'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { LocalStack } from '../src/index.js'
-import { startTestStack, TEST_SCHEMA } from './fixtures.js'
+import { startTestStack } from './fixtures.js'
 import { RawClient, waitFor } from './helpers.js'
 
 /** A table whose `secret` column anon may not read (column-level grants), under REPLICA IDENTITY FULL. */
@@ -24,7 +24,7 @@ const rawClients: RawClient[] = []
 
 beforeAll(async () => {
   // startTestStack's own `sql` is replaced by ours, not appended to: pass the test schema too.
-  stack = await startTestStack({ sql: [TEST_SCHEMA, SELECT_SCHEMA] })
+  stack = await startTestStack({ sql: [SELECT_SCHEMA] })
 })
 afterAll(async () => {
   await stack?.stop()

@@ -58,14 +58,23 @@ export class Authorization {
     } catch (error) {
       throw new AuthorizationError('database', error instanceof Error ? error.message : String(error))
     }
+    // A checked-out client has no pool listener: a session ended by the server (a restart, pg_terminate_backend)
+    // would otherwise be an uncaught 'error' that ends the process. The failing query rejects anyway.
+    const ignore = () => undefined
+    client.on('error', ignore)
+    let broken = false
     try {
       await client.query('begin')
       return await work(client)
     } catch (error) {
       throw error instanceof AuthorizationError ? error : classify(error)
     } finally {
-      await client.query('rollback').catch(() => undefined)
-      client.release()
+      await client.query('rollback').catch(() => {
+        broken = true
+      })
+      client.off('error', ignore)
+      // A connection that cannot even roll back is not given to the next check.
+      client.release(broken)
     }
   }
 

@@ -42,6 +42,8 @@ export class ChannelSession implements ChangeSubscriber {
   policies: ChannelPolicies | undefined
   /** Ids of replayed messages: their live copies are not delivered again (MessageDispatcher already_replayed?/2). */
   replayedIds: Set<string> | undefined
+  /** Set while a policy check of this channel runs: its later messages, in order (see ClientSocket.waitForChannel). */
+  heldWork: { run: () => Promise<void> | undefined; bytes: number }[] | undefined
   /** Pending `broadcast.replication_ready` check. */
   replicationTimer: ReturnType<typeof setTimeout> | undefined
 

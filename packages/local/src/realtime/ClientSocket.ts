@@ -257,36 +257,77 @@ export class ClientSocket {
     this.lastInboundAt = Date.now()
     if (this.server.faults.blackholed) return
     if (this.busy) {
+      this.hold(data.length)
       this.heldFrames.push({ data, isBinary })
-      this.heldBytes += data.length
-      // A client that floods while the database is slow is cut like a transport past its heap limit.
-      if (this.heldBytes > this.server.limits.maxSendBufferBytes) {
-        this.server.log(`closed a socket whose unhandled frames passed ${this.server.limits.maxSendBufferBytes} bytes`)
-        this.close(1006, '', true)
-      }
       return
     }
     const pending = this.handleFrame(data, isBinary)
     if (pending) this.waitFor(pending)
   }
 
-  /** Holds later frames until `pending` settles, then handles them in order (each may wait again). */
+  /** Counts frames held back; a client that floods while the database is slow is cut like a transport past its heap limit. */
+  private hold(bytes: number): void {
+    this.heldBytes += bytes
+    if (this.heldBytes > this.server.limits.maxSendBufferBytes) {
+      this.server.log(`closed a socket whose unhandled frames passed ${this.server.limits.maxSendBufferBytes} bytes`)
+      this.close(1006, '', true)
+    }
+  }
+
+  /**
+   * A join waiting for its policy check holds every later frame of the socket (Phoenix joins synchronously in the
+   * transport). Handles them in order afterwards; each may wait again.
+   */
   private waitFor(pending: Promise<void>): void {
     this.busy = true
-    void pending
-      .catch((error: unknown) => {
-        this.server.stats.badFrames++
-        this.server.log(`error handling frame: ${error instanceof Error ? error.stack : String(error)}`)
-      })
-      .then(() => {
-        this.busy = false
-        while (!this.busy && !this.closed && this.heldFrames.length > 0) {
-          const next = this.heldFrames.shift()!
-          this.heldBytes -= next.data.length
-          const again = this.handleFrame(next.data, next.isBinary)
-          if (again) this.waitFor(again)
+    void pending.catch((error: unknown) => this.frameFailed(error)).then(() => {
+      this.busy = false
+      while (!this.busy && !this.closed && this.heldFrames.length > 0) {
+        const next = this.heldFrames.shift()!
+        this.heldBytes -= next.data.length
+        const again = this.handleFrame(next.data, next.isBinary)
+        if (again) this.waitFor(again)
+      }
+    })
+  }
+
+  /**
+   * A channel waiting for a policy check (a first private send or track, an access_token) holds only its own later
+   * messages: the channel process handles one at a time while the transport goes on answering heartbeats and the
+   * other channels.
+   */
+  private waitForChannel(session: ChannelSession, pending: Promise<void>): void {
+    session.heldWork ??= []
+    void pending.catch((error: unknown) => this.frameFailed(error)).then(() => {
+      const work = session.heldWork ?? []
+      session.heldWork = undefined
+      while (!this.closed && work.length > 0) {
+        const next = work.shift()!
+        this.heldBytes -= next.bytes
+        const again = this.guarded(next.run)
+        if (again) {
+          // Still waiting: the rest stays behind the new check, in order.
+          session.heldWork = work
+          this.waitForChannel(session, again)
+          return
         }
-      })
+      }
+    })
+  }
+
+  private frameFailed(error: unknown): void {
+    this.server.stats.badFrames++
+    this.server.log(`error handling frame: ${error instanceof Error ? error.stack : String(error)}`)
+  }
+
+  /** Runs a handler; anything unexpected is logged and counted, and the socket keeps serving. */
+  private guarded(run: () => Promise<void> | undefined): Promise<void> | undefined {
+    try {
+      return run()
+    } catch (error) {
+      this.frameFailed(error)
+      return undefined
+    }
   }
 
   private handleFrame(data: Buffer, isBinary: boolean): Promise<void> | undefined {
@@ -299,15 +340,24 @@ export class ClientSocket {
       this.server.log(`ignored malformed frame: ${error instanceof FrameError ? error.message : String(error)}`)
       return undefined
     }
-    try {
-      if (frame.kind === 'userBroadcast') return this.onBroadcast(frame, frame.topic, frame.broadcast, frame.clientMetadata)
-      return this.onMessage(frame.message)
-    } catch (error) {
-      // Same rule for anything unexpected: log, ignore the message, keep serving this and every other socket.
-      this.server.stats.badFrames++
-      this.server.log(`error handling frame: ${error instanceof Error ? error.stack : String(error)}`)
+    const run =
+      frame.kind === 'userBroadcast'
+        ? () => this.onBroadcast(frame, frame.topic, frame.broadcast, frame.clientMetadata)
+        : () => this.onMessage(frame.message)
+    const topic = frame.kind === 'userBroadcast' ? frame.topic : frame.message.topic
+    const isJoin = frame.kind === 'message' && frame.message.event === 'phx_join'
+    const session = isJoin ? undefined : this.channels.get(topic)
+    if (session?.heldWork) {
+      this.hold(data.length)
+      session.heldWork.push({ run, bytes: data.length })
       return undefined
     }
+    const pending = this.guarded(run)
+    if (!pending) return undefined
+    // A join holds the socket; anything else holds only its channel.
+    if (isJoin || !session) return pending
+    this.waitForChannel(session, pending)
+    return undefined
   }
 
   private onMessage(message: PhoenixMessage): Promise<void> | undefined {
@@ -437,6 +487,8 @@ export class ClientSocket {
   }
 
   private joinError(message: PhoenixMessage, reason: string, after: () => void): undefined {
+    // A join whose policy check ended after the socket closed: nobody is left to answer.
+    if (this.closed) return undefined
     const timer = setTimeout(() => {
       this.pendingJoinErrors.delete(timer)
       this.reply(message, 'error', { reason })
@@ -453,7 +505,9 @@ export class ClientSocket {
     clientMetadata: Record<string, unknown> | null = null,
   ): Promise<void> | undefined {
     const session = this.channels.get(topic)
-    if (!session) {
+    // A push from an earlier join of this topic (its join_ref) must not reach the channel joined since, which may be
+    // the public one of a private topic: Phoenix drops stale join_refs.
+    if (!session || (message.joinRef !== null && message.joinRef !== session.joinRef)) {
       this.reply({ joinRef: null, ref: message.ref, topic }, 'error', { reason: JoinErrors.unmatchedTopic })
       return undefined
     }
@@ -487,7 +541,9 @@ export class ClientSocket {
       const context = { subTopic: session.subTopic, role: claims.role, claims, headers: this.headers }
       let read: Awaited<ReturnType<typeof this.server.authorization.read>>
       try {
-        read = await this.server.authorization.read(context, session.config.presence.enabled ? ['broadcast', 'presence'] : ['broadcast'])
+        // Presence is checked when it was enabled at join or since, by a track (presence_handler.ex sets presence_enabled?).
+        const presence = session.config.presence.enabled || session.policies?.presenceRead !== undefined
+        read = await this.server.authorization.read(context, presence ? ['broadcast', 'presence'] : ['broadcast'])
       } catch (error) {
         if (!(error instanceof AuthorizationError)) throw error
         this.server.log(`authorization of ${session.topic}: ${error.kind}: ${error.message}`)

@@ -24,6 +24,9 @@ export interface StoredMessage {
   binary: Buffer | undefined
 }
 
+const POOL_NAME = 'supasync_realtime'
+const AUTHORIZATION_POOL_NAME = 'supasync_realtime_authorization'
+
 /** The publication the real replication connection creates for Broadcast from Database. */
 export const MESSAGES_PUBLICATION = 'supabase_realtime_messages_publication'
 /** How often partitions are created ahead and expired (the real janitor runs every 4 h; an hour is plenty). */
@@ -87,6 +90,7 @@ export class RealtimeServer {
   private messagesTable = false
   private readonly wss: WebSocketServer
   private readonly pool: pg.Pool
+  private readonly authorizationPool: pg.Pool
   /** @internal */
   readonly changes: PostgresChanges
   private stream: ChangeStream | undefined
@@ -100,9 +104,19 @@ export class RealtimeServer {
     this.limits = { ...defaultLimits, ...options.limits }
     this.jwtSecret = options.jwtSecret
     this.wss = new WebSocketServer({ noServer: true, maxPayload: this.limits.maxFrameBytes, perMessageDeflate: false })
-    this.pool = new pg.Pool({ connectionString: options.databaseUrl, max: 8, idleTimeoutMillis: 5000 })
+    this.pool = new pg.Pool({ connectionString: options.databaseUrl, max: 8, idleTimeoutMillis: 5000, application_name: POOL_NAME })
     this.pool.on('error', (error) => this.log(`pool error: ${error.message}`))
-    this.authorization = new Authorization(this.pool)
+    // Policy checks get their own connections and the real server's query timeout (Postgrex: 15 s), so slow or
+    // blocked policies of some users can never take the connections that postgres_changes delivery needs.
+    this.authorizationPool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: 8,
+      idleTimeoutMillis: 5000,
+      application_name: AUTHORIZATION_POOL_NAME,
+      statement_timeout: 15_000,
+    })
+    this.authorizationPool.on('error', (error) => this.log(`authorization pool error: ${error.message}`))
+    this.authorization = new Authorization(this.authorizationPool)
     this.changes = new PostgresChanges({
       pool: this.pool,
       publication: options.publication ?? 'supabase_realtime',
@@ -201,7 +215,27 @@ export class RealtimeServer {
   async close(): Promise<void> {
     await this.stop()
     await new Promise<void>((resolve) => this.wss.close(() => resolve()))
-    await this.pool.end()
+    // pool.end() waits for checked-out connections: cancel what still runs (a policy waiting on a lock, say).
+    await this.cancelOwnQueries()
+    await Promise.all([this.pool.end(), this.authorizationPool.end()])
+  }
+
+  /** Cancels the statements this server's pools are running, from a connection of its own. */
+  private async cancelOwnQueries(): Promise<void> {
+    if (this.pool.totalCount === this.pool.idleCount && this.authorizationPool.totalCount === this.authorizationPool.idleCount) return
+    const client = new pg.Client({ connectionString: this.options.databaseUrl })
+    client.on('error', () => undefined)
+    try {
+      await client.connect()
+      await client.query(
+        "select pg_cancel_backend(pid) from pg_stat_activity where application_name = any($1::text[]) and state <> 'idle' and pid <> pg_backend_pid()",
+        [[POOL_NAME, AUTHORIZATION_POOL_NAME]],
+      )
+    } catch (error) {
+      this.log(`cancelling queries at close: ${error instanceof Error ? error.message : String(error)}`)
+    } finally {
+      await client.end().catch(() => undefined)
+    }
   }
 
   get isServing(): boolean {
@@ -466,7 +500,10 @@ export class RealtimeServer {
     }
     if (policies && !policies.broadcastWrite) return undefined
     if (persist) return this.sendFromClient(session, ref, payload, binary, persist)
-    void this.sendFromClient(session, ref, payload, binary, false)
+    this.sendFromClient(session, ref, payload, binary, false).catch((error: unknown) => {
+      this.stats.badFrames++
+      this.log(`error handling a broadcast: ${error instanceof Error ? error.stack : String(error)}`)
+    })
     return undefined
   }
 
@@ -478,7 +515,7 @@ export class RealtimeServer {
     persist: boolean,
   ): Promise<void> {
     if (session.policies && !session.policies.broadcastWrite) return
-    const size = binary ? binary.bytes.length + binary.userEvent.length : Buffer.byteLength(JSON.stringify(payload ?? null))
+    const size = binary ? binary.bytes.length + binary.userEvent.length : jsonSize(payload ?? null)
     const ack = session.config.broadcast.ack
     const address = { joinRef: session.joinRef, ref, topic: session.topic }
     if (size > this.limits.maxPayloadBytes) {
@@ -626,7 +663,7 @@ export class RealtimeServer {
       session.socket.reply(message, 'error', { reason: SystemMessages.presencePayloadNotMap })
       return undefined
     }
-    if (Buffer.byteLength(JSON.stringify(payload)) > this.limits.maxPayloadBytes) {
+    if (jsonSize(payload) > this.limits.maxPayloadBytes) {
       this.shutdownChannel(session, SystemMessages.trackSizeExceeded)
       return undefined
     }
@@ -698,6 +735,18 @@ export class RealtimeServer {
     let channels = 0
     for (const sessions of this.topics.values()) channels += sessions.size
     return { sockets: this.sockets.size, channels, presences: this.presence.size, changeSubscribers: this.changes.subscriberCount }
+  }
+}
+
+/**
+ * Bytes of a value as JSON. A value JSON.parse accepted can still be too deep to stringify (100,000 nested arrays
+ * overflow the stack): such a value counts as too large instead of throwing.
+ */
+function jsonSize(value: unknown): number {
+  try {
+    return Buffer.byteLength(JSON.stringify(value) ?? 'null')
+  } catch {
+    return Number.POSITIVE_INFINITY
   }
 }
 

@@ -77,6 +77,9 @@ export class RowVisibility {
       `from jsonb_array_elements($1::jsonb) with ordinality as e(val, ord)) ` +
       `select k.idx from k where exists (select 1 from ${quoteIdent(schema)}.${quoteIdent(table)} t where ${conditions})`
     const client = await this.pool.connect()
+    // See Authorization.inTransaction: a checked-out client needs its own error listener.
+    const ignore = () => undefined
+    client.on('error', ignore)
     try {
       await client.query('begin')
       await client.query(`set local role ${quoteIdent(role)}`)
@@ -89,6 +92,7 @@ export class RowVisibility {
       await client.query('rollback').catch(() => undefined)
       return new Set()
     } finally {
+      client.off('error', ignore)
       client.release()
     }
   }

@@ -38,6 +38,13 @@ function tokenOf(request: IncomingMessage): string | undefined {
   return typeof apikey === 'string' ? apikey : undefined
 }
 
+/** Ecto's boolean cast: true/false, "true"/"false", "1"/"0" (and 1/0); anything else is invalid. */
+function castBoolean(value: unknown): boolean | 'invalid' {
+  if (value === true || value === 'true' || value === '1' || value === 1) return true
+  if (value === false || value === 'false' || value === '0' || value === 0) return false
+  return 'invalid'
+}
+
 const isObject = (value: unknown): value is Record<string, unknown> => !!value && typeof value === 'object' && !Array.isArray(value)
 
 /**
@@ -49,6 +56,14 @@ export function handleBroadcastApi(server: RealtimeServer, request: IncomingMess
   const query = new URL(request.url ?? '/', 'http://localhost').searchParams
   const single = /^\/api\/broadcast\/([^/]+)\/events\/([^/]+)$/.exec(path)
   if (path !== '/api/broadcast' && !single) return false
+  let names: [string, string] | undefined
+  try {
+    if (single) names = [decodeURIComponent(single[1]!), decodeURIComponent(single[2]!)]
+  } catch {
+    // A malformed percent-escape: Plug refuses the request before any controller runs.
+    sendJson(response, 400, { message: 'Bad Request' })
+    return true
+  }
   if (request.method !== 'POST') {
     sendJson(response, 404, { message: 'Not Found' })
     return true
@@ -77,8 +92,8 @@ export function handleBroadcastApi(server: RealtimeServer, request: IncomingMess
   const caller = { claims, headers }
   readBody(request).then(
     (raw) => {
-      const work = single
-        ? handleSingle(server, response, decodeURIComponent(single[1]!), decodeURIComponent(single[2]!), raw, contentType, query, caller)
+      const work = names
+        ? handleSingle(server, response, names[0], names[1], raw, contentType, query, caller)
         : handleBatch(server, response, raw, contentType, caller)
       return work.catch((error: unknown) => {
         server.log(`broadcast API: ${error instanceof Error ? error.stack : String(error)}`)
@@ -154,8 +169,9 @@ async function handleSingle(
     sendJson(response, 422, { errors: { payload: ['Payload size exceeds tenant limit'] } })
     return
   }
-  const privateParam = query.get('private')
-  const isPrivate = privateParam !== null && privateParam.toLowerCase() === 'true'
+  // Plug keeps the last of repeated query parameters.
+  const privateParam = query.getAll('private').at(-1)
+  const isPrivate = privateParam !== undefined && privateParam.toLowerCase() === 'true'
   const persist = persistRequested(query)
   if (persist && !isPrivate) {
     sendJson(response, 422, { errors: { persist: ['can only be used on private channels'] } })
@@ -209,6 +225,7 @@ async function handleBatch(server: RealtimeServer, response: ServerResponse, raw
     }
     if (message.payload === undefined) problems.payload = ["can't be blank"]
     else if (!isObject(message.payload)) problems.payload = ['is invalid']
+    if (message.private !== undefined && message.private !== null && castBoolean(message.private) === 'invalid') problems.private = ['is invalid']
     else if (Buffer.byteLength(JSON.stringify(message.payload)) > server.limits.maxPayloadBytes) problems.payload = ['Payload size exceeds tenant limit']
     return problems
   })
@@ -220,7 +237,7 @@ async function handleBatch(server: RealtimeServer, response: ServerResponse, raw
   // Private messages: one write check per topic; the messages of a topic the caller may not write to are skipped,
   // and the answer is still 202 (batch_broadcast.ex; broadcast_controller_test "user without permission won't broadcast").
   const allowed = new Map<string, boolean>()
-  for (const topic of new Set(valid.filter((message) => message.private === true).map((message) => message.topic))) {
+  for (const topic of new Set(valid.filter((message) => castBoolean(message.private) === true).map((message) => message.topic))) {
     try {
       allowed.set(topic, (await server.authorization.write(contextFor(caller, topic), ['broadcast', 'presence'])).broadcast === true)
     } catch (error) {
@@ -230,7 +247,7 @@ async function handleBatch(server: RealtimeServer, response: ServerResponse, raw
     }
   }
   for (const message of valid) {
-    const isPrivate = message.private === true
+    const isPrivate = castBoolean(message.private) === true
     if (isPrivate && !allowed.get(message.topic)) continue
     const json: Record<string, unknown> = { payload: message.payload, event: message.event, type: 'broadcast' }
     if (typeof message.id === 'string') json.meta = { id: message.id }

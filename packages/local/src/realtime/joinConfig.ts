@@ -81,7 +81,8 @@ function parseReplay(broadcast: Record<string, unknown>): ReplayRequest {
   if (!replay || typeof replay !== 'object' || Array.isArray(replay)) return { kind: 'ignored' }
   const { since, limit } = replay as Record<string, unknown>
   // since is Unix milliseconds and must be an integer; a limit that is not a positive integer is not valid either.
-  if (typeof since !== 'number' || !Number.isInteger(since) || since < 0 || since > 253402300799999) return { kind: 'invalid' }
+  // DateTime.from_unix(since, :millisecond) takes years -9999 to 9999: negative values (before 1970) included.
+  if (typeof since !== 'number' || !Number.isInteger(since) || since < -377705116800000 || since > 253402300799999) return { kind: 'invalid' }
   if (limit !== undefined && limit !== null && (typeof limit !== 'number' || !Number.isInteger(limit))) return { kind: 'invalid' }
   // Elixir's `||` only skips nil and false: a limit of 0 is kept, then raised to 1 by the clamp.
   const wanted = typeof limit === 'number' ? limit : REPLAY_HARD_LIMIT

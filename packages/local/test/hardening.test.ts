@@ -1,7 +1,8 @@
 /**
- * Adversarial review of issue #15 (private channels authorized by RLS on realtime.messages, Broadcast from Database,
- * replay, persist). Every test here is a reproduction that FAILS on the reviewed code (main at b3026d4): each one
- * states what the real server (supabase/realtime 2.129.8, Phoenix fork) does instead. Causes are in the review report.
+ * Regressions from an adversarial review of issue #15 (private channels authorized by RLS on realtime.messages,
+ * Broadcast from Database, replay, persist). Each test is named after the defect it reproduced on the reviewed code
+ * (a crash, a private message reaching public subscribers, a hang, a difference from the real server, a leak) and
+ * asserts what the real server (supabase/realtime 2.129.8, Phoenix fork) does instead; each failed before its fix.
  *
  * Crashes are caught with process-level listeners so that each shows up as a named failing test; in a plain Node
  * process (the CLI, an app's dev server) the same unhandled rejection or uncaught exception ends the process.
@@ -13,7 +14,7 @@ import net from 'node:net'
 import pg from 'pg'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { LocalStack } from '../src/index.js'
-import { ALICE, BOB, startTestStack, TEST_SCHEMA } from './fixtures.js'
+import { ALICE, BOB, startTestStack } from './fixtures.js'
 import { HOSTED_APP_SQL } from './fixtures/hostedApp.js'
 import { RawClient, waitFor } from './helpers.js'
 
@@ -48,9 +49,7 @@ beforeAll(async () => {
   process.on('unhandledRejection', onUnhandled)
   process.on('uncaughtException', onUncaught)
   stack = await startTestStack({
-    // TEST_SCHEMA again: startTestStack's `...options` replaces its own sql list with ours.
     sql: [
-      TEST_SCHEMA,
       HOSTED_APP_SQL,
       GATE_SQL,
       `insert into rooms values ('r1', 'Site A');
