@@ -9,6 +9,10 @@
 //    others sees it (p50/p95 over all receivers and rounds). Senders rotate, so no member's presence budget
 //    delays a round: it is the delivery path that is measured, not the rate limiter.
 // 2. 200 members joining at once: time from creating the 200 clients until every one of them lists all 200.
+// 3. Leaving (issue #16.5), default timings (graceMs 1000, reconnectGraceMs 10 000): a member calls leave(), time
+//    until each watcher shows it offline (p95 over watchers and rounds; one fresh leaver per round). Next to it, a
+//    dropped socket (killed without a close frame, never back): time until each watcher shows that member offline,
+//    which must still be at least reconnectGraceMs.
 //
 // "raw" is what an app writes with realtime-js alone: track() after SUBSCRIBED, presenceState() on every sync.
 import { fork } from 'node:child_process'
@@ -30,6 +34,14 @@ const WARMUP_ROUNDS = 5
 const ROUND_TIMEOUT_MS = 3000
 const JOINING_MEMBERS = 200
 const CONVERGE_TIMEOUT_MS = 60_000
+const LEAVE_WATCHERS = 9
+const LEAVE_ROUNDS = 20
+/** Members whose sockets are dropped at once, each watched by every watcher. */
+const DROPPED_MEMBERS = 5
+/** The presence default (`reconnectGraceMs`), which the dropped sockets must still wait out. */
+const RECONNECT_GRACE_MS = 10_000
+/** How long a watcher may take to show a leave before the sample counts as missing. */
+const LEAVE_TIMEOUT_MS = 20_000
 
 type Side = 'supasync' | 'raw'
 /** Balanced order (ABBA): a drift of the machine over the runs hits both sides alike. */
@@ -42,6 +54,17 @@ interface PropagationResult {
   incompleteRounds: number
   setupMs: number
   cpuMs: number
+  channelsClosed: number
+}
+
+interface LeaveResult {
+  type: 'leave'
+  /** leave() → a watcher shows the leaver offline, per watcher and round, in ms. */
+  leaveLatencies: number[]
+  /** Socket killed → a watcher shows the member offline, per watcher and dropped member, in ms. */
+  dropLatencies: number[]
+  leaveExpected: number
+  dropExpected: number
   channelsClosed: number
 }
 
@@ -120,6 +143,41 @@ export async function benchPresence(): Promise<Figure[]> {
         ...(side === 'supasync' ? { target: 'converges, no channel closed', ok: result.channelsClosed === 0 && result.convergeMs >= 0 } : {}),
       })
     }
+
+    const leave = await runChild<LeaveResult>(
+      ['leave', 'supasync', stack.url, stack.anonKey, 'leave', String(LEAVE_WATCHERS), String(LEAVE_ROUNDS)],
+      LEAVE_ROUNDS * (LEAVE_TIMEOUT_MS + 5000) + 120_000,
+    )
+    const left = summarize(leave.leaveLatencies)
+    const dropped = summarize(leave.dropLatencies)
+    const droppedMin = leave.dropLatencies.reduce((least, value) => Math.min(least, value), Number.POSITIVE_INFINITY)
+    figures.push(
+      {
+        suite: 'presence',
+        name: 'presence leave seen at the others p95',
+        value: round(left.p95),
+        unit: 'ms',
+        target: '≤ 2000',
+        ok: left.p95 <= 2000 && leave.leaveLatencies.length === leave.leaveExpected,
+        details: {
+          stats: left,
+          samples: leave.leaveLatencies.length,
+          expected: leave.leaveExpected,
+          watchers: LEAVE_WATCHERS,
+          rounds: LEAVE_ROUNDS,
+          note: 'from leave() on the leaver; includes the pool grace period (graceMs 1000) before the untrack',
+        },
+      },
+      {
+        suite: 'presence',
+        name: 'presence dropped socket seen offline at the others, min (grace kept)',
+        value: Number.isFinite(droppedMin) ? round(droppedMin) : -1,
+        unit: 'ms',
+        target: `≥ ${RECONNECT_GRACE_MS} (reconnectGraceMs)`,
+        ok: droppedMin >= RECONNECT_GRACE_MS && leave.dropLatencies.length === leave.dropExpected,
+        details: { stats: dropped, samples: leave.dropLatencies.length, expected: leave.dropExpected, channelsClosed: leave.channelsClosed },
+      },
+    )
   } finally {
     await stack.stop()
   }
@@ -132,10 +190,10 @@ export async function benchPresence(): Promise<Figure[]> {
 
 const report = sendToParent
 
-function clientFor(url: string, key: string): SupabaseClient {
+function clientFor(url: string, key: string, transport: unknown = WebSocket): SupabaseClient {
   return createClient(url, key, {
     auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
-    realtime: { transport: WebSocket as unknown as RealtimeClientOptions['transport'] },
+    realtime: { transport: transport as unknown as RealtimeClientOptions['transport'] },
   })
 }
 
@@ -257,10 +315,98 @@ async function convergenceChild(side: Side, url: string, anonKey: string, topic:
   process.exit(0)
 }
 
+/** A supasync member whose socket can be killed without a close frame (a network loss, a killed tab). */
+function droppableMember(url: string, anonKey: string, topic: string, key: string) {
+  const sockets: WebSocket[] = []
+  class KeptWebSocket extends WebSocket {
+    constructor(...args: ConstructorParameters<typeof WebSocket>) {
+      super(...args)
+      sockets.push(this)
+    }
+  }
+  const sync = createSupasync(clientFor(url, anonKey, KeptWebSocket), { onError: () => {} })
+  const room = createPresence(sync, topic, { key })
+  return {
+    sync,
+    room,
+    /** Kills the socket, then destroys the instance before realtime-js reconnects: gone for good, nothing announced. */
+    async drop(): Promise<void> {
+      for (const socket of sockets) if (socket.readyState === WebSocket.OPEN) socket.terminate()
+      await sync.destroy()
+    },
+  }
+}
+
+/**
+ * Watchers on default timings; per round one fresh leaver joins, is seen by every watcher, and calls leave(). Then
+ * DROPPED_MEMBERS members join and lose their sockets at once. Latencies are taken from each watcher's member list.
+ */
+async function leaveChild(url: string, anonKey: string, topic: string, watcherCount: number, rounds: number): Promise<void> {
+  const watchers = Array.from({ length: watcherCount }, (_, index) => {
+    const sync = createSupasync(clientFor(url, anonKey), { onError: () => {} })
+    return { sync, room: createPresence(sync, topic, { key: `watcher${index}` }) }
+  })
+  if (!(await waitUntil(() => watchers.every((watcher) => watcher.room.members.get().length === watcherCount), 30_000))) {
+    throw new Error('leave: the watchers did not converge')
+  }
+  const statusAt = (watcher: (typeof watchers)[number], key: string) => watcher.room.members.get().find((member) => member.key === key)?.status
+  /** Per watcher, when it first shows each of `keys` offline (or no longer lists it), after `since`. */
+  const offlineTimes = (keys: string[], since: number, timeoutMs: number) => {
+    const times = new Map<string, number>()
+    const check = (index: number) => {
+      for (const key of keys) {
+        const id = `${index}/${key}`
+        if (times.has(id)) continue
+        const status = statusAt(watchers[index]!, key)
+        if (status === 'offline' || status === undefined) times.set(id, performance.now() - since)
+      }
+    }
+    const offs = watchers.map((watcher, index) => watcher.room.members.subscribe(() => check(index)))
+    watchers.forEach((_, index) => check(index))
+    return waitUntil(() => times.size === keys.length * watchers.length, timeoutMs).then(() => {
+      for (const off of offs) off()
+      return [...times.values()]
+    })
+  }
+  const seenOnline = (keys: string[]) => waitUntil(() => watchers.every((watcher) => keys.every((key) => statusAt(watcher, key) === 'online')), 15_000)
+
+  const leaveLatencies: number[] = []
+  for (let turn = 0; turn < rounds; turn++) {
+    const key = `leaver${turn}`
+    const sync = createSupasync(clientFor(url, anonKey), { onError: () => {} })
+    const room = createPresence(sync, topic, { key })
+    if (!(await seenOnline([key]))) throw new Error(`leave: round ${turn}: the leaver was not seen online`)
+    const started = performance.now()
+    const measured = offlineTimes([key], started, LEAVE_TIMEOUT_MS)
+    room.leave()
+    leaveLatencies.push(...(await measured))
+    await sync.destroy()
+  }
+
+  const members = Array.from({ length: DROPPED_MEMBERS }, (_, index) => droppableMember(url, anonKey, topic, `dropped${index}`))
+  const keys = members.map((_, index) => `dropped${index}`)
+  if (!(await seenOnline(keys))) throw new Error('leave: the members to drop were not seen online')
+  const started = performance.now()
+  const measured = offlineTimes(keys, started, RECONNECT_GRACE_MS + LEAVE_TIMEOUT_MS)
+  await Promise.all(members.map((member) => member.drop()))
+  const dropLatencies = await measured
+
+  await report({
+    type: 'leave',
+    leaveLatencies,
+    dropLatencies,
+    leaveExpected: rounds * watcherCount,
+    dropExpected: DROPPED_MEMBERS * watcherCount,
+    channelsClosed: watchers.filter((watcher) => watcher.sync.metrics().counters.recreated > 0).length,
+  } satisfies LeaveResult)
+  process.exit(0)
+}
+
 async function childMain(args: string[]): Promise<void> {
   const [role, side, url, anonKey, topic, size, rounds] = args as [string, Side, string, string, string, string, string | undefined]
   if (role === 'propagation') await propagationChild(side, url, anonKey, topic, Number(size), Number(rounds))
   else if (role === 'convergence') await convergenceChild(side, url, anonKey, topic, Number(size))
+  else if (role === 'leave') await leaveChild(url, anonKey, topic, Number(size), Number(rounds))
   else throw new Error(`unknown presence bench child role "${role}"`)
 }
 

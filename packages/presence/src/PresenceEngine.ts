@@ -1,11 +1,13 @@
 import type { RealtimeChannel } from '@supabase/supabase-js'
 import { checkJsonSafe, createStore, SupasyncError, type PresenceEvent, type RoomHandle, type RoomStatus, type Supasync, type ReadableStore } from '@supasync/core'
 import { CallBudget } from './CallBudget.js'
-import { encodeMeta, newConnectionId, parseMeta, signature, type DesiredMeta } from './meta.js'
+import { LEAVE_EVENT, LeaveSignals, sendLeaveSignal } from './LeaveSignals.js'
+import { encodeMeta, newConnectionId, signature, type DesiredMeta } from './meta.js'
 import type { ResolvedPresenceOptions } from './options.js'
+import { PresenceMirror } from './PresenceMirror.js'
 import { initialModel, reducePresence, type PresenceAction, type PresenceModel, type ReducerConfig } from './presenceReducer.js'
 import { TimerSlots } from './TimerSlots.js'
-import type { ConnectionMeta, PresenceMember, PresenceState } from './types.js'
+import type { PresenceMember, PresenceState } from './types.js'
 
 type Slot = 'flush' | 'typing' | 'away' | 'deadline'
 
@@ -24,6 +26,8 @@ export interface PresenceDiagnostics {
   listeners: number
   /** Rooms (createPresence calls) sharing this topic on this supasync instance. */
   holders: number
+  /** Leave signals of other connections waiting for their entry to vanish (each for at most 5 s; 0 after leave). */
+  leaveSignals: number
 }
 
 /**
@@ -33,8 +37,10 @@ export interface PresenceDiagnostics {
  * Outgoing: the desired payload (state, away, typing) changes freely; `flush()` sends the latest one when the
  * {@link CallBudget} allows, serialised (one call in flight), never twice the same. Every (re)join starts a new
  * server-side channel with nothing tracked and a fresh call window, so the payload is tracked again at once.
- * Incoming: realtime-js's presence events keep a mirror of the server's state (a full read after every join),
- * reconciled into the member list by {@link reducePresence} once per burst of events (a microtask).
+ * Incoming: realtime-js's presence events keep a {@link PresenceMirror} of the server's state, reconciled into the
+ * member list by {@link reducePresence} once per burst of events (a microtask). Leaving: the last holder's leave
+ * broadcasts a {@link LeaveSignals | leave signal} before its untrack, so the others drop this connection at once
+ * instead of keeping it through their reconnect grace; their signals reach this engine the same way.
  */
 
 /** Call budgets per realtime channel object (a re-created channel is a new object: a fresh server window). */
@@ -70,16 +76,20 @@ export class PresenceEngine<S extends object = PresenceState> {
   /** Signature of the track in flight. */
   private inflightSig: string | undefined
   private joinEpoch = 0
-  /** key → connection id → entry: the server's presence state as this channel knows it. */
-  private mirror = new Map<string, Map<string, ConnectionMeta<S>>>()
-  /** The channel the mirror was read from; another one (or a rejoin) means a full read at its next sync. */
-  private mirrorChannel: RealtimeChannel | undefined
-  private dirty: Set<string> | 'all' = new Set()
+  /** Leave signals of other connections, waiting for their entry to vanish. */
+  private readonly leaves = new LeaveSignals()
+  /** The server's presence state as this channel knows it. */
+  private readonly mirror = new PresenceMirror<S>((conn, ref) => this.leaves.superseded(conn, ref))
   private reconcileQueued = false
   private flushQueued = false
   private offs: (() => void)[] = []
   private disposed = false
   private calls = 0
+  /**
+   * Set when a room of the same key replaces this engine at once (new options within the grace period): its entry
+   * follows, so this one leaves without a leave signal and the others keep it through the reconnect grace, no flash.
+   */
+  quietLeave = false
 
   constructor(
     sync: Supasync,
@@ -101,10 +111,14 @@ export class PresenceEngine<S extends object = PresenceState> {
     this.handle = sync.channel(topic, { ...options.channel, presence: { key: options.key } })
     this.dispatch({ type: 'self', now: this.timers.now(), desired: this.desired, at: this.timers.now() })
     this.offs.push(this.handle.onPresence((event) => this.onPresence(event)))
+    this.offs.push(this.handle.on(LEAVE_EVENT, (payload) => this.onLeaveSignal(payload)))
     this.offs.push(this.options.visibility.subscribe((visible) => this.onVisibility(visible)))
     if (!this.options.visibility.isVisible()) this.onVisibility(false)
     const channel = this.handle.realtimeChannel()
-    if (channel && this.handle.status.get() === 'joined') this.readAll(channel)
+    if (channel && this.handle.status.get() === 'joined') {
+      this.mirror.readAll(channel)
+      this.queueReconcile()
+    }
     this.offs.push(this.handle.status.subscribe((status) => this.onStatus(status)))
     if (this.handle.status.get() === 'joined') this.scheduleFlush()
   }
@@ -179,18 +193,27 @@ export class PresenceEngine<S extends object = PresenceState> {
       timers: this.timers.size,
       listeners: this.membersStore.listenerCount + this.typingStore.listenerCount + this.offs.length,
       holders: this.holders.size,
+      leaveSignals: this.leaves.size,
     }
   }
 
-  /** The last holder left: untrack (with the budget's spare call), release the room, clear every timer and listener. */
+  /**
+   * The last holder left: tell the others it is a leave, not a reconnect (unless {@link quietLeave}), untrack (with the
+   * budget's spare call), release the room, clear every timer and listener.
+   */
   dispose(untrack = true): void {
     if (this.disposed) return
     this.disposed = true
     this.timers.clearAll()
     for (const off of this.offs) off()
     this.offs = []
+    this.leaves.clear()
     const channel = this.handle.realtimeChannel()
     if (untrack && channel && this.canPush(channel) && (this.sentSig !== undefined || this.inflight)) {
+      // Before the untrack, on the same socket. The ref names the entry the server holds; with a track in flight the
+      // entry is about to change, so none is named (the connection id alone decides).
+      const ref = this.inflight ? '' : (this.mirror.find(this.options.key, this.conn)?.ref ?? '')
+      if (!this.quietLeave) sendLeaveSignal(channel, { key: this.options.key, conn: this.conn, ref })
       this.budget.record(this.timers.now())
       this.calls++
       channel.untrack().catch(() => undefined)
@@ -310,7 +333,7 @@ export class PresenceEngine<S extends object = PresenceState> {
       this.refusedSig = undefined
       this.budget.reset()
       this.timers.clear('flush')
-      this.mirrorChannel = undefined
+      this.mirror.rejoined()
       this.scheduleFlush()
     } else if (status === 'closed') {
       // The supasync instance was destroyed: the channel is gone, and so is this connection's entry.
@@ -348,57 +371,32 @@ export class PresenceEngine<S extends object = PresenceState> {
     }
     const channel = this.handle.realtimeChannel()
     if (!channel) return
-    if (channel !== this.mirrorChannel) {
+    if (!this.mirror.follows(channel)) {
       // After a (re)join the first sync follows presence_state: read it whole, ignore the events before it.
-      if (event.event === 'sync') this.readAll(channel)
+      if (event.event === 'sync') {
+        this.mirror.readAll(channel)
+        this.queueReconcile()
+      }
       return
     }
-    if (event.event === 'sync') {
-      this.queueReconcile()
-      return
-    }
-    const key = event.key
-    if (key === undefined) return
-    let entries = this.mirror.get(key)
-    if (event.event === 'join') {
-      for (const raw of event.newPresences ?? []) {
-        const meta = parseMeta<S>(raw)
-        if (!meta) continue
-        if (!entries) this.mirror.set(key, (entries = new Map()))
-        const current = entries.get(meta.conn)
-        if (!current || meta.at >= current.at) entries.set(meta.conn, meta)
-      }
-    } else {
-      for (const raw of event.leftPresences ?? []) {
-        const meta = parseMeta<S>(raw)
-        const current = meta && entries?.get(meta.conn)
-        // An update arrives as the new entry's join plus the old entry's leave: only the entry with that ref goes.
-        if (meta && current && (current.ref === meta.ref || (meta.ref === '' && meta.at >= current.at))) entries?.delete(meta.conn)
-      }
-      if (entries?.size === 0) this.mirror.delete(key)
-    }
-    if (this.dirty !== 'all') this.dirty.add(key)
+    // realtime-js sends a sync after every diff: one reconcile per burst of joins and leaves.
+    if (event.event === 'sync') this.queueReconcile()
+    else if (event.key === undefined) return
+    else if (event.event === 'join') this.mirror.joined(event.key, event.newPresences ?? [])
+    else this.mirror.left(event.key, event.leftPresences ?? [])
   }
 
   /**
-   * The whole state, read once per (re)join. realtime-js's own state is only trusted right after a
-   * presence_state sync: older versions corrupt it in between (see `parseMeta`), so later changes come from
-   * the join/leave events instead. Of duplicate entries of one connection the newest (`at`) wins.
+   * Another connection announced its leave (see {@link LeaveSignals}). Only one this client lists under that key
+   * counts, and only its vanishing is affected: the signal cannot hide an entry the server still holds.
    */
-  private readAll(channel: RealtimeChannel): void {
-    const mirror = new Map<string, Map<string, ConnectionMeta<S>>>()
-    for (const [key, presences] of Object.entries(channel.presenceState())) {
-      const entries = new Map<string, ConnectionMeta<S>>()
-      for (const raw of presences) {
-        const meta = parseMeta<S>(raw)
-        const current = meta && entries.get(meta.conn)
-        if (meta && (!current || meta.at >= current.at)) entries.set(meta.conn, meta)
-      }
-      if (entries.size > 0) mirror.set(key, entries)
-    }
-    this.mirror = mirror
-    this.mirrorChannel = channel
-    this.dirty = 'all'
+  private onLeaveSignal(payload: unknown): void {
+    if (this.disposed) return
+    const key = this.leaves.receive(payload, this.conn, this.timers.now(), (signalKey, conn) =>
+      this.mirror.find(signalKey, conn) ?? this.model.members.get(signalKey)?.conns.get(conn),
+    )
+    if (key === undefined) return
+    this.mirror.touch(key)
     this.queueReconcile()
   }
 
@@ -408,10 +406,13 @@ export class PresenceEngine<S extends object = PresenceState> {
     queueMicrotask(() => {
       this.reconcileQueued = false
       if (this.disposed) return
-      const dirty = this.dirty
-      this.dirty = new Set()
-      if (dirty !== 'all' && dirty.size === 0) return
-      this.dispatch({ type: 'server', now: this.timers.now(), presences: this.mirror, keys: dirty === 'all' ? undefined : dirty })
+      const dirty = this.mirror.takeDirty()
+      if (dirty === undefined) return
+      const now = this.timers.now()
+      const keys = dirty === 'all' ? undefined : dirty
+      this.dispatch({ type: 'server', now, presences: this.mirror.presences, keys, departing: this.leaves.departing(now) })
+      // A signal whose connection was dropped has done its work.
+      if (this.leaves.size > 0) this.leaves.retain((key, conn) => this.model.members.get(key)?.conns.has(conn) === true)
     })
   }
 

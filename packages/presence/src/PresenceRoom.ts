@@ -77,8 +77,9 @@ export class PresenceRoom<S extends object = PresenceState> {
   }
 
   /**
-   * Leaves: removes this holder's subscriptions; the last holder of the topic untracks this connection,
-   * releases the channel and clears every timer. Idempotent.
+   * Leaves: removes this holder's subscriptions; the last holder of the topic (after the instance's `graceMs`, unless
+   * the room is created again meanwhile) announces the leave, untracks this connection, releases the channel and
+   * clears every timer. The others show it at once rather than after their `reconnectGraceMs`. Idempotent.
    */
   leave(): void {
     if (this.left) return

@@ -28,12 +28,18 @@ export function createPresence<S extends object = PresenceState>(sync: Supasync,
   const resolved = resolvePresenceOptions({ ...(options as PresenceOptions), ports })
   const optionsKey = sharedOptionsKey(resolved)
   const existing = sync.peekShared<PresenceEngine>(KIND, topic)
-  // One only its grace period keeps gives way to new options; a held one does not.
-  if (existing && existing.optionsKey !== optionsKey && !sync.evictShared(KIND, topic)) {
-    throw new SupasyncError(
-      'CONFIG_CONFLICT',
-      `Presence "${topic}" is already held on this supasync instance with options ${existing.optionsKey}; rooms of one topic share one tracked entry and must pass the same key and timing options.`,
-    )
+  if (existing && existing.optionsKey !== optionsKey) {
+    // The same key back at once (a remount with other options): its new entry follows at once, so the others must
+    // not see it leave (no leave signal; the old entry lingers through their reconnect grace).
+    existing.quietLeave = existing.options.key === resolved.key
+    // One only its grace period keeps gives way to new options; a held one does not.
+    if (!sync.evictShared(KIND, topic)) {
+      existing.quietLeave = false
+      throw new SupasyncError(
+        'CONFIG_CONFLICT',
+        `Presence "${topic}" is already held on this supasync instance with options ${existing.optionsKey}; rooms of one topic share one tracked entry and must pass the same key and timing options.`,
+      )
+    }
   }
   let created = false
   // PresenceEngine is invariant in S: one engine serves every holder of the topic, whatever state type each declares.

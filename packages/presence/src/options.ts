@@ -24,7 +24,8 @@ export interface PresenceOptions<S extends object = PresenceState> {
   /**
    * A connection that disappears from the server's presence state is still counted this long, in ms, in case
    * it is only reconnecting (a dropped socket, a rejoin): members do not flash out and in. It is also how much
-   * later than the leave a member turns `offline`. Default 10 000.
+   * later a member whose socket died for good turns `offline`; a connection that announced its `leave()` (see the
+   * README, "Leaving") is dropped at once instead. Default 10 000.
    */
   reconnectGraceMs?: number
   /**

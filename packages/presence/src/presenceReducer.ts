@@ -9,6 +9,7 @@ import type { ConnectionMeta, PresenceMember, PresenceState, PresenceStatus } fr
  *   and tracks the same payload again is not a change. A connection missing from the server's state is kept
  *   ("lingering") for `reconnectGraceMs`: a rejoin rebuilds the state from presence_state while the others are
  *   still re-tracking, and a dropped socket reconnects within seconds; neither flashes the member out and in.
+ *   A connection that announced its leave (`departing`) is dropped at once instead: it is not coming back.
  * - `self`: this connection's desired payload changed; it is shown at once on its own entry (the others see it
  *   once the rate-limited track goes out).
  * - `tick`: time passed: lingering connections past their grace are dropped (a member with none left turns
@@ -62,6 +63,11 @@ export type PresenceAction<S extends object = PresenceState> =
       presences: ReadonlyMap<string, ReadonlyMap<string, ConnectionMeta<S>>>
       /** Only these keys changed; all keys (and every member not in `presences`) when omitted. */
       keys?: Iterable<string>
+      /**
+       * Connections that announced a deliberate leave (see `LeaveSignals`): missing from `presences`, they are dropped
+       * at once instead of lingering for `reconnectGraceMs`. One still in `presences` is not affected.
+       */
+      departing?: ReadonlySet<string>
     }
   | { type: 'self'; now: number; desired: DesiredMeta<S>; at: number }
   | { type: 'tick'; now: number }
@@ -79,7 +85,7 @@ export function reducePresence<S extends object>(model: PresenceModel<S>, action
   if (action.type === 'server') {
     const keys = action.keys ? new Set(action.keys) : new Set([...model.members.keys(), ...action.presences.keys()])
     for (const key of keys) {
-      const next = reconcile(model.members.get(key), key, action.presences.get(key), action.now, config, self, counter)
+      const next = reconcile(model.members.get(key), key, action.presences.get(key), action.now, config, self, counter, action.departing)
       if (next !== model.members.get(key)) updates.set(key, next)
     }
   } else if (action.type === 'self') {
@@ -116,6 +122,7 @@ function reconcile<S extends object>(
   config: ReducerConfig,
   self: PresenceModel<S>['self'],
   counter: { seq: number },
+  departing: ReadonlySet<string> | undefined,
 ): MemberRecord<S> | undefined {
   const conns = new Map<string, ConnectionRecord<S>>()
   let changed = false
@@ -140,7 +147,11 @@ function reconcile<S extends object>(
   }
   for (const [conn, old] of previous?.conns ?? []) {
     if (conns.has(conn)) continue
-    if (old.goneAt === undefined) {
+    if (departing?.has(conn)) {
+      // It left on purpose: no reconnect to wait for. lastSeen is when it was first seen gone.
+      droppedAt = Math.max(droppedAt ?? 0, old.goneAt ?? now)
+      changed = true
+    } else if (old.goneAt === undefined) {
       conns.set(conn, { ...old, goneAt: now })
       changed = true
     } else if (now >= old.goneAt + config.reconnectGraceMs) {
