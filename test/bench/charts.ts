@@ -1,21 +1,19 @@
 import type { TopLevelSpec } from 'vega-lite'
+import { renderSvg as render } from './renderSvg.js'
 import type { Figure } from './stats.js'
+import { findTimeline } from './timeline.js'
+import { timelineCharts } from './timelineCharts.js'
 
 /** One chart of a benchmark report: an SVG for docs/charts/ and the caption the docs show with it. */
 export interface Chart {
+  /** The suite whose figures it draws: docs/benchmarks.md groups the charts by it. */
+  suite: string
   file: string
+  /** The image's alt text. */
   title: string
   svg: string
-}
-
-/** Renders a Vega-Lite spec to SVG in Node (no canvas: text widths are estimated, which is fine for docs). */
-async function render(spec: TopLevelSpec): Promise<string> {
-  const vega = await import('vega')
-  const { compile } = await import('vega-lite')
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' })
-  const svg = await view.toSVG()
-  view.finalize()
-  return svg
+  /** How to read the chart: one or two sentences shown under it in docs/benchmarks.md. */
+  caption?: string
 }
 
 const PHASES = ['healthy phase', 'sockets dropped every 15 s', 'heartbeats blackholed', '30 % of changes lost', 'Realtime stopped', 'healthy tail after restart']
@@ -27,11 +25,18 @@ function value(figures: readonly Figure[], name: string): number | undefined {
 }
 
 /**
- * The polling suite's promise in two pictures: commit → visible p99 per phase (supasync against raw realtime-js, log
- * scale) and the share of writes visible within 30 s. Empty when the report has no polling
- * figures.
+ * The polling suite's promise in pictures: commit → visible p99 per phase (supasync against raw realtime-js, log
+ * scale), the share of writes visible within 30 s, and, from the run's recorded timeline (test/bench/timeline.ts),
+ * every write over time, latency histograms per phase, the live tables' modes and the REST requests per client.
+ * Empty when the report has no polling figures; without a timeline (an older report) only the first two.
  */
 export async function pollingCharts(figures: readonly Figure[]): Promise<Chart[]> {
+  const timeline = findTimeline(figures)
+  return [...(await summaryCharts(figures)), ...(timeline ? await timelineCharts(timeline) : [])]
+}
+
+/** Commit → visible p99 per phase and the share visible within 30 s, from the summary figures. */
+async function summaryCharts(figures: readonly Figure[]): Promise<Chart[]> {
   const rows: { phase: string; client: string; p99: number }[] = []
   for (const phase of PHASES) {
     const ours = value(figures, `supasync live table: commit → visible, ${phase}, p99`)
@@ -49,15 +54,22 @@ export async function pollingCharts(figures: readonly Figure[]): Promise<Chart[]
     data: { values: rows },
     mark: 'bar',
     encoding: {
-      x: { field: 'phase', type: 'nominal', sort: PHASES, title: null, axis: { labelAngle: -20, labelLimit: 200 } },
+      x: { field: 'phase', type: 'nominal', sort: PHASES, title: null, axis: { labelAngle: -20, labelLimit: 300 } },
       xOffset: { field: 'client' },
       y: { field: 'p99', type: 'quantitative', scale: { type: 'log', domain: [1, 300_000] }, title: 'ms' },
       // A log scale has no zero: the bars start at 1 ms.
       y2: { datum: 1 },
-      color: { field: 'client', type: 'nominal', title: null, legend: { orient: 'top', labelLimit: 300 } },
+      // supasync blue and raw realtime-js orange, as in the timeline charts.
+      color: { field: 'client', type: 'nominal', title: null, scale: { domain: ['supasync live table', 'raw realtime-js (writes it saw)'], range: ['#4c78a8', '#f58518'] }, legend: { orient: 'top', labelLimit: 300 } },
     },
   }
-  charts.push({ file: 'polling-latency-p99.svg', title: 'Commit → visible p99 per phase, supasync against raw realtime-js', svg: await render(latency) })
+  charts.push({
+    suite: 'polling',
+    file: 'polling-latency-p99.svg',
+    title: 'Commit → visible p99 per phase, supasync against raw realtime-js',
+    svg: await render(latency),
+    caption: "One pair of bars per fault phase, on a log scale: the p99 of commit → visible for supasync's live tables and for raw realtime-js. Raw realtime-js's bar counts only the writes it saw at all, so a short bar there can hide many writes it never delivered (the next chart).",
+  })
   const shares: { writes: string; client: string; share: number }[] = []
   for (const [label, suffix] of [['all phases', 'all phases'], ['faulted phases', 'faulted phases']] as const) {
     const ours = value(figures, `supasync live table: share of writes visible within 30 s, ${suffix}`)
@@ -77,10 +89,16 @@ export async function pollingCharts(figures: readonly Figure[]): Promise<Chart[]
         x: { field: 'writes', type: 'nominal', title: null, axis: { labelAngle: 0 } },
         xOffset: { field: 'client' },
         y: { field: 'share', type: 'quantitative', scale: { domain: [0, 100] }, title: '%' },
-        color: { field: 'client', type: 'nominal', title: null, legend: { orient: 'top', labelLimit: 300 } },
+        color: { field: 'client', type: 'nominal', title: null, scale: { domain: ['supasync live table', 'raw realtime-js'], range: ['#4c78a8', '#f58518'] }, legend: { orient: 'top', labelLimit: 300 } },
       },
     }
-    charts.push({ file: 'polling-visible-share.svg', title: 'Share of writes visible within 30 s, supasync against raw realtime-js', svg: await render(share) })
+    charts.push({
+      suite: 'polling',
+      file: 'polling-visible-share.svg',
+      title: 'Share of writes visible within 30 s, supasync against raw realtime-js',
+      svg: await render(share),
+      caption: 'The share of all writes, and of the writes made during a fault, that each client held within 30 s of their commit; the promise is 100 % for supasync.',
+    })
   }
   return charts
 }
@@ -103,6 +121,7 @@ export async function bindingCharts(figures: readonly Figure[]): Promise<Chart[]
   }
   if (shares.length > 0) {
     charts.push({
+      suite: 'bindings',
       file: 'react-visible-share.svg',
       title: 'Writes a React component shows within 30 s, per fault phase',
       svg: await render({
@@ -138,6 +157,7 @@ export async function bindingCharts(figures: readonly Figure[]): Promise<Chart[]
   }
   if (renders.length > 0) {
     charts.push({
+      suite: 'bindings',
       file: 'bindings-renders-per-change.svg',
       title: 'Renders per changed row, 1 to 10,000 components sharing one live table',
       svg: await render({
@@ -151,7 +171,8 @@ export async function bindingCharts(figures: readonly Figure[]): Promise<Chart[]
           x: { field: 'consumers', type: 'quantitative', scale: { type: 'log', domain: [1, 10_000] }, title: 'components sharing the table' },
           y: { field: 'renders', type: 'quantitative', scale: { type: 'log', domain: [1, 10_000] }, title: 'renders per change' },
           color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'top', labelLimit: 300 } },
-          strokeDash: { field: 'series', type: 'nominal', legend: null },
+          // The same legend as colour, so Vega-Lite merges the two into one (colour and dash per series).
+          strokeDash: { field: 'series', type: 'nominal', title: null, legend: { orient: 'top', labelLimit: 300 } },
         },
       }),
     })

@@ -25,6 +25,10 @@
 // one: supasync via createLiveTable's onChange (sources 'realtime' and 'poll'), raw via the postgres_changes
 // callback. A write never seen counts as not visible within 30 s.
 //
+// For the charts, the run is also recorded over time (timeline.ts, the details of the TIMELINE_FIGURE figure): each
+// write's commit time and commit → visible per client, every mode change of every live table, and the REST requests
+// each observer client starts (a counting fetch given to supabase-js), per 5 s of the schedule.
+//
 // BENCH_POLLING_QUICK=1 runs a 10 × 10k-row, time-scaled (×0.2) version for development; BENCH_POLLING_ROWS sets
 // the rows per project alone (full phase durations). Figure names carry the scale either way.
 //
@@ -43,6 +47,7 @@ import { ChildLink, type LinkMessage } from './childLink.js'
 import { runAlone } from './runAlone.js'
 import { sleep, waitUntil } from './waitUntil.js'
 import { summarize, type Figure } from './stats.js'
+import { BucketCounter, modesSince, SERIES, TIMELINE_FIGURE, type RunTimeline } from './timeline.js'
 
 const SUITE = 'polling'
 const CHILD_FLAG = '--supasync-polling-bench-child'
@@ -58,6 +63,8 @@ const RATE = 30
 const MAX_INFLIGHT = 200
 const TIME_SCALE = QUICK ? 0.2 : 1
 const SCALE_LABEL = `${PROJECTS} × ${ROWS_PER_PROJECT / 1000}k rows`
+/** REST requests per client are counted in buckets of 5 s of the schedule (1 s in the time-scaled quick run). */
+const REQUEST_BUCKET_MS = 5000 * TIME_SCALE
 
 const MILESTONES = ['not_started', 'fabricated', 'delivered', 'installed', 'welded', 'tested', 'done'] as const
 const userId = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`
@@ -130,6 +137,12 @@ interface ChildResult extends LinkMessage {
   rawStatuses: Record<string, number>
   rawEvents: number
   errors: { count: number; first: string[] }
+  /** Each live table's mode since its creation: `mode[i]` from `at[i]` (Date.now()). */
+  modeLogs: { project: number; at: number[]; mode: LiveMode[] }[]
+  /** REST requests of each project's two clients per REQUEST_BUCKET_MS since the run started, and before it (load). */
+  requests: { project: number; supasync: number[]; raw: number[]; supasyncBefore: number; rawBefore: number }[]
+  /** Date.now() when the child stopped observing. */
+  finishedAt: number
 }
 
 interface LoadedMessage extends LinkMessage {
@@ -244,6 +257,38 @@ function visibilities(writes: WriteRecord[], observations: Record<string, Observ
   })
 }
 
+/**
+ * The run on one time axis for the charts (test/bench/timeline.ts): seconds since the first phase started; `phases`
+ * in schedule order, each until the next one starts (the tail until the writers stopped).
+ */
+function runTimeline(phaseStarts: { phase: PhaseName; at: number }[], writesStoppedAt: number, sides: Record<string, Visibility[]>, result: ChildResult): RunTimeline {
+  const start = phaseStarts[0]!.at
+  const seconds = (at: number, digits = 2) => round((at - start) / 1000, digits)
+  const order = phaseStarts.map((entry) => entry.phase)
+  const writes = Object.values(sides)[0] ?? []
+  return {
+    phases: phaseStarts.map((entry, index) => ({
+      name: PHASE_LABEL[entry.phase],
+      from: seconds(entry.at),
+      to: seconds(phaseStarts[index + 1]?.at ?? writesStoppedAt),
+      faulted: FAULTED.includes(entry.phase),
+    })),
+    end: seconds(result.finishedAt),
+    budgetMs: MAX_STALENESS_MS,
+    writes: {
+      commit: writes.map((entry) => seconds(entry.write.version / 1000)),
+      phase: writes.map((entry) => order.indexOf(entry.write.phase)),
+      visible: Object.fromEntries(Object.entries(sides).map(([series, list]) => [series, list.map((entry) => (entry.latency === undefined ? null : round(entry.latency, 1)))])),
+    },
+    modes: result.modeLogs.map((log) => ({ series: SERIES.supasync, table: `project ${log.project}`, ...modesSince(log, start) })),
+    requestBucketSeconds: REQUEST_BUCKET_MS / 1000,
+    requests: result.requests.flatMap((entry) => [
+      { series: SERIES.supasync, client: `project ${entry.project}`, counts: entry.supasync },
+      { series: SERIES.raw, client: `project ${entry.project}`, counts: entry.raw },
+    ]),
+  }
+}
+
 function latencySummary(list: Visibility[]) {
   const seen = list.filter((entry) => entry.latency !== undefined).map((entry) => entry.latency!)
   const within = list.filter((entry) => entry.latency !== undefined && entry.latency <= MAX_STALENESS_MS).length
@@ -314,7 +359,7 @@ export async function benchLiveTable(): Promise<Figure[]> {
     const enter = (next: PhaseName) => {
       phase = next
       phaseStarts.push({ phase: next, at: Date.now() })
-      link!.send({ type: 'phase', name: next })
+      link!.send({ type: 'phase', name: next, at: phaseStarts.at(-1)!.at })
       console.log(`[polling bench] phase ${next}`)
     }
     const seconds = (s: number) => s * 1000 * TIME_SCALE
@@ -347,6 +392,7 @@ export async function benchLiveTable(): Promise<Figure[]> {
     await sleep(seconds(35))
     const activeWriters = writers
     writers = undefined
+    const writesStoppedAt = Date.now()
     await activeWriters.stop()
     const lastWriteAt = Math.max(...activeWriters.writes.map((write) => write.version / 1000))
     // Every write gets its full budget (a fixed wait is the measurement, not a synchronisation).
@@ -360,6 +406,9 @@ export async function benchLiveTable(): Promise<Figure[]> {
     const runSeconds = (phaseStarts.length > 0 ? Date.now() - phaseStarts[0]!.at : 0) / 1000
     figures.push({ suite: SUITE, name: `milestone updates written (${PROJECTS * WRITERS_PER_PROJECT} writers, PostgREST, ~${RATE}/s)`, value: writes.length, unit: 'writes', details: { ...writeStats, perPhase: Object.fromEntries((Object.keys(PHASE_LABEL) as PhaseName[]).map((name) => [name, writes.filter((write) => write.phase === name).length])), runSeconds: Math.round(runSeconds) } })
     const sides = { supasync: visibilities(writes, result.supasync), raw: visibilities(writes, result.raw) }
+    const timeline = runTimeline(phaseStarts, writesStoppedAt, { [SERIES.supasync]: sides.supasync, [SERIES.raw]: sides.raw }, result)
+    const requestTotals = result.requests.map((entry) => ({ project: entry.project, supasync: entry.supasync.reduce((sum, count) => sum + count, 0), raw: entry.raw.reduce((sum, count) => sum + count, 0), supasyncBeforeSchedule: entry.supasyncBefore, rawBeforeSchedule: entry.rawBefore }))
+    figures.push({ suite: SUITE, name: TIMELINE_FIGURE, value: round(timeline.end, 0), unit: 's', details: { requestTotals, timeline } })
     const group = (list: Visibility[], phases: PhaseName[]) => latencySummary(list.filter((entry) => phases.includes(entry.write.phase)))
     for (const side of ['supasync', 'raw'] as const) {
       const label = side === 'supasync' ? 'supasync live table' : 'raw realtime-js'
@@ -458,12 +507,19 @@ interface ChildConfig {
 
 type Component = { id: string; project_id: number; milestone: string; updated_at: string }
 
-async function createClientFor(url: string, anonKey: string, token: string): Promise<SupabaseClient> {
+/** A client signed in with `token`; every REST request it starts is counted in `requests` first. */
+async function createClientFor(url: string, anonKey: string, token: string, requests: BucketCounter): Promise<SupabaseClient> {
   const { createClient } = await import('@supabase/supabase-js')
   const WebSocket = (await import('ws')).default
   const supabase = createClient(url, anonKey, {
     accessToken: async () => token,
     realtime: { transport: WebSocket as never },
+    global: {
+      fetch: (input, init) => {
+        requests.add(Date.now())
+        return fetch(input, init)
+      },
+    },
   })
   await supabase.realtime.setAuth(token)
   return supabase
@@ -492,6 +548,9 @@ async function childMain(config: ChildConfig): Promise<void> {
     cache: MemoryCache<Component>
     rawClient: SupabaseClient
     mode: { mode: LiveMode; since: number }
+    /** Every mode change with its Date.now(), for the mode timeline chart. */
+    modeLog: { at: number[]; mode: LiveMode[] }
+    requests: { supasync: BucketCounter; raw: BucketCounter }
     readyMs?: number
   }
   gc()
@@ -500,7 +559,8 @@ async function childMain(config: ChildConfig): Promise<void> {
   const loadStarted = performance.now()
   for (let project = 1; project <= config.projects; project++) {
     const token = config.tokens[project - 1]!
-    const supabase = await createClientFor(config.url, config.anonKey, token)
+    const requests = { supasync: new BucketCounter(REQUEST_BUCKET_MS), raw: new BucketCounter(REQUEST_BUCKET_MS) }
+    const supabase = await createClientFor(config.url, config.anonKey, token, requests.supasync)
     const sync = createSupasync(supabase, { onError })
     // The cache's own namespace is the table's (cacheNamespace), so the lookups below read the rows it writes.
     const cacheNamespace = `user-of-project-${project}`
@@ -518,8 +578,9 @@ async function childMain(config: ChildConfig): Promise<void> {
         seen.push([change.key, change.version, Date.now(), change.source === 'poll' ? 1 : 0])
       },
     })
-    const rawClient = await createClientFor(config.url, config.anonKey, token)
-    const observer: ProjectObserver = { project, supabase, sync, live, cache, rawClient, mode: { mode: live.freshness.get().mode, since: Date.now() } }
+    const rawClient = await createClientFor(config.url, config.anonKey, token, requests.raw)
+    const mode = live.freshness.get().mode
+    const observer: ProjectObserver = { project, supabase, sync, live, cache, rawClient, mode: { mode, since: Date.now() }, modeLog: { at: [Date.now()], mode: [mode] }, requests }
     observers.push(observer)
     live.ready.then(() => (observer.readyMs = performance.now() - loadStarted), () => {})
   }
@@ -531,8 +592,11 @@ async function childMain(config: ChildConfig): Promise<void> {
   for (const observer of observers) {
     observer.live.freshness.subscribe((freshness) => {
       if (freshness.mode === observer.mode.mode) return
-      account(observer, Date.now())
+      const now = Date.now()
+      account(observer, now)
       observer.mode.mode = freshness.mode
+      observer.modeLog.at.push(now)
+      observer.modeLog.mode.push(freshness.mode)
       modeTransitions++
     })
   }
@@ -587,14 +651,21 @@ async function childMain(config: ChildConfig): Promise<void> {
   const byProject = new Map(observers.map((observer) => [observer.project, observer]))
   const runLookups = { lookups: 0, hits: 0, misses: 0, fresh: 0, cacheHits: 0, cacheMisses: 0 }
   let statsAtStart: { hits: number; misses: number }[] | undefined
+  let runStartedAt: number | undefined
   let finishing = false
 
   process.on('message', (message: LinkMessage) => {
     if (message.type === 'lookup') void lookupBench(observers[0]!).then((result) => sendToParent({ type: 'lookups', ...result }))
     else if (message.type === 'phase') {
       const now = Date.now()
-      for (const observer of observers) account(observer, now)
+      for (const observer of observers) {
+        account(observer, now)
+        // The first phase starts the run: requests are counted from the runner's start time on.
+        observer.requests.supasync.begin(message.at as number)
+        observer.requests.raw.begin(message.at as number)
+      }
       phase = message.name as string
+      runStartedAt ??= message.at as number
       if (statsAtStart === undefined) statsAtStart = observers.map((observer) => observer.live.stats())
     } else if (message.type === 'write') {
       const observer = byProject.get(message.project as number)
@@ -635,6 +706,18 @@ async function childMain(config: ChildConfig): Promise<void> {
       rawStatuses,
       rawEvents,
       errors,
+      modeLogs: observers.map((observer) => ({ project: observer.project, ...observer.modeLog })),
+      requests: observers.map((observer) => {
+        const runMs = now - (runStartedAt ?? now)
+        return {
+          project: observer.project,
+          supasync: observer.requests.supasync.snapshot(runMs),
+          raw: observer.requests.raw.snapshot(runMs),
+          supasyncBefore: observer.requests.supasync.before,
+          rawBefore: observer.requests.raw.before,
+        }
+      }),
+      finishedAt: now,
     }
     await sendToParent(result)
     for (const observer of observers) {
