@@ -26,14 +26,23 @@ async function search(page: Page, tag: string): Promise<void> {
   await row(page, tag).waitFor({ timeout: 15_000 })
 }
 
-/** Cuts this page's realtime socket and refuses new ones (setOffline leaves open WebSockets alone). */
-async function cutRealtime(page: Page): Promise<() => Promise<void>> {
+/**
+ * Cuts this page's realtime socket and refuses new ones (setOffline leaves open WebSockets alone), and fails every
+ * request to the stack from the context: a page under a service worker sends its cross-origin requests on through the
+ * worker, and Chromium's offline emulation does not always reach those (a write once went out from a page reloaded
+ * offline).
+ */
+async function cutNetwork(page: Page): Promise<() => Promise<void>> {
   const open: { close(): Promise<void> }[] = []
   await page.routeWebSocket(/\/realtime\/v1\/websocket/, (socket) => {
     open.push(socket)
     void socket.close({ code: 1006 }).catch(() => undefined)
   })
+  const stackRequests = `${local.demo.stack.url}/**`
+  const refuse = (route: { abort(code: string): Promise<void> }) => route.abort('internetdisconnected')
+  await page.context().route(stackRequests, refuse)
   return async () => {
+    await page.context().unroute(stackRequests, refuse)
     await page.unrouteAll({ behavior: 'ignoreErrors' })
   }
 }
@@ -67,9 +76,10 @@ describe('construction: foreman (phone) and project manager (desktop)', () => {
     await row(foreman.page, tags[0]!).waitFor({ timeout: 15_000 })
     await foreman.page.locator('html[data-offline-ready="true"]').waitFor({ state: 'attached', timeout: 15_000 })
     const before = await Promise.all(tags.map((tag) => stored(tag, 2)))
-    // Offline: no HTTP (setOffline) and no socket (setOffline leaves an open WebSocket alone).
+    // Offline: no HTTP (setOffline, and the stack refused from the context) and no socket (setOffline leaves an open
+    // WebSocket alone).
     await foreman.context.setOffline(true)
-    const restore = await cutRealtime(foreman.page)
+    const restore = await cutNetwork(foreman.page)
     for (const tag of tags) {
       await search(foreman.page, tag)
       await row(foreman.page, tag).getByTestId('advance').click()
