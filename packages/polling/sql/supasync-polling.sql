@@ -526,3 +526,160 @@ comment on function public.supasync_watermark() is
   '{watermark: start of the oldest open transaction (or now()), now: clock_timestamp(), complete: the owner sees every session, access: when the caller''s access last changed (section 5)}. Rows stamped before watermark are final (supasync polling cursor).';
 revoke all on function public.supasync_watermark() from public, anon, authenticated;
 grant execute on function public.supasync_watermark() to anon, authenticated, service_role;
+
+-- ===========================================================================
+-- 7. Broadcast from Database (createLiveTable({ source: 'broadcast', topic }))
+-- ===========================================================================
+-- postgres_changes checks every change against every subscriber's RLS, on
+-- one thread; Supabase recommends Broadcast from Database on private
+-- channels instead once an app outgrows it: a row trigger calls
+-- realtime.broadcast_changes, which stores the change in realtime.messages,
+-- and Realtime delivers it to the clients joined to the topic, authorized
+-- once per join by SELECT policies on realtime.messages.
+--
+-- supasync.enable_broadcast(target, topic_sql) installs that trigger
+-- (supasync_broadcast, AFTER INSERT OR UPDATE OR DELETE, FOR EACH ROW).
+-- topic_sql is one SQL expression over the row's columns that names its
+-- topic, e.g. $$'project:' || project_id$$: evaluated on NEW for INSERT and
+-- UPDATE, on OLD for DELETE. Each change is sent with the event TG_OP and the
+-- payload { operation, record, old_record, table, schema } (the partition
+-- tree's root table), which live tables with source 'broadcast' apply.
+--   * A row whose topic changes (moved to another project) is also sent to
+--     its old topic as a DELETE of the old row, so that topic's readers see
+--     it leave without seeing its new values.
+--   * A NULL topic sends nothing for that row.
+--   * SECURITY DEFINER: realtime.send inserts into realtime.messages as the
+--     caller, and a writer with no INSERT policy there would lose the
+--     broadcast (realtime.send turns the refusal into a WARNING). The trigger
+--     runs as its owner: the role that ran this file (on Supabase `postgres`,
+--     which bypasses RLS), so writers need no policy on realtime.messages.
+--
+-- topic_sql is SQL by design, run by the trigger with the owner's rights on
+-- every write: write it yourself in a migration, never build it from user
+-- input. It is checked to be one expression (no ';') that compiles against
+-- the table's columns with an empty search_path (qualify your functions with
+-- their schema) before anything is installed. Only the migration role may
+-- call these functions.
+--
+-- Who receives a topic is decided by your SELECT policies on
+-- realtime.messages, NOT by the table's RLS: a reader of 'project:42'
+-- receives every row sent there, all columns. Give topics the granularity of
+-- your RLS (one per project when project members may read all its rows), and
+-- a policy such as:
+--
+--   create policy "project members receive project changes" on realtime.messages
+--     for select to authenticated
+--     using (realtime.messages.extension = 'broadcast'
+--            and exists (select 1 from public.project_members m
+--                         where m.user_id = (select auth.uid())
+--                           and 'project:' || m.project_id = (select realtime.topic())));
+create or replace function supasync.broadcast_row_change()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  -- arguments from enable_broadcast: the topic expression, the root table's schema and name
+  topic_sql  text := tg_argv[0];
+  new_topic  text;
+  old_topic  text;
+begin
+  if tg_when <> 'AFTER' or tg_level <> 'ROW' or tg_nargs <> 3 then
+    raise exception 'supasync.broadcast_row_change() must be an AFTER ... FOR EACH ROW trigger installed by supasync.enable_broadcast()';
+  end if;
+  -- The expression sees the row's columns by name: ($1).* of the changed row.
+  if tg_op in ('INSERT', 'UPDATE') then
+    execute pg_catalog.format('select (%s)::text from (select ($1).*) as changed_row', topic_sql) into new_topic using new;
+  end if;
+  if tg_op in ('UPDATE', 'DELETE') then
+    execute pg_catalog.format('select (%s)::text from (select ($1).*) as changed_row', topic_sql) into old_topic using old;
+  end if;
+  if tg_op = 'DELETE' then
+    if old_topic is not null then
+      perform realtime.broadcast_changes(old_topic, tg_op, tg_op, tg_argv[2], tg_argv[1], new, old);
+    end if;
+    return null;
+  end if;
+  if new_topic is not null then
+    perform realtime.broadcast_changes(new_topic, tg_op, tg_op, tg_argv[2], tg_argv[1], new, old);
+  end if;
+  if tg_op = 'UPDATE' and old_topic is not null and old_topic is distinct from new_topic then
+    perform realtime.broadcast_changes(old_topic, 'DELETE', 'DELETE', tg_argv[2], tg_argv[1], null::record, old);
+  end if;
+  return null;
+end
+$$;
+comment on function supasync.broadcast_row_change() is
+  'AFTER INSERT OR UPDATE OR DELETE row trigger installed by supasync.enable_broadcast: sends each change with realtime.broadcast_changes to the topic its expression names.';
+
+create or replace function supasync.enable_broadcast(target regclass, topic_sql text)
+returns void
+language plpgsql
+set search_path = ''
+as $$
+declare
+  rel_kind   "char";
+  root       oid;
+  root_schema text;
+  root_name  text;
+begin
+  select c.relkind into rel_kind from pg_catalog.pg_class c where c.oid = target;
+  if rel_kind not in ('r', 'p') then
+    raise exception 'supasync.enable_broadcast(): % is not a table', target;
+  end if;
+  if pg_catalog.to_regprocedure('realtime.broadcast_changes(text, text, text, text, text, record, record, text)') is null then
+    raise exception 'supasync.enable_broadcast(): realtime.broadcast_changes does not exist in this database'
+      using hint = 'Run it in a Supabase project database (or on the supasync local stack), where the Realtime server created the realtime schema.';
+  end if;
+  if topic_sql is null or pg_catalog.btrim(topic_sql) = '' then
+    raise exception 'supasync.enable_broadcast(): topic_sql is required: one SQL expression over the row''s columns that names its topic'
+      using hint = 'For example: select supasync.enable_broadcast(''public.components'', $sql$''project:'' || project_id$sql$);';
+  end if;
+  if pg_catalog.strpos(topic_sql, ';') > 0 then
+    raise exception 'supasync.enable_broadcast(): topic_sql must be one SQL expression, without ";": %', topic_sql
+      using hint = 'Write the topic as an expression over the row''s columns, e.g. ''project:'' || project_id (use chr(59) for a literal semicolon).';
+  end if;
+  -- Compiled, not run (limit 0), against the table's columns, under the trigger's empty search_path.
+  begin
+    execute pg_catalog.format('select (%s)::text from (select (null::%s).*) as changed_row limit 0', topic_sql, target);
+  exception when others then
+    raise exception 'supasync.enable_broadcast(): the topic expression % does not compile against %: %', topic_sql, target, sqlerrm
+      using hint = 'Write one SQL expression over the table''s columns, e.g. ''project:'' || project_id; qualify functions with their schema (the trigger runs with an empty search_path).';
+  end;
+
+  -- Partitions: the trigger is cloned onto each partition; changes are named after the root table, which is what
+  -- live tables read.
+  root := coalesce(pg_catalog.pg_partition_root(target), target);
+  select n.nspname, c.relname into root_schema, root_name
+    from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+   where c.oid = root;
+
+  execute pg_catalog.format(
+    'create or replace trigger supasync_broadcast after insert or update or delete on %s '
+    'for each row execute function supasync.broadcast_row_change(%L, %L, %L)', target, topic_sql, root_schema, root_name);
+
+  if not exists (select 1 from supasync.polled_tables p where p.table_schema = root_schema and p.table_name = root_name) then
+    raise notice 'supasync.enable_broadcast(): %.% is not enabled for polling; a live table also needs select supasync.enable_polling(''%'') (updated_at stamps and tombstones).',
+      root_schema, root_name, pg_catalog.format('%I.%I', root_schema, root_name);
+  end if;
+end
+$$;
+comment on function supasync.enable_broadcast(regclass, text) is
+  'Installs the supasync_broadcast trigger: every INSERT, UPDATE and DELETE is sent with realtime.broadcast_changes to the private topic topic_sql (an expression over the row''s columns) names. Idempotent; re-run to change the expression.';
+
+create or replace function supasync.disable_broadcast(target regclass)
+returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+  execute pg_catalog.format('drop trigger if exists supasync_broadcast on %s', target);
+end
+$$;
+comment on function supasync.disable_broadcast(regclass) is
+  'Removes the supasync_broadcast trigger of supasync.enable_broadcast from a table.';
+
+revoke all on function supasync.broadcast_row_change()            from public, anon, authenticated;
+revoke all on function supasync.enable_broadcast(regclass, text)  from public, anon, authenticated;
+revoke all on function supasync.disable_broadcast(regclass)       from public, anon, authenticated;

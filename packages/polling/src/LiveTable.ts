@@ -1,4 +1,5 @@
 import { createStore, shallowEqual, toWallTime, type ChangePayload, type ChangesLease, type ReadableStore, type Supasync, type SupasyncError } from '@supasync/core'
+import { BroadcastFeed, type DatabaseChange } from './BroadcastFeed.js'
 import { CacheMirror } from './CacheMirror.js'
 import { deriveMode, type LiveMode } from './deriveMode.js'
 import { asPollingError, PollingError } from './errors.js'
@@ -30,7 +31,10 @@ export interface Freshness {
    * the never-backward port clock; keeps counting offline and while the device sleeps, never negative.
    */
   stalenessMs: number
-  /** The last failure of a read or of the subscription, cleared by the next successful read. */
+  /**
+   * The last failure of a read or of the subscription, cleared by the next successful read. With source 'broadcast'
+   * and no failed read: `REALTIME_REFUSED` while the server refuses the topic (the table polls meanwhile).
+   */
   error: SupasyncError<string> | undefined
 }
 
@@ -65,6 +69,10 @@ export class LiveTable<R extends object = Row> {
   private readonly freshnessStore: ReturnType<typeof createStore<Freshness>>
   private readonly poller: SharedPoller
   private readonly leases: ChangesLease[] = []
+  /** The private topic changes arrive on (source 'broadcast'); undefined for postgres_changes. */
+  private readonly feed: BroadcastFeed | undefined
+  /** Why the broadcast source does not deliver (the server refused its topic), while that lasts. */
+  private realtimeError: PollingError | undefined
   private readonly cleanups: (() => void)[] = []
   private readonly createdAt: number
   private loaded = false
@@ -130,6 +138,10 @@ export class LiveTable<R extends object = Row> {
     private readonly options: ResolvedLiveOptions<R>,
   ) {
     const timers = sync.ports.timers
+    // First: a topic held elsewhere with other options throws here, before anything below needs releasing.
+    this.feed = options.source === 'broadcast'
+      ? new BroadcastFeed(sync, options.topic!, { schema: options.schema, table: options.table, primaryKey: options.primaryKey, cursor: options.cursor })
+      : undefined
     this.createdAt = timers.now()
     const mirror = (this.mirror = options.cache && new CacheMirror(options.cache, options, timers, (error) => {
       this.report(error)
@@ -271,6 +283,7 @@ export class LiveTable<R extends object = Row> {
     if (this.destroyed) return
     this.destroyed = true
     for (const lease of this.leases.splice(0)) lease.release()
+    this.feed?.release()
     for (const cleanup of this.cleanups.splice(0)) cleanup()
     this.cancelLoadRetry?.()
     this.sweep?.cancel()
@@ -282,6 +295,15 @@ export class LiveTable<R extends object = Row> {
   // --- realtime -------------------------------------------------------------------------------------------
 
   private subscribeRealtime(): void {
+    if (this.feed) {
+      this.feed.start({
+        change: (change) => this.onDatabaseChange(change),
+        // Joined: from here on deliveries flow; read what was committed while they did not.
+        joined: () => this.catchUp(),
+        statusChanged: () => this.update(),
+      })
+      return
+    }
     const { schema, table, filter, realtimeDeletes } = this.options
     const onError = (error: SupasyncError<string>) => this.report(error)
     const main = this.sync.changes({ schema, table, filter: realtimeFilter(filter), event: '*' }, (change) => this.onRealtime(change), {
@@ -341,6 +363,29 @@ export class LiveTable<R extends object = Row> {
     }
     // Checked on the client too: a Realtime server older than 2.100 ignores all but one filter clause.
     this.apply(key, row, version, 'realtime')
+  }
+
+  /** A change broadcast on the topic by a realtime.broadcast_changes trigger (source 'broadcast'). */
+  private onDatabaseChange(change: DatabaseChange): void {
+    if (this.destroyed) return
+    if (change.kind === 'bad') {
+      this.report(new PollingError('BAD_ROW', `A broadcast on topic ${JSON.stringify(this.feed!.topic)} for ${this.options.table} is ${change.why}. It was skipped; polls read the row.`))
+      if (this.loaded) this.poller.request().catch(() => {})
+      return
+    }
+    if (change.kind === 'delete') {
+      const held = this.view.versionOf(change.key)
+      // A row not held needs nothing: the server's tombstone reaches every poll that could carry a copy.
+      if (held === undefined) return
+      // At the deleted row's own version: RowView keeps a row held at a newer one (a re-insert after the delete).
+      // Weak, as for postgres_changes: a re-insert stamped like the deleted version (a now() cursor, one transaction)
+      // may come back; a poll's copy of the deleted row is settled by the server's tombstone.
+      this.view.remove(change.key, change.version ?? held, 'realtime', true)
+      return
+    }
+    // The topic may carry rows outside the filter (another status of the same project): apply() checks it, and an
+    // UPDATE that moved a held row out of it removes the row.
+    this.apply(change.key, change.row, change.version, 'realtime')
   }
 
   /**
@@ -599,6 +644,13 @@ export class LiveTable<R extends object = Row> {
     return timers.wallNow ? timers.wallNow() : timers.now()
   }
 
+  /** Keeps the broadcast room's refusal for freshness while it lasts; reports it once when it begins. */
+  private noteRefusal(refusal: PollingError | undefined): void {
+    if (refusal?.message === this.realtimeError?.message) return
+    this.realtimeError = refusal
+    if (refusal) this.report(refusal)
+  }
+
   private report(error: SupasyncError<string>): void {
     if (error.message === this.lastReported) return
     this.lastReported = error.message
@@ -626,10 +678,11 @@ export class LiveTable<R extends object = Row> {
     const now = this.poller.scheduler.now()
     const catchingUp = this.catchUpAfterPoll !== undefined
     const connection = this.sync.status.get()
-    // This table's own leases and the socket prove realtime; another channel of the instance that the server refuses
-    // (which keeps sync.status 'degraded') says nothing about this one.
-    const leasesLive = this.leases.length > 0 && this.leases.every((lease) => lease.status.get() === 'live')
-    const realtimeProven = leasesLive && connection.socketProven && !catchingUp && now >= this.realtimeSuspectUntil
+    // This table's own leases (or its room) and the socket prove realtime; another channel of the instance that the
+    // server refuses (which keeps sync.status 'degraded') says nothing about this one.
+    const pathLive = this.feed ? this.feed.joined : this.leases.length > 0 && this.leases.every((lease) => lease.status.get() === 'live')
+    const realtimeProven = pathLive && connection.socketProven && !catchingUp && now >= this.realtimeSuspectUntil
+    if (this.feed) this.noteRefusal(this.feed.refusal(this.options.pollIntervalMs))
     const mode = deriveMode({
       online: this.sync.ports.network.isOnline(),
       loaded: this.loaded,
@@ -660,7 +713,8 @@ export class LiveTable<R extends object = Row> {
       mode,
       lastSyncedAt: syncedAtWall,
       stalenessMs: Math.max(0, Math.ceil(now - (claimed ?? this.createdAt))),
-      error: this.error,
+      // A failed read first (it decides the mode); else why realtime is refused, while it is.
+      error: this.error ?? this.realtimeError,
     })
     if (syncedAtWall !== undefined) this.mirror?.saveSyncedAt(syncedAtWall)
     const interval = mode === 'realtime' ? this.options.verifyIntervalMs : this.options.pollIntervalMs

@@ -7,7 +7,7 @@ export interface LiveChange<R> {
   row: R | undefined
   /** The version applied (the cursor in µs since the epoch, or the deletion's stamp). */
   version: number
-  /** 'cache': restored from the cache at start; 'load': the initial read; 'realtime': a postgres_changes event; 'poll': a catch-up or polling read. */
+  /** 'cache': restored from the cache at start; 'load': the initial read; 'realtime': a postgres_changes event or a broadcast of the table's topic; 'poll': a catch-up or polling read. */
   source: 'cache' | 'load' | 'realtime' | 'poll'
 }
 

@@ -9,7 +9,10 @@ export interface ModeInputs {
   loaded: boolean
   /** A catch-up read requested after a (re)subscribe has not completed yet. */
   catchingUp: boolean
-  /** The lease is live ("Subscribed to PostgreSQL"), the socket answered a recent heartbeat, and no catch-up is pending. */
+  /**
+   * The realtime path is live (postgres_changes: every lease got "Subscribed to PostgreSQL"; broadcast: the topic's
+   * room is joined), the socket answered a recent heartbeat, and no catch-up is pending.
+   */
   realtimeProven: boolean
   /** The last read through PostgREST succeeded (or none has failed yet). */
   restHealthy: boolean

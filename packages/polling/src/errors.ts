@@ -18,6 +18,12 @@ export type PollingErrorCode =
   | 'BAD_ROW'
   /** Another user signed in on the client during the table's life: its cache mirroring stopped; create new live tables. */
   | 'IDENTITY_CHANGED'
+  /**
+   * Realtime refused or closed the private topic of a live table with `source: 'broadcast'` (most often: no SELECT
+   * policy on realtime.messages admits the user for the topic). Shown in `freshness.error` while it lasts; the table
+   * polls meanwhile and never claims realtime.
+   */
+  | 'REALTIME_REFUSED'
   /** The live table was destroyed. */
   | 'DESTROYED'
 

@@ -90,7 +90,26 @@ export interface LiveTableOptions<R extends object = Record<string, unknown>> {
    * number sets a fixed period in ms; false turns sweeps off. Costs ceil(rows / pageSize) small requests per sweep.
    */
   sweepIntervalMs?: number | false
-  /** Also subscribe to the table's unfiltered DELETE events (a filter on a non-key column never matches deletes). Default true. */
+  /**
+   * Where realtime changes come from. `'postgres_changes'`: a postgres_changes subscription on the table through the
+   * pool (the table must be in the `supabase_realtime` publication; the server checks every change against every
+   * subscriber's RLS). `'broadcast'`: the private Realtime topic `topic`, fed by a `realtime.broadcast_changes` row
+   * trigger (`supasync.enable_broadcast` in supasync-polling.sql), the path Supabase recommends at scale. Catch-up,
+   * watchdog, verification polls, dedupe and tombstones are the same for both. Default `'postgres_changes'`.
+   */
+  source?: 'postgres_changes' | 'broadcast'
+  /**
+   * The private topic this table's changes are broadcast on, e.g. `'project:42'`: required with `source: 'broadcast'`,
+   * refused without it. Joined as `sync.channel(topic, { private: true })`, so a SELECT policy on `realtime.messages`
+   * must admit the user for it. It must carry every row of `filter` (rows it carries outside the filter are ignored;
+   * rows of the filter it never carries are found by verification polls and keep the table polling). Without the
+   * `realtime:` prefix, at most 246 bytes. Default none.
+   */
+  topic?: string
+  /**
+   * Also subscribe to the table's unfiltered DELETE events (a filter on a non-key column never matches deletes).
+   * Source `'postgres_changes'` only: a broadcast trigger sends deletes on the topic of the deleted row. Default true.
+   */
   realtimeDeletes?: boolean
   /** Called for every row that enters, changes in or leaves the view. */
   onChange?: (change: LiveChange<R>) => void
@@ -119,6 +138,9 @@ export interface ResolvedLiveOptions<R extends object> {
   detectMovesOut: boolean
   /** undefined: automatic (see the option). */
   sweepIntervalMs: number | false | undefined
+  source: 'postgres_changes' | 'broadcast'
+  /** The private topic (source 'broadcast'); undefined for postgres_changes. */
+  topic: string | undefined
   realtimeDeletes: boolean
   onChange: ((change: LiveChange<R>) => void) | undefined
   onError: (error: SupasyncError<string>) => void
@@ -141,6 +163,28 @@ function identifier(name: string, value: unknown, fallback: string | undefined):
     throw new PollingError('INVALID_OPTIONS', `createLiveTable: ${name} must be a plain identifier (letters, digits, _), got ${JSON.stringify(value)}.`)
   }
   return value
+}
+
+/** Topics travel as `realtime:<topic>` in frame fields of at most 255 bytes. */
+const MAX_TOPIC_BYTES = 255 - 'realtime:'.length
+
+function realtimeSource(source: unknown, topic: unknown): { source: 'postgres_changes' | 'broadcast'; topic: string | undefined } {
+  if (source !== undefined && source !== 'postgres_changes' && source !== 'broadcast') {
+    throw new PollingError('INVALID_OPTIONS', `createLiveTable: source must be 'postgres_changes' or 'broadcast', got ${JSON.stringify(source)}.`)
+  }
+  if (source !== 'broadcast') {
+    if (topic !== undefined) {
+      throw new PollingError('INVALID_OPTIONS', `createLiveTable: topic ${JSON.stringify(topic)} is only used with source: 'broadcast'. Add source: 'broadcast' to follow the changes a broadcast trigger sends to that topic, or remove topic to use postgres_changes.`)
+    }
+    return { source: 'postgres_changes', topic: undefined }
+  }
+  const fix = "the private Realtime topic your broadcast trigger sends this table's changes to, e.g. topic: 'project:42' (supasync.enable_broadcast in packages/polling/sql)"
+  if (topic === undefined) throw new PollingError('INVALID_OPTIONS', `createLiveTable: source 'broadcast' needs topic: ${fix}.`)
+  if (typeof topic !== 'string' || topic.trim() === '') throw new PollingError('INVALID_OPTIONS', `createLiveTable: topic must be a non-empty string, ${fix}; got ${JSON.stringify(topic)}.`)
+  if (topic.startsWith('realtime:')) throw new PollingError('INVALID_OPTIONS', `createLiveTable: topic ${JSON.stringify(topic)}: leave out the "realtime:" prefix, realtime-js adds it (topic: ${JSON.stringify(topic.slice('realtime:'.length))}).`)
+  if (topic.startsWith('supasync:')) throw new PollingError('INVALID_OPTIONS', `createLiveTable: topic ${JSON.stringify(topic)}: the "supasync:" prefix is reserved for supasync's own channels; name the topic after what it carries, e.g. 'project:42'.`)
+  if (new TextEncoder().encode(topic).length > MAX_TOPIC_BYTES) throw new PollingError('INVALID_OPTIONS', `createLiveTable: topic is longer than ${MAX_TOPIC_BYTES} bytes, the most Realtime carries; use a shorter topic expression in supasync.enable_broadcast.`)
+  return { source: 'broadcast', topic }
 }
 
 export function resolveLiveOptions<R extends object>(options: LiveTableOptions<R>, fallbackClient?: unknown): ResolvedLiveOptions<R> {
@@ -195,6 +239,7 @@ export function resolveLiveOptions<R extends object>(options: LiveTableOptions<R
     resyncAfterMs: number('resyncAfterMs', options.resyncAfterMs, 86_400_000, 0),
     detectMovesOut: options.detectMovesOut ?? false,
     sweepIntervalMs,
+    ...realtimeSource(options.source, options.topic),
     realtimeDeletes: options.realtimeDeletes ?? true,
     onChange: options.onChange,
     onError: options.onError ?? ((error) => console.warn(`[supasync] ${error.message}`)),

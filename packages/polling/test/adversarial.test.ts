@@ -1,6 +1,7 @@
 /**
  * Adversarial cases found by a review of the issue #10 fixes (claims ahead of data, sweeps dropping rows that exist,
- * request storms): each asserts the fixed behaviour. Fakes only, no stack.
+ * request storms): each asserts the fixed behaviour, for both realtime sources (postgres_changes and a broadcast
+ * topic). Fakes only, no stack.
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import type { ConnectionState, SupasyncError } from '@supasync/core'
@@ -17,7 +18,13 @@ const T0us = T0 * 1000
 const opened: LiveTable<Comp>[] = []
 afterEach(() => { for (const live of opened.splice(0)) live.destroy() })
 
-function world(state: ConnectionState = 'live') {
+type Source = 'postgres_changes' | 'broadcast'
+const SOURCE_OPTIONS: Record<Source, Partial<LiveTableOptions<Comp>>> = {
+  postgres_changes: {},
+  broadcast: { source: 'broadcast', topic: 'project:1' },
+}
+
+function world(state: ConnectionState = 'live', source: Source = 'postgres_changes') {
   const clock = manualClock(T0)
   const server = new FakeServer(clock)
   server.rows = [1, 2, 3, 4, 5, 6].map((id) => ({ id, project_id: id % 2 === 1 ? 1 : 2, tag: `C-${id}`, deleted_at: null, updated_at: pgts(T0us - 60_000_000 + id) }))
@@ -25,7 +32,7 @@ function world(state: ConnectionState = 'live') {
   const errors: SupasyncError<string>[] = []
   const changes: LiveChange<Comp>[] = []
   const open = (options: Partial<LiveTableOptions<Comp>> = {}) => {
-    const live = createLiveTable<Comp>(fake.sync, { supabase: server.host, table: 'components', onError: (e) => errors.push(e), onChange: (c) => changes.push(c), sweepIntervalMs: false, ...options })
+    const live = createLiveTable<Comp>(fake.sync, { supabase: server.host, table: 'components', onError: (e) => errors.push(e), onChange: (c) => changes.push(c), sweepIntervalMs: false, ...SOURCE_OPTIONS[source], ...options })
     opened.push(live)
     return live
   }
@@ -33,8 +40,8 @@ function world(state: ConnectionState = 'live') {
 }
 const counts = (live: LiveTable<Comp>) => (live as unknown as { poller: { counts: { polls: number } } }).poller.counts
 
-describe('adversarial cases (issue #10 review)', () => {
-  it('a hard delete of a filtered table: realtime is not claimed while its DELETE lease is down', async () => {
+describe('adversarial cases (issue #10 review): what proves realtime', () => {
+  it('postgres_changes: a hard delete of a filtered table: realtime is not claimed while its DELETE lease is down', async () => {
     const w = world('live')
     const live = w.open({ filter: { project_id: 1 } })
     await flush(); await live.ready
@@ -57,8 +64,33 @@ describe('adversarial cases (issue #10 review)', () => {
     expect(live.freshness.get().mode).toBe('realtime')
   })
 
+  it('broadcast: a hard delete while the room is down (socket lost) is not claimed, and the rejoin catches up before realtime', async () => {
+    const w = world('live', 'broadcast')
+    const live = w.open({ filter: { project_id: 1 } })
+    await flush(); await live.ready
+    await run(w.clock, 100)
+    const room = w.fake.rooms.get('project:1')!
+    room.join()
+    await flush(); await run(w.clock, 100)
+    expect(live.freshness.get().mode).toBe('realtime')
+    room.drop() // the socket died: what is broadcast meanwhile is lost
+    const deletedAt = w.clock.now()
+    w.server.remove(3)
+    await run(w.clock, 8000)
+    const f = live.freshness.get()
+    if (live.get(3) !== undefined) expect(f.lastSyncedAt!).toBeLessThanOrEqual(deletedAt)
+    expect(f.mode).not.toBe('realtime')
+    room.join() // realtime-js rejoined: deliveries flow again, the gap is read first
+    expect(live.freshness.get().mode).toBe('catching-up')
+    await run(w.clock, 100)
+    expect(live.get(3)).toBeUndefined()
+    expect(live.freshness.get().mode).toBe('realtime')
+  })
+})
+
+describe.each(['postgres_changes', 'broadcast'] as const)('adversarial cases (issue #10 review), source %s', (source) => {
   it('without the watermark function the cursor follows the newest stamp read: a quiet poll reads one page', async () => {
-    const w = world('degraded')
+    const w = world('degraded', source)
     // An insert-only log: serial ids, stamps increasing with id, 2 s apart (more than overlapMs).
     w.server.rows = Array.from({ length: 40 }, (_, i) => ({ id: i + 1, project_id: 1, tag: `L-${i + 1}`, deleted_at: null, updated_at: pgts(T0us - 200_000_000 + (i + 1) * 2_000_000) }))
     w.server.intercept = (request) => (request.kind === 'rpc' ? failure(404, 'Could not find the function', 'PGRST202') : undefined)
@@ -78,7 +110,7 @@ describe('adversarial cases (issue #10 review)', () => {
   })
 
   it('a sweep does not adopt a row that left the filter between its key read and its row read', async () => {
-    const w = world('degraded')
+    const w = world('degraded', source)
     const hidden = new Set<number>([7])
     w.server.rows.push({ id: 7, project_id: 1, tag: 'C-7', deleted_at: null, updated_at: pgts(T0us - 60_000_000 + 7) })
     let moved = false
@@ -106,7 +138,7 @@ describe('adversarial cases (issue #10 review)', () => {
   })
 
   it('a poll answer read before a revocation does not bring back the row the sweep dropped', async () => {
-    const w = world('degraded')
+    const w = world('degraded', source)
     const hidden = new Set<number>()
     let hold: { promise: Promise<PostgrestResult>; resolve(v: PostgrestResult): void } | undefined
     let holdNext = false
@@ -138,7 +170,7 @@ describe('adversarial cases (issue #10 review)', () => {
   })
 
   it('a sweep in flight at destroy() changes nothing afterwards (the poller is shared and stays)', async () => {
-    const w = world('degraded')
+    const w = world('degraded', source)
     const hidden = new Set<number>()
     let gate: ReturnType<typeof deferred<void>> | undefined
     w.server.intercept = (request) => {
@@ -163,7 +195,7 @@ describe('adversarial cases (issue #10 review)', () => {
   })
 
   it('a server row cap below pageSize does not end a key sweep early: readable rows stay, and the cap is reported', async () => {
-    const w = world('degraded')
+    const w = world('degraded', source)
     // PostgREST db-max-rows = 2, below pageSize 4: every select answers at most 2 rows.
     w.server.intercept = (request) => {
       if (request.kind !== 'select') return undefined
@@ -185,7 +217,7 @@ describe('adversarial cases (issue #10 review)', () => {
   })
 
   it('without the watermark function, pageSize rows sharing one stamp do not pin the cursor', async () => {
-    const w = world('degraded')
+    const w = world('degraded', source)
     const S = T0us - 30_000_000
     w.server.rows = Array.from({ length: 8 }, (_, i) => ({ id: i + 1, project_id: 1, tag: `bulk-${i + 1}`, deleted_at: null, updated_at: pgts(S) }))
     w.server.intercept = (request) => (request.kind === 'rpc' ? failure(404, 'Could not find the function', 'PGRST202') : undefined)
@@ -203,7 +235,7 @@ describe('adversarial cases (issue #10 review)', () => {
   })
 
   it('a large grant is read in by-key batches short enough for a URL, and the drops do not wait for them', async () => {
-    const w = world('degraded')
+    const w = world('degraded', source)
     const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`
     const granted = Array.from({ length: 600 }, (_, i) => ({ id: uuid(i + 1), project_id: 1, tag: `G-${i + 1}`, deleted_at: null, updated_at: pgts(T0us - 50_000_000 + i) }))
     w.server.rows = [{ id: uuid(9999), project_id: 1, tag: 'revoked', deleted_at: null, updated_at: pgts(T0us - 60_000_000) }]

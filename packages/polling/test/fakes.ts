@@ -15,6 +15,8 @@ import {
   type ConnectionState,
   type ConnectionStatus,
   type LeaseStatus,
+  type RoomOptions,
+  type RoomStatus,
   type Supasync,
   type WritableStore,
 } from '@supasync/core'
@@ -90,12 +92,93 @@ export class FakeLease implements ChangesLease {
   }
 }
 
+type BroadcastListener = (payload: unknown, message: { event: string; payload: unknown }) => void
+
+/**
+ * A shared room as the pool runs it, driven by the test: `join()` (SUBSCRIBED), `drop()` (the socket died: errored,
+ * the channel stays for realtime-js to rejoin), `refuse()` (the server refused the join: errored, the channel
+ * removed), `deliver()` a broadcast. Counts holders and listeners for leak checks.
+ */
+export class FakeRoom {
+  readonly status = createStore<RoomStatus>('joining')
+  readonly listeners = new Set<{ event: string; listener: BroadcastListener }>()
+  holders = 0
+  private channel: object | undefined = {}
+  constructor(
+    readonly topic: string,
+    readonly options: RoomOptions | undefined,
+  ) {}
+
+  handle() {
+    const room = this
+    let released = false
+    const offs = new Set<() => void>()
+    return {
+      topic: room.topic,
+      status: room.status,
+      get released() {
+        return released
+      },
+      on(event: string, listener: BroadcastListener) {
+        const entry = { event, listener }
+        room.listeners.add(entry)
+        const off = () => {
+          room.listeners.delete(entry)
+          offs.delete(off)
+        }
+        offs.add(off)
+        return off
+      },
+      realtimeChannel: () => (released ? undefined : room.channel),
+      release() {
+        if (released) return
+        released = true
+        for (const off of [...offs]) off()
+        room.holders--
+      },
+    }
+  }
+
+  join(): void {
+    this.channel ??= {}
+    this.status.set('joined')
+  }
+
+  drop(): void {
+    this.status.set('errored')
+  }
+
+  refuse(): void {
+    this.channel = undefined
+    this.status.set('errored')
+  }
+
+  deliver(event: string, payload: unknown): void {
+    for (const { event: wanted, listener } of [...this.listeners]) if (wanted === '*' || wanted === event) listener(payload, { event, payload })
+  }
+}
+
+/** A realtime.broadcast_changes payload for `row` (the old row for DELETE, the new one otherwise). */
+export function dbChange(operation: 'INSERT' | 'UPDATE' | 'DELETE', row: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    operation,
+    schema: 'public',
+    table: 'components',
+    record: operation === 'DELETE' ? null : row,
+    old_record: operation === 'INSERT' ? null : operation === 'DELETE' ? row : (extra.old_record ?? null),
+    id: '00000000-0000-4000-8000-000000000000',
+    ...extra,
+  }
+}
+
 export interface FakeSync {
   sync: Supasync
   network: ReturnType<typeof manualPort>
   visibility: ReturnType<typeof manualPort>
   status: WritableStore<ConnectionStatus>
   leases: FakeLease[]
+  /** Rooms by topic (sync.channel). */
+  rooms: Map<string, FakeRoom>
   /** Status a new lease starts with (a binding already live hands out 'live' leases). */
   initialLeaseStatus: LeaseStatus
   setState(state: ConnectionState): void
@@ -122,6 +205,7 @@ export function fakeSync(clock: ManualClock, state: ConnectionState = 'live'): F
     visibility,
     status,
     leases: [],
+    rooms: new Map(),
     initialLeaseStatus: 'pending',
     setState(next) {
       status.set({ ...status.get(), state: next, since: clock.now(), socketProven: next === 'live' })
@@ -142,6 +226,12 @@ export function fakeSync(clock: ManualClock, state: ConnectionState = 'live'): F
       const lease = new FakeLease(spec, listener, options, fake.initialLeaseStatus)
       fake.leases.push(lease)
       return lease
+    },
+    channel(topic: string, options?: RoomOptions) {
+      let room = fake.rooms.get(topic)
+      if (!room) fake.rooms.set(topic, (room = new FakeRoom(topic, options)))
+      room.holders++
+      return room.handle()
     },
   } as unknown as Supasync
   return fake

@@ -67,6 +67,67 @@ export function useStack(): { readonly stack: LocalStack; track(observer: Observ
   }
 }
 
+/** The user the broadcast observers sign in as: a member of both projects, admitted to their topics. */
+export const MEMBER = 'a11ce000-0000-4000-8000-000000000001'
+
+/**
+ * A realtime source the fault tests run for: what the live tables and their clients add, and the schema the source
+ * needs on top of SCHEMA (installed before that source's tests, removed after them).
+ */
+export interface SourceCase {
+  name: 'postgres_changes' | 'broadcast'
+  options: Partial<LiveTableOptions<ComponentRow>>
+  clientOptions(stack: LocalStack): Record<string, unknown>
+  setup(stack: LocalStack): Promise<void>
+  teardown(stack: LocalStack): Promise<void>
+}
+
+/**
+ * Broadcast from Database as an app sets it up: the trigger of supasync.enable_broadcast sends every change of
+ * components to its project's private topic, and members of the project may read that topic (the SQL README's policy).
+ * components stays in the publication (the postgres_changes cases use it); broadcast observers never subscribe to it.
+ */
+const BROADCAST_SETUP = `
+create table if not exists public.project_members (project_id bigint not null, user_id uuid not null, primary key (project_id, user_id));
+alter table public.project_members enable row level security;
+drop policy if exists own_memberships on public.project_members;
+create policy own_memberships on public.project_members for select to authenticated using (user_id = auth.uid());
+grant select on public.project_members to authenticated;
+insert into public.project_members values (1, '${MEMBER}'), (2, '${MEMBER}') on conflict do nothing;
+drop policy if exists "project members receive project changes" on realtime.messages;
+create policy "project members receive project changes" on realtime.messages
+  for select to authenticated
+  using (realtime.messages.extension = 'broadcast'
+         and exists (select 1 from public.project_members m
+                      where m.user_id = (select auth.uid())
+                        and 'project:' || m.project_id = (select realtime.topic())));
+select supasync.enable_broadcast('public.components', $$'project:' || project_id$$);
+`
+
+export const SOURCES: SourceCase[] = [
+  {
+    name: 'postgres_changes',
+    options: {},
+    clientOptions: () => ({}),
+    setup: async () => {},
+    teardown: async () => {},
+  },
+  {
+    name: 'broadcast',
+    options: { source: 'broadcast', topic: 'project:1' },
+    clientOptions: (stack) => {
+      const token = stack.signJwt({ sub: MEMBER, role: 'authenticated' })
+      return { accessToken: async () => token }
+    },
+    setup: async (stack) => {
+      await stack.query(BROADCAST_SETUP)
+    },
+    teardown: async (stack) => {
+      await stack.query(`select supasync.disable_broadcast('public.components'); drop policy if exists "project members receive project changes" on realtime.messages;`)
+    },
+  },
+]
+
 export type ComponentRow = { id: number; project_id: number; tag: string; milestone: string; seq: number; updated_at: string; deleted_at?: string | null }
 
 export interface Observer {
