@@ -1,55 +1,15 @@
-import type { RealtimeChannel, RealtimeClient } from '@supabase/supabase-js'
+import type { RealtimeChannel } from '@supabase/supabase-js'
 import { CircuitBreaker } from './backoff.js'
 import type { PoolContext } from './context.js'
 import { SupasyncError } from './errors.js'
-import { classifyChannelError, classifyReason, isPresenceReason, STABLE_CHANNEL_MS, tokenRefusal } from './refusals.js'
+import { leaveOf, leaveTopic } from './leavingTopics.js'
+import { classifyChannelError, classifyReason, isAccessReason, isPresenceReason, STABLE_CHANNEL_MS, tokenRefusal } from './refusals.js'
 import { createStore, type ReadableStore } from './store.js'
+import { canonicalOptions, type BroadcastMessage, type PresenceEvent, type RoomOptions, type RoomStatus } from './RoomOptions.js'
 
-/** Where a room's realtime channel is: joining (or rejoining), joined, errored (realtime-js is retrying), closed. */
-export type RoomStatus = 'joining' | 'joined' | 'errored' | 'closed'
-
-/** Options of `sync.channel()`. Holders of one topic must agree on them. */
-export interface RoomOptions {
-  broadcast?: {
-    /** Receive your own broadcasts. Default false. */
-    self?: boolean
-    /** Have the server acknowledge each send, so `send()` answers 'ok' only once it arrived. Default false. */
-    ack?: boolean
-  }
-  /** Presence settings; `key` identifies this client in the room (default: a new uuid per join, chosen by the server). */
-  presence?: { key?: string }
-  /** Join as a private channel (needs Realtime authorization policies). Default false. */
-  private?: boolean
-}
-
-/** A broadcast as listeners receive it. */
-export interface BroadcastMessage<T = unknown> {
-  event: string
-  payload: T
-}
+export type { BroadcastMessage, PresenceEvent, RoomOptions, RoomStatus } from './RoomOptions.js'
 
 type Listener = (payload: unknown, message: BroadcastMessage) => void
-
-/**
- * A presence event from realtime-js: 'sync' after every state change, 'join'/'leave' with the metas; and
- * 'refused' when the server shut the channel down over presence (`reason` in its words, e.g. "Track message size
- * exceeded"): the room re-creates the channel, and the presence layer must not send the same payload again.
- */
-export interface PresenceEvent {
-  event: 'sync' | 'join' | 'leave' | 'refused'
-  key?: string
-  newPresences?: Record<string, unknown>[]
-  leftPresences?: Record<string, unknown>[]
-  reason?: string
-}
-
-const canonicalOptions = (options: RoomOptions) =>
-  JSON.stringify({
-    self: options.broadcast?.self ?? false,
-    ack: options.broadcast?.ack ?? false,
-    presence: options.presence ? (options.presence.key ?? '') : null,
-    private: options.private ?? false,
-  })
 
 /**
  * One topic's realtime channel, shared by every holder. Holders come and go; the channel is left only after
@@ -76,6 +36,10 @@ export class Room {
   private joinToken: string | null = null
   /** Stopped after a refusal that retrying cannot fix (undefined while it is being retried). */
   private stoppedFor: 'token' | 'permanent' | undefined
+  /** Why the channel is down (a refusal, a re-creation), as reported; cleared by the next join. */
+  private lastError: SupasyncError | undefined
+  /** An open() is waiting for a leave or for auth: the channel it creates will read the options then. */
+  private opening = false
   private cancelTokenWait: (() => void) | undefined
   /** When the last holder released it (TimerPort clock): the oldest released room is evicted first for a slot. */
   releasedAt = 0
@@ -97,6 +61,11 @@ export class Room {
 
   get status(): ReadableStore<RoomStatus> {
     return this.statusStore
+  }
+
+  /** Why the room is down, as reported (the server's reason in `error.reason`); undefined once joined. */
+  get error(): SupasyncError | undefined {
+    return this.lastError
   }
 
   /** True while a realtime channel exists for this room (it counts against maxChannels). */
@@ -124,20 +93,30 @@ export class Room {
   /**
    * Takes new options while no holder pinned the old ones (every holder passed none: they only listen or send).
    * Before the first join goes out they are simply used for it; on a channel already open it is re-created with them
-   * (one leave and join), keeping every listener.
+   * (one leave and join), keeping every listener. A refusal the old options were waiting out does not hold the new
+   * ones back (a public room is no longer refused for a private channel's policies).
    */
   async reconfigure(options: RoomOptions): Promise<void> {
     this.options = options
     this.optionsKey = canonicalOptions(options)
+    this.cancelRetry?.()
+    this.cancelRetry = undefined
+    this.cancelTokenWait?.()
+    this.cancelTokenWait = undefined
+    this.stoppedFor = undefined
+    this.lastError = undefined
+    this.breaker.succeed()
     const old = this.channel
-    if (!old) return
     this.channel = undefined
+    // The old channel's frames still in flight (broadcasts of the other privacy) are dropped from now on.
     this.generation++
     this.statusStore.set('joining')
-    this.context.metrics.counters.leaves++
-    // realtime-js hands out the old channel object for the topic until it is removed: remove it first.
-    await this.context.realtime.removeChannel(old).catch(() => undefined)
-    if (!this.closed && !this.channel && !this.cancelRetry && !this.stoppedFor) void this.open()
+    if (old) {
+      this.context.metrics.counters.leaves++
+      // realtime-js hands out the old channel object for the topic until it is removed: remove it first.
+      await this.context.realtime.removeChannel(old).catch(() => undefined)
+    }
+    if (!this.closed && !this.channel && !this.opening && !this.cancelRetry && !this.stoppedFor) void this.open()
   }
 
   removeHolder(holder: object): void {
@@ -225,16 +204,23 @@ export class Room {
   }
 
   private async open(refreshAuth = false): Promise<void> {
-    // realtime-js hands out the channel object of a topic until its leave is acknowledged: a room reopened on the
-    // topic of one still leaving (another options' room, released a moment ago) waits for that leave.
-    await leavingTopics.get(this.context.realtime)?.get(this.topic)
-    await (refreshAuth ? this.context.refreshAuth() : this.context.authReady())
-    if (this.closed) return
+    if (this.opening) return
+    this.opening = true
+    try {
+      // realtime-js hands out the channel object of a topic until its leave is acknowledged: a room reopened on the
+      // topic of one still leaving (another options' room, released a moment ago) waits for that leave.
+      await leaveOf(this.context.realtime, this.topic)
+      await (refreshAuth ? this.context.refreshAuth() : this.context.authReady())
+    } finally {
+      this.opening = false
+    }
+    if (this.closed || this.channel) return
     try {
       this.openChannel()
     } catch (error) {
+      this.lastError = new SupasyncError('SUBSCRIPTION_FAILED', `Channel "${this.topic}" could not be opened: ${String(error)}`, { cause: error })
       this.statusStore.set('errored')
-      this.context.reportError(new SupasyncError('SUBSCRIPTION_FAILED', `Channel "${this.topic}" could not be opened: ${String(error)}`, { cause: error }))
+      this.context.reportError(this.lastError)
     }
   }
 
@@ -254,20 +240,25 @@ export class Room {
       },
     })
     this.channel = channel
-    channel.on('broadcast', { event: '*' }, (message: { event: string; payload: unknown }) => this.dispatch(message))
+    // Only the current channel's frames reach the listeners: one being left (re-created, or re-opened with the other
+    // privacy) may still deliver a broadcast or two before its leave is acknowledged.
+    channel.on('broadcast', { event: '*' }, (message: { event: string; payload: unknown }) => {
+      if (generation === this.generation) this.dispatch(message)
+    })
     // The server says why before it closes a channel (system error, then phx_close): keep it for the CLOSED.
     channel.on('system' as never, {} as never, (message: { status?: string; message?: unknown }) => {
       if (generation === this.generation && message?.status === 'error' && typeof message.message === 'string') this.serverMessage = message.message
     })
     if (presence !== undefined) {
       // realtime-js refuses presence listeners after subscribe(): the pool registers them here, once per channel.
-      channel.on('presence', { event: 'sync' }, () => this.emitPresence({ event: 'sync' }))
-      channel.on('presence', { event: 'join' }, (payload: { key: string; newPresences: Record<string, unknown>[] }) =>
-        this.emitPresence({ event: 'join', key: payload.key, newPresences: payload.newPresences }),
-      )
-      channel.on('presence', { event: 'leave' }, (payload: { key: string; leftPresences: Record<string, unknown>[] }) =>
-        this.emitPresence({ event: 'leave', key: payload.key, leftPresences: payload.leftPresences }),
-      )
+      const current = () => generation === this.generation
+      channel.on('presence', { event: 'sync' }, () => current() && this.emitPresence({ event: 'sync' }))
+      channel.on('presence', { event: 'join' }, (payload: { key: string; newPresences: Record<string, unknown>[] }) => {
+        if (current()) this.emitPresence({ event: 'join', key: payload.key, newPresences: payload.newPresences })
+      })
+      channel.on('presence', { event: 'leave' }, (payload: { key: string; leftPresences: Record<string, unknown>[] }) => {
+        if (current()) this.emitPresence({ event: 'leave', key: payload.key, leftPresences: payload.leftPresences })
+      })
     }
     this.context.willSubscribe()
     channel.subscribe((status, error) => {
@@ -299,6 +290,7 @@ export class Room {
       metrics.counters.joins++
       metrics.join.record(this.context.scheduler.now() - this.openedAt)
       this.joinedAt = this.context.scheduler.now()
+      this.lastError = undefined
       this.statusStore.set('joined')
     } else if (status === 'CHANNEL_ERROR' || status === 'TIMED_OUT') {
       metrics.counters.channelErrors++
@@ -329,6 +321,10 @@ export class Room {
         this.restart(this.countFailure(), `the server closed it: ${reason}`, reason)
       } else if (kind === 'permanent') {
         this.stop('permanent', reason as string)
+      } else if (reason !== undefined && isAccessReason(reason)) {
+        // A token push was re-checked against the policies and lost read access (membership gone). The server
+        // judged the token realtime-js holds now, and a fresh copy of it would be refused alike: wait for another.
+        this.stop('token', reason, this.context.currentToken())
       } else {
         // Token expiry included: the re-creation fetches a fresh token first; if that one is refused too, the join
         // refusal waits for a new token instead of looping.
@@ -350,58 +346,57 @@ export class Room {
     return this.breaker.fail(this.context.random)
   }
 
-  private removeCurrentChannel(): void {
+  private removeCurrentChannel(error: SupasyncError): void {
     const old = this.channel
     this.channel = undefined
     this.generation++
+    // Set before the status, so a status subscriber reading `error` on 'errored' sees why.
+    this.lastError = error
     this.statusStore.set('errored')
     if (old) void this.context.realtime.removeChannel(old).catch(() => undefined)
   }
 
   /**
-   * Gives up on a refusal that retrying cannot fix. A token refusal is retried once a different token arrives; a
-   * permanent one when the room is acquired again.
+   * Gives up on a refusal that retrying cannot fix. A token refusal is retried once a token other than `refused`
+   * (the one the server judged) arrives; a permanent one when the room is acquired again.
    */
-  private stop(kind: 'token' | 'permanent', reason: string): void {
+  private stop(kind: 'token' | 'permanent', reason: string, refused: string | null = this.joinToken): void {
+    const error =
+      kind === 'token'
+        ? tokenRefusal(`channel "${this.topic}"`, reason, ' with a token allowed to read the topic (a private channel needs a SELECT policy on realtime.messages for that role)')
+        : new SupasyncError(
+            'JOIN_REFUSED',
+            `Realtime refused channel "${this.topic}": ${reason}. This does not change by itself, so supasync stopped retrying. ` +
+              'Fix the cause (the project, the topic, the channel options or the payload), then release the room and acquire it again.',
+            { reason },
+          )
     // realtime-js would rejoin a refused channel on its own fixed schedule forever: take it away.
-    this.removeCurrentChannel()
+    this.removeCurrentChannel(error)
     this.stoppedFor = kind
     this.cancelRetry?.()
     this.cancelRetry = undefined
     if (kind === 'token') {
-      this.context.reportError(
-        tokenRefusal(`channel "${this.topic}"`, reason, ' with a token allowed to read the topic (a private channel needs a SELECT policy on realtime.messages for that role)'),
-      )
       this.cancelTokenWait?.()
-      this.cancelTokenWait = this.context.onTokenChange(this.joinToken, () => {
+      this.cancelTokenWait = this.context.onTokenChange(refused, () => {
         this.cancelTokenWait = undefined
         if (this.closed || this.stoppedFor !== 'token') return
         this.stoppedFor = undefined
         // The new token is in realtime-js already; asking the token source again could replace one the app set.
         void this.open()
       })
-    } else {
-      this.context.reportError(
-        new SupasyncError(
-          'JOIN_REFUSED',
-          `Realtime refused channel "${this.topic}": ${reason}. This does not change by itself, so supasync stopped retrying. ` +
-            'Fix the cause (the project, the topic, the channel options or the payload), then release the room and acquire it again.',
-          { reason },
-        ),
-      )
     }
+    this.context.reportError(error)
   }
 
   private restart(delayMs: number, why: string, reason?: string): void {
-    this.removeCurrentChannel()
-    this.context.reportError(
-      new SupasyncError('SUBSCRIPTION_FAILED', `Channel "${this.topic}" is re-created in ${Math.round(delayMs)} ms because ${why}.`, { reason }),
-    )
+    const error = new SupasyncError('SUBSCRIPTION_FAILED', `Channel "${this.topic}" is re-created in ${Math.round(delayMs)} ms because ${why}.`, { reason })
+    this.removeCurrentChannel(error)
     this.cancelRetry?.()
     this.cancelRetry = this.context.scheduler.after(delayMs, () => {
       this.cancelRetry = undefined
       void this.open(true)
     })
+    this.context.reportError(error)
   }
 
   /** Leaves the channel now (last holder gone past the grace period, or destroy). */
@@ -421,25 +416,9 @@ export class Room {
     this.onClosed(this)
     if (channel) {
       this.context.metrics.counters.leaves++
-      const realtime = this.context.realtime
-      let leaving = leavingTopics.get(realtime)
-      if (!leaving) leavingTopics.set(realtime, (leaving = new Map()))
-      const left = realtime.removeChannel(channel).then(
-        () => undefined,
-        () => undefined,
-      )
-      leaving.set(this.topic, left)
-      await left
-      if (leaving.get(this.topic) === left) leaving.delete(this.topic)
+      await leaveTopic(this.context.realtime, this.topic, channel)
     }
     this.context.changed()
   }
 }
 
-/** realtime client → topic → the leave of a room's channel still in progress (see Room.open, isLeaving). */
-const leavingTopics = new WeakMap<RealtimeClient, Map<string, Promise<void>>>()
-
-/** Whether a room of this realtime client is leaving `topic` right now (its channel is still listed by realtime-js). */
-export function isLeaving(realtime: RealtimeClient, topic: string): boolean {
-  return leavingTopics.get(realtime)?.has(topic) ?? false
-}

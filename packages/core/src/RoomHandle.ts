@@ -29,6 +29,21 @@ export class RoomHandle {
   }
 
   /**
+   * Why the room is 'errored', as reported to `onError` too: `UNAUTHORIZED` (a private room the token may not read;
+   * retried when the access token changes), `JOIN_REFUSED` (not retried) or `SUBSCRIPTION_FAILED` (retried after a
+   * backoff), with the server's own words in `error.reason`. Undefined once joined, and while a dead socket is the
+   * cause (realtime-js rejoins on reconnect; `sync.status` shows it). Read it when `status` changes.
+   */
+  get error(): SupasyncError | undefined {
+    return this.room.error
+  }
+
+  /** Whether the room is a private channel (`private: true` in its options). */
+  get isPrivate(): boolean {
+    return this.room.options.private === true
+  }
+
+  /**
    * Listens to a broadcast event (`'*'` for all). Allowed before or after the join. Returns a function that
    * removes the listener; release() removes all of this holder's listeners.
    */

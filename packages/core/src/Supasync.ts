@@ -9,7 +9,9 @@ import { listenToHeartbeats } from './heartbeatHub.js'
 import { MetricsRecorder, type SupasyncMetrics } from './metrics.js'
 import type { RealtimeHost, ResolvedOptions } from './options.js'
 import type { SupasyncPorts } from './ports.js'
-import { isLeaving, Room, type RoomOptions } from './Room.js'
+import { isLeaving } from './leavingTopics.js'
+import { Room } from './Room.js'
+import type { RoomOptions } from './RoomOptions.js'
 import { RoomHandle } from './RoomHandle.js'
 import { Scheduler } from './Scheduler.js'
 import { SharedValues, type SharedLease } from './SharedValues.js'
@@ -245,8 +247,22 @@ export class Supasync {
 
   /**
    * A shared room on `topic` (broadcast, presence). Every holder of a topic shares one realtime channel; the
-   * last `release()` leaves it after `graceMs`. Holders of a topic must pass the same options; a holder that passes
-   * none (one that only listens or sends) joins the room with whatever options it already has, `{}` if it is new.
+   * last `release()` leaves it after `graceMs`. Holders of a topic must pass the same options, or a `CONFIG_CONFLICT`
+   * is thrown.
+   *
+   * A holder that passes no options (one that only listens or sends) takes the room as it is, private or public,
+   * with whatever options its holders gave; if there is none it opens a public one with default options, which the
+   * first holder that passes options re-creates with those (private included: the old channel is left before the
+   * new one joins, and nothing the old one still delivers reaches a listener). Pass `{ private: true }` (or
+   * `{ private: false }`) to be sure which one you hold.
+   *
+   * Private rooms (`{ private: true }`) join with the access token realtime-js holds (the session's, or the
+   * `accessToken` option's, followed on every heartbeat). A refusal is reported to `onError` as `UNAUTHORIZED` with
+   * the server's reason (also `room.error`, status 'errored') and retried once the token changes, never in a loop; a
+   * token refresh re-authorizes the joined channel without a leave and join; losing read access on a refresh (the
+   * server closes the channel) is reported the same way, and a closing at token expiry rejoins with a fresh token.
+   * A private and a public room of one topic are different channels, but Phoenix allows one channel per topic on a
+   * socket: while one is held, asking for the other throws `CONFIG_CONFLICT` (use two topic names).
    */
   channel(topic: string, givenOptions?: RoomOptions): RoomHandle {
     this.assertAlive()
@@ -266,6 +282,16 @@ export class Supasync {
       void room.reconfigure(options)
     }
     if (room && !room.sameOptions(options)) {
+      const heldPrivate = room.options.private === true
+      if (heldPrivate !== (options.private === true)) {
+        const [held, asked] = heldPrivate ? ['private', 'public'] : ['public', 'private']
+        throw new SupasyncError(
+          'CONFIG_CONFLICT',
+          `Channel "${topic}" is held as a ${held} channel, so it cannot be opened as a ${asked} one now: they are different ` +
+            `channels on the server, and one realtime connection carries one channel per topic. Use two topic names ` +
+            `(e.g. "${topic}" and "${topic}:${asked}"), or release every ${held} holder of "${topic}" first.`,
+        )
+      }
       throw new SupasyncError(
         'CONFIG_CONFLICT',
         `Channel "${topic}" is already held with options ${room.optionsKey}; holders of one topic share one channel and must pass the same options.`,

@@ -14,11 +14,13 @@ export interface ChangeSpec {
   event?: '*' | 'INSERT' | 'UPDATE' | 'DELETE'
 }
 
+/** A spec with its defaults applied, as `lease.spec` shows it. Frozen. */
 export interface NormalizedSpec {
-  schema: string
-  table: string
-  filter: string | undefined
-  event: '*' | 'INSERT' | 'UPDATE' | 'DELETE'
+  readonly event: '*' | 'INSERT' | 'UPDATE' | 'DELETE'
+  readonly schema: string
+  readonly table: string
+  /** Absent when the spec has none. */
+  readonly filter?: string | undefined
 }
 
 const OPS = new Set(['eq', 'neq', 'lt', 'lte', 'gt', 'gte', 'in', 'like', 'ilike', 'is', 'match', 'imatch', 'isdistinct'])
@@ -106,8 +108,19 @@ export function normalizeSpec(spec: ChangeSpec): NormalizedSpec {
   }
   const filter = spec.filter === undefined || spec.filter.trim() === '' ? undefined : spec.filter
   if (filter !== undefined) validateFilter(filter)
-  return { schema, table: spec.table, filter, event: event as NormalizedSpec['event'] }
+  // Frozen: the pool hands this very object to realtime-js as the binding's filter (one object per distinct spec,
+  // not two) and to every lease as `lease.spec`, so nobody may change it under the server binding. No `filter` key
+  // when there is none, as realtime-js's own bindings are written.
+  const normalized = filter === undefined ? { event, schema, table: spec.table } : { event, schema, table: spec.table, filter }
+  return Object.freeze(normalized) as NormalizedSpec
 }
 
-/** Identical specs share one server binding. */
+/**
+ * The part of a spec's identity that few specs differ in (`event`, `schema`, `table`). The pool keys bindings by it
+ * and then by the filter string itself, so that no key string is stored per distinct spec (issue #16: 10,000
+ * distinct filters cost one map entry each, not a key of ~100 bytes).
+ */
+export const specGroupKey = (spec: NormalizedSpec) => JSON.stringify([spec.event, spec.schema, spec.table])
+
+/** The whole identity of a spec as one string (made on demand: the dedupe of a swap's overlap). */
 export const specKey = (spec: NormalizedSpec) => JSON.stringify([spec.event, spec.schema, spec.table, spec.filter ?? ''])

@@ -22,15 +22,22 @@ export interface ChannelFailure {
   reason: string | undefined
 }
 
+/**
+ * The token is valid but the app's policies deny it the topic (private channels: the SELECT policies on
+ * realtime.messages). At a join: `Unauthorized: You do not have permissions to read from this Channel topic: <t>`;
+ * when an `access_token` push is re-checked: the same text without the prefix, or `You no longer have permission to
+ * read from this Channel topic: <t>` (realtime_channel.ex `handle_in("access_token")`), then phx_close.
+ */
+const ACCESS_REASONS = [/^Unauthorized\b/i, /^You do not have permissions? to read\b/i, /no longer have permission/i]
+
 /** Refusals that only a different token can change. */
 const TOKEN_REASONS = [
-  /^Unauthorized\b/i,
+  ...ACCESS_REASONS,
   /^InvalidJWTToken\b/i,
   /^MalformedJWT\b/i,
   /^JwtSignatureError\b/i,
   /Token has expired/i,
   /Fields `role` and `exp` are required/i,
-  /no longer have permission/i,
   /not a valid JWT/i,
   /signature_error/i,
 ]
@@ -57,6 +64,15 @@ export function classifyReason(reason: string): Exclude<FailureKind, 'socket'> {
   // RealtimeRestarting, ClientJoinRateLimitReached, ConnectionRateLimitReached, ChannelRateLimitReached,
   // InitializingProjectConnection, database connection errors, "Too many messages per second", unknown texts…
   return 'transient'
+}
+
+/**
+ * A token refusal that is about access, not about the token itself: the same token is refused again, and a fresh
+ * copy of it from the token source (same user, same claims) too. Only another token (another user, or one issued
+ * after the policies' data changed) or a policy change can help; an expired token, by contrast, is fixed by a fresh one.
+ */
+export function isAccessReason(reason: string): boolean {
+  return ACCESS_REASONS.some((pattern) => pattern.test(reason))
 }
 
 /** Presence-caused shutdowns: the presence layer must hear of them (the room itself is not at fault). */

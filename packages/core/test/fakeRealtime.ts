@@ -70,10 +70,14 @@ export class FakeChannel {
     this.statusCallback?.('TIMED_OUT')
   }
 
-  /** The server's shutdown: a system error, then phx_close. */
+  /**
+   * The server's shutdown: a system error, then phx_close. realtime-js drops a closed channel from its list (the
+   * constructor's `_onClose(() => socket._remove(this))`), so the next `channel(topic)` makes a new one.
+   */
   serverClose(message?: string): void {
     if (message !== undefined) this.system({ extension: 'system', status: 'error', message })
     this.state = 'closed'
+    this.client.channels = this.client.channels.filter((other) => other !== this)
     this.statusCallback?.('CLOSED')
   }
 
