@@ -107,8 +107,8 @@ export class BroadcastFeed {
   /**
    * Why realtime does not flow, when the server refused or closed the room: it is 'errored' with no channel (the
    * pool removed it to wait for a new token, to stop, or to re-create it after a backoff), or 'closed'. A channel
-   * errored by a dead socket stays (realtime-js rejoins it) and is no refusal. The server's own words go to
-   * createSupasync's onError: the room handle does not carry them.
+   * errored by a dead socket stays (realtime-js rejoins it) and is no refusal. The server's own words come from the
+   * room's error (`room.error.reason`, also reported to createSupasync's onError).
    */
   refusal(pollIntervalMs: number): PollingError | undefined {
     const status = this.room.status.get()
@@ -116,9 +116,10 @@ export class BroadcastFeed {
       return new PollingError('REALTIME_REFUSED', `The channel of topic ${JSON.stringify(this.topic)} was closed (its supasync instance was destroyed?): the live table polls every ${Math.round(pollIntervalMs)} ms. Create the live table on a live supasync instance.`)
     }
     if (status !== 'errored' || this.room.realtimeChannel() !== undefined) return undefined
+    const reason = this.room.error?.reason
     return new PollingError(
       'REALTIME_REFUSED',
-      `Realtime refused or closed the private topic ${JSON.stringify(this.topic)} of live table ${this.target.table} (the server's reason went to createSupasync's onError); the table polls every ${Math.round(pollIntervalMs)} ms until it joins. ` +
+      `Realtime refused or closed the private topic ${JSON.stringify(this.topic)} of live table ${this.target.table} (${reason === undefined ? "the server's reason went to createSupasync's onError" : `the server said: ${reason}`}); the table polls every ${Math.round(pollIntervalMs)} ms until it joins. ` +
         'If the reason is Unauthorized, add a SELECT policy on realtime.messages that admits this user for the topic (example: packages/polling/sql/README.md, "Broadcast from Database"); supasync joins again when the access token changes.',
     )
   }

@@ -130,13 +130,20 @@ describe("createLiveTable({ source: 'broadcast', topic })", () => {
     expect(errors).toEqual([])
   })
 
-  it('a topic no SELECT policy admits: polling with REALTIME_REFUSED in freshness, never realtime, writes still within the budget; the server\'s reason in onError', async () => {
+  it('a topic no SELECT policy admits: polling with REALTIME_REFUSED in freshness, never realtime, writes still within the budget; the server\'s reason in freshness and onError', async () => {
     const { errors, table } = client()
     const { live, modes } = table({ topic: 'secret:1' })
     await live.ready
     // The server answers a refused private join after 5 s.
     await waitFor(() => live.freshness.get().error?.code === 'REALTIME_REFUSED', 10_000, 'the refusal in freshness')
-    expect(live.freshness.get()).toMatchObject({ mode: 'polling', error: { message: expect.stringMatching(/Realtime refused or closed the private topic "secret:1" of live table tasks.*SELECT policy on realtime\.messages/) } })
+    expect(live.freshness.get()).toMatchObject({
+      mode: 'polling',
+      error: {
+        message: expect.stringMatching(
+          /Realtime refused or closed the private topic "secret:1" of live table tasks \(the server said: Unauthorized: You do not have permissions to read from this Channel topic: secret:1\).*SELECT policy on realtime\.messages/,
+        ),
+      },
+    })
     expect(errors.map((error) => error.message)).toContainEqual(expect.stringMatching(/Realtime refused channel "secret:1": Unauthorized: You do not have permissions to read from this Channel topic: secret:1/))
     const started = Date.now()
     const added = await insertTask(1, 'open', 'arrives by polling')
@@ -168,7 +175,7 @@ describe("createLiveTable({ source: 'broadcast', topic })", () => {
   it('a topic the app holds with other options: createLiveTable throws how to fix it and holds nothing', () => {
     const { sync, table } = client()
     const appRoom = sync.channel('project:1', {})
-    expect(() => table({})).toThrow(/joins topic "project:1" as sync\.channel\(topic, \{ private: true \}\), but Channel "project:1" is already held/)
+    expect(() => table({})).toThrow(/joins topic "project:1" as sync\.channel\(topic, \{ private: true \}\), but Channel "project:1" is held as a public channel/)
     expect(sync.diagnostics()).toMatchObject({ rooms: 1, roomHolders: 1 })
     appRoom.release()
   })
