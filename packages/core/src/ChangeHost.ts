@@ -227,6 +227,9 @@ export class ChangeHost {
       generation.failed = false
       generation.joinedAt = scheduler.now()
       metrics.counters.joins++
+      if (this.context.events.active) {
+        this.context.events.emit({ type: 'join', topic: generation.topic, kind: 'changes', private: false, ms: scheduler.now() - generation.openedAt })
+      }
       for (const binding of generation.bindings) binding.subscribed()
       // Realtime confirms the postgres subscription separately; don't wait for it forever. A first generation is
       // then treated as live (nothing to lose); a swap is retried instead, because promoting it unconfirmed and
@@ -245,6 +248,9 @@ export class ChangeHost {
       generation.failed = true
       this.setGenerationLive(generation, false)
       const failure = classifyChannelError(status, error, this.context.socketProven())
+      if (failure.kind !== 'socket' && this.context.events.active) {
+        this.context.events.emit({ type: 'channel-close', topic: generation.topic, kind: 'changes', by: 'refused', reason: failure.reason })
+      }
       if (failure.kind === 'socket') {
         // A dead or unproven socket is no refusal: it never counts toward the breaker, and realtime-js rejoins on
         // reconnect by itself.
@@ -267,6 +273,7 @@ export class ChangeHost {
       generation.subscribed = false
       this.setGenerationLive(generation, false)
       const reason = generation.serverMessage
+      if (this.context.events.active) this.context.events.emit({ type: 'channel-close', topic: generation.topic, kind: 'changes', by: 'server', reason })
       if (reason !== undefined && classifyReason(reason) === 'permanent') this.stop(generation, 'permanent', reason)
       else this.restart(generation, this.countFailure(generation), reason ? `the server closed it: ${reason}` : 'the server closed it', reason)
     }

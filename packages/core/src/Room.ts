@@ -289,6 +289,9 @@ export class Room {
     if (status === 'SUBSCRIBED') {
       metrics.counters.joins++
       metrics.join.record(this.context.scheduler.now() - this.openedAt)
+      if (this.context.events.active) {
+        this.context.events.emit({ type: 'join', topic: this.topic, kind: 'room', private: this.options.private === true, ms: this.context.scheduler.now() - this.openedAt })
+      }
       this.joinedAt = this.context.scheduler.now()
       this.lastError = undefined
       this.statusStore.set('joined')
@@ -298,6 +301,9 @@ export class Room {
       const failure = classifyChannelError(status, error, this.context.socketProven())
       // A dead or unproven socket is no refusal: realtime-js rejoins on reconnect by itself, and counting these
       // would open the circuit (and keep the room down for a minute) after a mere network blip.
+      if (failure.kind !== 'socket' && this.context.events.active) {
+        this.context.events.emit({ type: 'channel-close', topic: this.topic, kind: 'room', by: 'refused', reason: failure.reason })
+      }
       if (failure.kind === 'socket') {
         // nothing to do
       } else if (failure.kind === 'token' || failure.kind === 'permanent') {
@@ -314,6 +320,7 @@ export class Room {
       metrics.counters.recreated++
       this.channel = undefined
       const reason = this.serverMessage
+      if (this.context.events.active) this.context.events.emit({ type: 'channel-close', topic: this.topic, kind: 'room', by: 'server', reason })
       const kind = reason === undefined ? 'transient' : classifyReason(reason)
       if (reason !== undefined && isPresenceReason(reason)) {
         // The room is fine; its presence payload was not. The presence layer hears why and does not send it again.
@@ -414,6 +421,7 @@ export class Room {
     this.channel = undefined
     this.statusStore.set('closed')
     this.onClosed(this)
+    if (channel && this.context.events.active) this.context.events.emit({ type: 'channel-close', topic: this.topic, kind: 'room', by: 'release', reason: undefined })
     if (channel) {
       this.context.metrics.counters.leaves++
       await leaveTopic(this.context.realtime, this.topic, channel)

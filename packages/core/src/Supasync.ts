@@ -1,5 +1,6 @@
 import type { RealtimeClient } from '@supabase/supabase-js'
 import { ChangesPool, type ChangesLease, type ChangesOptions } from './ChangesPool.js'
+import { EventHub, type SupasyncEvent, type SupasyncEventInput } from './events.js'
 import type { ChangePayload } from './ChangeHost.js'
 import type { ChangeSpec } from './changeSpec.js'
 import { ConnectionMonitor, type ConnectionStatus } from './ConnectionMonitor.js'
@@ -34,6 +35,8 @@ export interface SupasyncDiagnostics {
   timers: number
   /** Subscribers of `sync.status`. */
   statusListeners: number
+  /** `onEvent` listeners. */
+  eventListeners: number
   /** Values shared through `share()` (live tables, presence rooms), held or in their grace period. */
   shared: number
 }
@@ -58,6 +61,8 @@ export class Supasync {
    */
   private openedSocket: boolean | undefined
   private readonly instanceId: string
+  private readonly events: EventHub
+  private stopStatusEvents: (() => void) | undefined
   private readonly sharedValues: SharedValues
   private readonly identityStore = createStore<string | undefined>(undefined)
   private followingToken = false
@@ -77,8 +82,10 @@ export class Supasync {
       options.onError(error instanceof SupasyncError ? error : new SupasyncError('DISPOSE_FAILED', `A shared value (live table, presence room) failed to close: ${String(error)}`)),
     )
     const instanceId = (this.instanceId = Math.random().toString(36).slice(2, 8))
+    this.events = new EventHub(() => options.ports.timers.wallNow?.() ?? options.ports.timers.now())
     this.context = {
       realtime,
+      events: this.events,
       options,
       scheduler: this.scheduler,
       metrics: this.recorder,
@@ -111,6 +118,41 @@ export class Supasync {
       (idle) => this.noteIdle(idle),
     )
     this.monitor.start()
+  }
+
+  /**
+   * Structured events for monitoring: status changes, joins, channel closes with the server's reason, and, from the
+   * packages built on this instance, live-table polls, changes missed by realtime, queue flushes, dead letters and
+   * presence waits. Events carry names, counts and durations, never tokens or row data. Returns an unsubscribe.
+   */
+  onEvent(listener: (event: SupasyncEvent) => void): () => void {
+    this.assertAlive()
+    const off = this.events.on(listener)
+    // The status is followed only while someone listens, so an instance without listeners holds no subscription.
+    if (!this.stopStatusEvents) {
+      let previous = this.monitor.status.get()
+      this.stopStatusEvents = this.monitor.status.subscribe((status) => {
+        if (status.state !== previous.state) this.events.emit({ type: 'status', state: status.state, previous: previous.state, rttMs: status.rttMs })
+        previous = status
+      })
+    }
+    return () => {
+      off()
+      if (!this.events.active) {
+        this.stopStatusEvents?.()
+        this.stopStatusEvents = undefined
+      }
+    }
+  }
+
+  /** @internal For the packages built on core: emit one event (nothing is built while no one listens: check `eventsActive`). */
+  emitEvent(event: SupasyncEventInput): void {
+    this.events.emit(event)
+  }
+
+  /** @internal Whether anyone listens to {@link onEvent}; packages check it before they build an event. */
+  get eventsActive(): boolean {
+    return this.events.active
   }
 
   /**
@@ -406,6 +448,7 @@ export class Supasync {
       channels: this.channelCount(),
       timers: this.scheduler.pending,
       statusListeners: (this.monitor.status as { listenerCount?: number }).listenerCount ?? 0,
+      eventListeners: this.events.listenerCount,
       shared: this.sharedValues.size,
     }
   }
@@ -463,6 +506,8 @@ export class Supasync {
     // Shared values (live tables, presence) release their leases and rooms first, while the pool is still open.
     this.sharedValues.closeAll()
     this.monitor.stop()
+    this.stopStatusEvents?.()
+    this.stopStatusEvents = undefined
     this.stopHeartbeats()
     this.tokenWaiters.clear()
     this.stopTokenPollIfIdle()
@@ -474,5 +519,6 @@ export class Supasync {
     this.scheduler.clearAll()
     const others = this.realtime.getChannels().filter((channel) => !ownTopics.has(channel.topic) && !channel.topic.startsWith(ownPrefix))
     if (this.openedSocket && others.length === 0) await this.realtime.disconnect().catch(() => undefined)
+    this.events.clear()
   }
 }

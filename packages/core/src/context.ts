@@ -1,5 +1,6 @@
 import type { RealtimeClient } from '@supabase/supabase-js'
 import type { SupasyncError } from './errors.js'
+import type { EventHub } from './events.js'
 import type { MetricsRecorder } from './metrics.js'
 import type { ResolvedOptions } from './options.js'
 import type { Scheduler } from './Scheduler.js'
@@ -7,6 +8,8 @@ import type { Scheduler } from './Scheduler.js'
 /** What the parts of one supasync instance share. Internal. */
 export interface PoolContext {
   realtime: RealtimeClient
+  /** Structured events for monitoring (`sync.onEvent`); test `events.active` before building one. */
+  events: EventHub
   options: ResolvedOptions
   scheduler: Scheduler
   metrics: MetricsRecorder
