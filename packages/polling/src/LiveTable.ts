@@ -580,6 +580,12 @@ export class LiveTable<R extends object = Row> {
       if (swept !== undefined && startedAt < swept) continue
       if (this.apply(key, row, version, 'poll') && since !== undefined && deadline !== undefined && version > since && version < deadline) missed++
     }
+    if (this.sync.eventsActive) {
+      const { table } = this.options
+      const purpose = this.freshnessStore.get().mode === 'realtime' ? 'verify' : 'poll'
+      this.sync.emitEvent({ type: 'poll', table, purpose, rows: rows.length, ms: Math.max(0, this.poller.scheduler.now() - startedAt), ok: true })
+      if (missed > 0) this.sync.emitEvent({ type: 'missed-by-realtime', table, count: missed })
+    }
     if (missed > 0) {
       // Heartbeats prove the socket, not delivery: realtime lost or delayed changes, so stop claiming it.
       this.counters.missedByRealtime += missed

@@ -304,12 +304,18 @@ describe("source: 'broadcast': applying broadcast_changes payloads", () => {
 
   it('a broadcast lost on a live room is found by the verification poll and counted in missedByRealtime, as for postgres_changes', async () => {
     const { w, live } = await loaded()
+    // sync.onEvent's side: the table reports its polls and what realtime missed.
+    const events: Record<string, unknown>[] = []
+    Object.assign(w.fake.sync, { eventsActive: true, emitEvent: (event: Record<string, unknown>) => events.push(event) })
     const atLive = w.clock.now()
     await run(w.clock, 2000)
     const written = w.server.write({ id: 1, tag: 'broadcast lost' })
     await run(w.clock, 15_000 - (w.clock.now() - atLive) + 50) // the verification poll at +15 s
     expect(live.get(1)?.tag).toBe('broadcast lost')
     expect(live.stats().missedByRealtime).toBe(1)
+    expect(events).toContainEqual({ type: 'missed-by-realtime', table: 'components', count: 1 })
+    expect(events).toContainEqual(expect.objectContaining({ type: 'poll', table: 'components', purpose: 'verify', ok: true }))
+    expect(JSON.stringify(events)).not.toContain('broadcast lost')
     expect(mode(live)).toBe('polling')
     // Delivered late after all: nothing applies twice.
     w.room().deliver('UPDATE', dbChange('UPDATE', { ...written, project_id: 1 }))
