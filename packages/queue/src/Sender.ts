@@ -36,6 +36,8 @@ export class Sender {
   private draining = false
   private totalSent = 0
   private totalDead = 0
+  /** Since when batches have been in flight without a pause, and what was sent before (for the flush event). */
+  private busy: { since: number; sent: number } | undefined
 
   constructor(private readonly state: QueueState) {}
 
@@ -98,6 +100,7 @@ export class Sender {
       while (state.running < state.options.concurrency) {
         const batch = this.nextBatch()
         if (!batch) break
+        if (state.running === 0 && this.busy === undefined) this.busy = { since: state.options.ports.timers.now(), sent: this.totalSent }
         state.running++
         void this.send(batch).finally(() => {
           state.running--
@@ -106,9 +109,29 @@ export class Sender {
         })
       }
     }
-    if (state.running === 0) this.draining = false
+    if (state.running === 0) {
+      this.draining = false
+      this.reportFlush()
+    }
     state.publish()
     this.settle()
+  }
+
+  /** Ends a busy period (something was sent, nothing runs now): one `queue-flush` event for sync.onEvent. */
+  private reportFlush(): void {
+    const busy = this.busy
+    if (!busy) return
+    this.busy = undefined
+    const { state } = this
+    const sync = state.options.sync
+    if (!sync?.eventsActive) return
+    sync.emitEvent?.({
+      type: 'queue-flush',
+      queue: state.options.namespace,
+      sent: this.totalSent - busy.sent,
+      remaining: state.liveCount(),
+      ms: Math.max(0, state.options.ports.timers.now() - busy.since),
+    })
   }
 
   /**
@@ -250,6 +273,11 @@ export class Sender {
     entry.stored = { ...entry.stored, dead }
     this.totalDead++
     state.deadChanged()
+    const sync = state.options.sync
+    if (sync?.eventsActive) {
+      const op = entry.stored.op as { table?: string; rpc?: string }
+      sync.emitEvent?.({ type: 'dead-letter', queue: state.options.namespace, id: entry.stored.id, table: op.table ?? op.rpc ?? '', reason: dead.message })
+    }
     state.options.onError(new QueueError('REJECTED', `The server refused ${describeOperation(entry.stored.op)}: ${dead.message}${fix ? '' : '.'} It is a dead letter (queue.failed); fix the cause, then retry(${JSON.stringify(entry.stored.id)}) or discard it.`, { cause: error }))
     void state.options.storage.write(state.options.namespace, entry.stored.id, encodeEntry(entry.stored)).then(
       () => {

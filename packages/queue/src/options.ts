@@ -1,4 +1,11 @@
-import { defaultPorts, type ReadableStore, type SupasyncPorts } from '@supasync/core'
+import { defaultPorts, type ReadableStore, type SupasyncEventInput, type SupasyncPorts } from '@supasync/core'
+
+/** What the queue uses of a supasync instance: its status, and (optional) its event hub. */
+export interface QueueSync {
+  status: ReadableStore<{ state: string }>
+  readonly eventsActive?: boolean
+  emitEvent?(event: SupasyncEventInput): void
+}
 import { QueueError } from './errors.js'
 import { memoryStorage } from './storage/memoryStorage.js'
 import { browserCrossTab, type CrossTabPorts } from './CrossTab.js'
@@ -57,8 +64,11 @@ export interface QueueOptions {
   batchDelayMs?: number
   /** Flush after every `enqueue` and after start-up. Default `true`; with `false` only `flush()` and network triggers send. */
   autoFlush?: boolean
-  /** A supasync instance (or anything with a `status` store of `{ state }`): the queue flushes when it goes `live`. */
-  sync?: { status: ReadableStore<{ state: string }> }
+  /**
+   * A supasync instance (or anything with a `status` store of `{ state }`): the queue flushes when it goes `live`, and
+   * reports its flushes and dead letters through `sync.onEvent`.
+   */
+  sync?: QueueSync
   /** Environment ports (timers, online, tab visibility). Default: core's `defaultPorts`. */
   ports?: Partial<SupasyncPorts>
   /** Client ids for rows and entries. Default `crypto.randomUUID`. */
@@ -89,7 +99,7 @@ export interface ResolvedQueueOptions {
   requestTimeoutMs: number
   autoFlush: boolean
   batchDelayMs: number
-  sync: { status: ReadableStore<{ state: string }> } | undefined
+  sync: QueueSync | undefined
   ports: SupasyncPorts
   generateId: () => string
   onError: (error: QueueError) => void
