@@ -90,6 +90,7 @@ export class PresenceEngine<S extends object = PresenceState> {
    * follows, so this one leaves without a leave signal and the others keep it through the reconnect grace, no flash.
    */
   quietLeave = false
+  private readonly sync: Supasync
 
   constructor(
     sync: Supasync,
@@ -108,6 +109,7 @@ export class PresenceEngine<S extends object = PresenceState> {
       offlineRetentionMs: options.offlineRetentionMs,
     }
     this.desired = { state: initialState, away: false, typing: false }
+    this.sync = sync
     this.handle = sync.channel(topic, { ...options.channel, presence: { key: options.key } })
     this.dispatch({ type: 'self', now: this.timers.now(), desired: this.desired, at: this.timers.now() })
     this.offs.push(this.handle.onPresence((event) => this.onPresence(event)))
@@ -281,7 +283,11 @@ export class PresenceEngine<S extends object = PresenceState> {
     const now = this.timers.now()
     const at = this.budget.nextAllowedAt(now)
     if (at > now) {
-      if (this.timers.dueAt('flush') !== at) this.timers.set('flush', at - now, () => this.flush())
+      if (this.timers.dueAt('flush') !== at) {
+        // Waiting for the server's presence budget (5 calls per 30 s): worth a monitoring event.
+        if (this.sync.eventsActive) this.sync.emitEvent({ type: 'presence-wait', topic: this.topic, ms: at - now })
+        this.timers.set('flush', at - now, () => this.flush())
+      }
       return
     }
     this.timers.clear('flush')

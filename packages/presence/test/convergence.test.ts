@@ -128,6 +128,8 @@ describe('the presence rate limit', () => {
       const ann = createPresence(a.sync, 'burst', { key: 'ann', state: { n: -1 } })
       const bob = createPresence(b.sync, 'burst', { key: 'bob' })
       await waitFor(() => stateOf(bob, 'ann') !== undefined && stateOf(ann, 'bob') !== undefined, 5000, 'converged')
+      const waits: { type: string; topic?: string; ms?: number }[] = []
+      const off = a.sync.onEvent((event) => event.type === 'presence-wait' && waits.push(event))
       let maxInWindow = 0
       for (let n = 0; n < 20; n++) {
         ann.update({ n })
@@ -140,6 +142,10 @@ describe('the presence rate limit', () => {
       expect(ann.diagnostics().calls).toBeLessThanOrEqual(4)
       expect(a.sync.metrics().counters.recreated).toBe(0)
       expect(a.errors).toEqual([])
+      // The coalescing waits were reported through sync.onEvent.
+      expect(waits.length).toBeGreaterThan(0)
+      expect(waits[0]).toMatchObject({ type: 'presence-wait', topic: 'burst', ms: expect.any(Number) })
+      off()
       // Still joined on the original channel: the server never shut it down.
       expect(ann.status.get()).toBe('joined')
     } finally {
