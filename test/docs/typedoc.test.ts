@@ -10,7 +10,9 @@ import { Application, LogLevel, TSConfigReader, TypeDocReader } from 'typedoc'
 import { describe, expect, it } from 'vitest'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
-const PACKAGES = ['cache', 'core', 'local', 'polling', 'presence', 'queue', 'react', 'vue']
+const PACKAGES = ['cache', 'core', 'devtools', 'local', 'polling', 'presence', 'queue', 'react', 'vue']
+/** Entry points beside the packages' main ones, each a module of its own. */
+const SUBPATHS = ['@supasync/queue/node', '@supasync/devtools/react', '@supasync/devtools/react/production', '@supasync/devtools/vue', '@supasync/devtools/vue/production']
 
 describe('typedoc', () => {
   it('builds with no warning, one module per package named @supasync/<name>, each with its README', async () => {
@@ -28,8 +30,8 @@ describe('typedoc', () => {
       await app.generateDocs(project!, out)
       expect(messages).toEqual([])
       expect(app.logger.hasWarnings() || app.logger.hasErrors()).toBe(false)
-      // Packages, and the queue's Node-only entry point (@supasync/queue/node) beside its main one.
-      expect(project!.children?.map((child) => child.name).sort()).toEqual([...PACKAGES.map((name) => `@supasync/${name}`), '@supasync/queue/node'].sort())
+      // Packages, and the other entry points beside their main ones (the queue's Node-only one, devtools' wrappers).
+      expect(project!.children?.map((child) => child.name).sort()).toEqual([...PACKAGES.map((name) => `@supasync/${name}`), ...SUBPATHS].sort())
       for (const name of PACKAGES) {
         // The README's first paragraph appears on the module's page.
         const readme = readFileSync(join(root, 'packages', name, 'README.md'), 'utf8')

@@ -34,9 +34,9 @@ import { startLocalStack, type LocalStack } from '@supasync/local'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const BIN = join(ROOT, 'node_modules', '.bin')
-const NAMES = ['core', 'presence', 'queue', 'cache', 'polling', 'local', 'react', 'vue'] as const
+const NAMES = ['core', 'presence', 'queue', 'cache', 'polling', 'local', 'react', 'vue', 'devtools'] as const
 type Name = (typeof NAMES)[number]
-const BROWSER: readonly Name[] = ['core', 'presence', 'queue', 'cache', 'polling', 'react', 'vue']
+const BROWSER: readonly Name[] = ['core', 'presence', 'queue', 'cache', 'polling', 'react', 'vue', 'devtools']
 const ATTW_EXCLUDE: Partial<Record<Name, string[]>> = { polling: ['./sql/supasync-polling.sql'] }
 
 interface Packed {
@@ -340,7 +340,7 @@ describe('the npm tarballs, as a user installs them', () => {
         expect(range, `${label}: ${dependency} must be a range, not an exact pin`).toMatch(/^[\^~>]/)
       }
     }
-    for (const [name, peers] of [['presence', ['core']], ['queue', ['core']], ['polling', ['core', 'cache']], ['react', ['core', 'polling', 'presence', 'queue']], ['vue', ['core', 'polling', 'presence', 'queue']]] as const) {
+    for (const [name, peers] of [['presence', ['core']], ['queue', ['core']], ['polling', ['core', 'cache']], ['react', ['core', 'polling', 'presence', 'queue']], ['vue', ['core', 'polling', 'presence', 'queue']], ['devtools', ['core']]] as const) {
       for (const peer of peers) expect(packed.get(name)!.manifest.peerDependencies?.[`@supasync/${peer}`], `@supasync/${name} → @supasync/${peer}`).toMatch(/^\^/)
     }
   })
@@ -387,7 +387,7 @@ describe('the npm tarballs, as a user installs them', () => {
 
   it('every entry point imports from ESM and require()s from CJS with require(esm) off', async () => {
     const app = installed()
-    const entries = [...NAMES.map((name) => `@supasync/${name}`), '@supasync/queue/node']
+    const entries = [...NAMES.map((name) => `@supasync/${name}`), '@supasync/queue/node', ...['react', 'react/production', 'vue', 'vue/production'].map((path) => `@supasync/devtools/${path}`)]
     const failures: string[] = []
     for (const entry of entries) {
       const esm = await run(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(entry)}); if (!Object.keys(m).length) throw new Error('no exports')`], { cwd: app })
