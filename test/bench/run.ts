@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { cpus, totalmem } from 'node:os'
 import { benchCore } from './core.bench.js'
+import { benchDevtools } from './devtools.bench.js'
 import { benchLiveTable } from './liveTable.bench.js'
 import { benchLocalStack } from './localStack.bench.js'
 import { benchPresence } from './presence.bench.js'
@@ -20,6 +21,7 @@ const SUITES: Record<string, () => Promise<Figure[]>> = {
   polling: benchLiveTable,
   react: benchReact,
   vue: benchVue,
+  devtools: benchDevtools,
 }
 
 /** BENCH_ONLY=polling (or a comma-separated list, e.g. core,queue) runs just those suites; unset: all of them. */
