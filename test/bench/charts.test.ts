@@ -42,6 +42,30 @@ describe('the charts of a benchmark report', () => {
     expect(await pollingCharts([figure('core', 'delivery p50', 5)])).toEqual([])
   })
 
+  it("polling summary: one bar per client in its timeline colour (supasync's two live-table sources and raw realtime-js); an older report's \"supasync live table\" figures still draw", async () => {
+    const bars = async (figures: Figure[], file: string) => {
+      const chart = (await pollingCharts(figures)).find((candidate) => candidate.file === file)
+      return [...(chart?.svg ?? '').matchAll(/<path[^>]*aria-label="([^"]*)"[^>]*fill="([^"]*)"/g)].map((match) => `${match[1]} ${match[2]}`)
+    }
+    const current = [
+      figure('polling', 'supasync live table (postgres_changes): commit → visible, healthy phase, p99', 20),
+      figure('polling', 'raw realtime-js: commit → visible, healthy phase, p99 (of writes seen)', 21),
+      figure('polling', 'supasync live table (broadcast): commit → visible, healthy phase, p99', 15),
+      figure('polling', 'supasync live table (broadcast): share of writes visible within 30 s, all phases', 100),
+    ]
+    expect(await bars(current, 'polling-latency-p99.svg')).toEqual([
+      'phase: healthy phase; ms: 20; client: supasync postgres_changes #4c78a8',
+      'phase: healthy phase; ms: 21; client: raw realtime-js (writes it saw) #f58518',
+      'phase: healthy phase; ms: 15; client: supasync broadcast #54a24b',
+    ])
+    // Only the broadcast share is reported: it keeps its own colour.
+    expect(await bars(current, 'polling-visible-share.svg')).toEqual(['writes: all phases; %: 100; client: supasync broadcast #54a24b'])
+    expect(await bars(summary, 'polling-visible-share.svg')).toEqual([
+      'writes: all phases; %: 100; client: supasync postgres_changes #4c78a8',
+      'writes: all phases; %: 50; client: raw realtime-js #f58518',
+    ])
+  })
+
   it('bindings: both charts render without Vega-Lite dropping any part', async () => {
     const charts = await bindingCharts([
       figure('react', 'useLiveTable: share of writes shown within 30 s, healthy', 100),

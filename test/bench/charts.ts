@@ -1,8 +1,8 @@
 import type { TopLevelSpec } from 'vega-lite'
 import { renderSvg as render } from './renderSvg.js'
 import type { Figure } from './stats.js'
-import { findTimeline } from './timeline.js'
-import { timelineCharts } from './timelineCharts.js'
+import { findTimeline, SERIES } from './timeline.js'
+import { seriesColor, timelineCharts } from './timelineCharts.js'
 
 /** One chart of a benchmark report: an SVG for docs/charts/ and the caption the docs show with it. */
 export interface Chart {
@@ -18,17 +18,35 @@ export interface Chart {
 
 const PHASES = ['healthy phase', 'sockets dropped every 15 s', 'heartbeats blackholed', '30 % of changes lost', 'Realtime stopped', 'healthy tail after restart']
 
-/** The value of the figure named exactly `name`, or undefined (missing, or a percentile of no samples). */
-function value(figures: readonly Figure[], name: string): number | undefined {
-  const figure = figures.find((candidate) => candidate.name === name)
-  return figure && Number.isFinite(figure.value) ? figure.value : undefined
+/** The value of the first figure named exactly one of `names`, or undefined (missing, or a percentile of no samples). */
+function value(figures: readonly Figure[], ...names: string[]): number | undefined {
+  for (const name of names) {
+    const figure = figures.find((candidate) => candidate.name === name)
+    if (figure) return Number.isFinite(figure.value) ? figure.value : undefined
+  }
+  return undefined
 }
 
 /**
- * The polling suite's promise in pictures: commit → visible p99 per phase (supasync against raw realtime-js, log
- * scale), the share of writes visible within 30 s, and, from the run's recorded timeline (test/bench/timeline.ts),
- * every write over time, latency histograms per phase, the live tables' modes and the REST requests per client.
- * Empty when the report has no polling figures; without a timeline (an older report) only the first two.
+ * The polling suite's clients in the summary charts, in the timeline charts' series order and colours
+ * (timelineCharts.ts): each with the figure-name prefix of its current reports and of older ones (before the
+ * broadcast series, the postgres_changes live table was "supasync live table").
+ */
+const CLIENTS = [
+  { client: SERIES.supasync, prefixes: ['supasync live table (postgres_changes)', 'supasync live table'], seenOnly: false },
+  { client: SERIES.raw, prefixes: ['raw realtime-js'], seenOnly: true },
+  { client: SERIES.broadcast, prefixes: ['supasync live table (broadcast)'], seenOnly: false },
+] as const
+
+/** A client's name in the latency chart: raw realtime-js's percentiles are of the writes it saw at all. */
+const latencyLabel = ({ client, seenOnly }: { client: string; seenOnly: boolean }) => (seenOnly ? `${client} (writes it saw)` : client)
+
+/**
+ * The polling suite's promise in pictures: commit → visible p99 per phase (each supasync live-table source against
+ * raw realtime-js, log scale), the share of writes visible within 30 s, and, from the run's recorded timeline
+ * (test/bench/timeline.ts), every write over time, latency histograms per phase, the live tables' modes and the REST
+ * requests per client. Empty when the report has no polling figures; without a timeline (an older report) only the
+ * first two.
  */
 export async function pollingCharts(figures: readonly Figure[]): Promise<Chart[]> {
   const timeline = findTimeline(figures)
@@ -38,13 +56,18 @@ export async function pollingCharts(figures: readonly Figure[]): Promise<Chart[]
 /** Commit → visible p99 per phase and the share visible within 30 s, from the summary figures. */
 async function summaryCharts(figures: readonly Figure[]): Promise<Chart[]> {
   const rows: { phase: string; client: string; p99: number }[] = []
+  const drawn = new Set<string>()
   for (const phase of PHASES) {
-    const ours = value(figures, `supasync live table: commit → visible, ${phase}, p99`)
-    const raw = value(figures, `raw realtime-js: commit → visible, ${phase}, p99 (of writes seen)`)
-    if (ours !== undefined) rows.push({ phase, client: 'supasync live table', p99: Math.max(1, ours) })
-    if (raw !== undefined) rows.push({ phase, client: 'raw realtime-js (writes it saw)', p99: Math.max(1, raw) })
+    for (const { client, prefixes, seenOnly } of CLIENTS) {
+      const found = value(figures, ...prefixes.map((prefix) => `${prefix}: commit → visible, ${phase}, p99${seenOnly ? ' (of writes seen)' : ''}`))
+      if (found === undefined) continue
+      rows.push({ phase, client: latencyLabel({ client, seenOnly }), p99: Math.max(1, found) })
+      drawn.add(client)
+    }
   }
   if (rows.length === 0) return []
+  const clients = CLIENTS.filter(({ client }) => drawn.has(client))
+  const labels = clients.map(latencyLabel)
   const charts: Chart[] = []
   const latency: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -55,29 +78,35 @@ async function summaryCharts(figures: readonly Figure[]): Promise<Chart[]> {
     mark: 'bar',
     encoding: {
       x: { field: 'phase', type: 'nominal', sort: PHASES, title: null, axis: { labelAngle: -20, labelLimit: 300 } },
-      xOffset: { field: 'client' },
+      xOffset: { field: 'client', sort: labels },
       y: { field: 'p99', type: 'quantitative', scale: { type: 'log', domain: [1, 300_000] }, title: 'ms' },
       // A log scale has no zero: the bars start at 1 ms.
       y2: { datum: 1 },
-      // supasync blue and raw realtime-js orange, as in the timeline charts.
-      color: { field: 'client', type: 'nominal', title: null, scale: { domain: ['supasync live table', 'raw realtime-js (writes it saw)'], range: ['#4c78a8', '#f58518'] }, legend: { orient: 'top', labelLimit: 300 } },
+      color: {
+        field: 'client',
+        type: 'nominal',
+        title: null,
+        scale: { domain: labels, range: clients.map(({ client }) => seriesColor(client)) },
+        legend: { orient: 'top', labelLimit: 300 },
+      },
     },
   }
   charts.push({
     suite: 'polling',
     file: 'polling-latency-p99.svg',
-    title: 'Commit → visible p99 per phase, supasync against raw realtime-js',
+    title: "Commit → visible p99 per phase, supasync's live tables against raw realtime-js",
     svg: await render(latency),
-    caption: "One pair of bars per fault phase, on a log scale: the p99 of commit → visible for supasync's live tables and for raw realtime-js. Raw realtime-js's bar counts only the writes it saw at all, so a short bar there can hide many writes it never delivered (the next chart).",
+    caption: "One group of bars per fault phase, on a log scale: the p99 of commit → visible for supasync's live tables (fed by postgres_changes, and by a Broadcast from Database topic) and for raw realtime-js. Raw realtime-js's bar counts only the writes it saw at all, so a short bar there can hide many writes it never delivered (the next chart).",
   })
   const shares: { writes: string; client: string; share: number }[] = []
   for (const [label, suffix] of [['all phases', 'all phases'], ['faulted phases', 'faulted phases']] as const) {
-    const ours = value(figures, `supasync live table: share of writes visible within 30 s, ${suffix}`)
-    const raw = value(figures, `raw realtime-js: share of writes visible within 30 s, ${suffix}`)
-    if (ours !== undefined) shares.push({ writes: label, client: 'supasync live table', share: ours })
-    if (raw !== undefined) shares.push({ writes: label, client: 'raw realtime-js', share: raw })
+    for (const { client, prefixes } of CLIENTS) {
+      const found = value(figures, ...prefixes.map((prefix) => `${prefix}: share of writes visible within 30 s, ${suffix}`))
+      if (found !== undefined) shares.push({ writes: label, client, share: found })
+    }
   }
   if (shares.length > 0) {
+    const present = CLIENTS.filter(({ client }) => shares.some((share) => share.client === client))
     const share: TopLevelSpec = {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
       title: 'Writes visible within 30 s of commit',
@@ -87,17 +116,17 @@ async function summaryCharts(figures: readonly Figure[]): Promise<Chart[]> {
       mark: 'bar',
       encoding: {
         x: { field: 'writes', type: 'nominal', title: null, axis: { labelAngle: 0 } },
-        xOffset: { field: 'client' },
+        xOffset: { field: 'client', sort: present.map(({ client }) => client) },
         y: { field: 'share', type: 'quantitative', scale: { domain: [0, 100] }, title: '%' },
-        color: { field: 'client', type: 'nominal', title: null, scale: { domain: ['supasync live table', 'raw realtime-js'], range: ['#4c78a8', '#f58518'] }, legend: { orient: 'top', labelLimit: 300 } },
+        color: { field: 'client', type: 'nominal', title: null, scale: { domain: present.map(({ client }) => client), range: present.map(({ client }) => seriesColor(client)) }, legend: { orient: 'top', labelLimit: 300 } },
       },
     }
     charts.push({
       suite: 'polling',
       file: 'polling-visible-share.svg',
-      title: 'Share of writes visible within 30 s, supasync against raw realtime-js',
+      title: "Share of writes visible within 30 s, supasync's live tables against raw realtime-js",
       svg: await render(share),
-      caption: 'The share of all writes, and of the writes made during a fault, that each client held within 30 s of their commit; the promise is 100 % for supasync.',
+      caption: 'The share of all writes, and of the writes made during a fault, that each client held within 30 s of their commit; the promise is 100 % for both supasync live tables.',
     })
   }
   return charts

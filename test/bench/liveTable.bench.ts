@@ -1,33 +1,43 @@
-// Benchmark of @supasync/polling (createLiveTable) against a local stack, side by side with raw realtime-js,
-// under a schedule of Realtime faults, with the real budget (maxStalenessMs 30 000, every other option default).
+// Benchmark of @supasync/polling (createLiveTable) against a local stack, with both realtime sources side by side
+// with raw realtime-js, under a schedule of Realtime faults, with the real budget (maxStalenessMs 30 000, every other
+// option default).
 //
 // Scenario (the construction demo, examples/demo-schema.sql with RLS by project membership):
 // - 1,000,000 components across 10 projects, seeded with generate_series as the superuser while Realtime is
-//   stopped (a 1M-row transaction would otherwise be decoded by the local Realtime server in one poll).
+//   stopped (a 1M-row transaction would otherwise be decoded by the local Realtime server in one poll). Then
+//   Broadcast from Database is set up as an app would (BROADCAST_SQL): supasync.enable_broadcast's trigger sends every
+//   change of a component to the private topic 'project:<project_id>', and a SELECT policy on realtime.messages
+//   admits each project's members to its topic. (After the seed: the trigger would otherwise send 1M broadcasts.)
 // - 50 writers ("foremen", 5 members per project), each its own supabase-js client signed in as its own user,
 //   update the milestone of random components of their project through PostgREST at RATE updates/s in total
 //   (a Poisson process, so the writes do not lock into a phase with any poll interval).
-// - 10 project-manager observers, one per project, each its own supabase-js client + createSupasync +
-//   createLiveTable({ filter: { project_id }, cache: memoryCache({ maxEntries: 200_000 }) }) holding that
-//   project's 100,000 rows; and next to each a raw realtime-js observer (supabase.channel().on('postgres_changes',
-//   { filter: project_id=eq.p })) on a client of its own, signed in as the same PM.
-// - Faults, in phases: healthy, sockets dropped every 15 s, heartbeats blackholed, 30 % of changes lost, Realtime
-//   stopped, then a healthy tail; writes stop at the end of the tail and every write then gets its full 30 s.
+// - Per project, three observers, each its own supabase-js client signed in as the project manager (all in one
+//   child process, pollingObservers.ts): a supasync live table fed by postgres_changes
+//   (createLiveTable({ filter: { project_id }, cache: memoryCache(…) }), series 'supasync postgres_changes'), the
+//   same live table with source 'broadcast' on the project's topic ('supasync broadcast'), and a raw realtime-js
+//   postgres_changes subscription with the same filter ('raw realtime-js'). Each live table holds its project's
+//   100,000 rows.
+// - Faults, in phases: healthy, sockets dropped every 15 s, heartbeats blackholed, 30 % of changes lost (database
+//   broadcasts too), Realtime stopped, then a healthy tail; every fault hits every socket and both realtime paths.
+//   Writes stop at the end of the tail and every write then gets its full 30 s.
 //
 // Processes: the stack (Postgres, PostgREST, and the Realtime server inside this runner process) and the writers
-// run here; all observers (1M rows in memory) run in one forked child of this file, so their heap and GC pauses
-// load the clients only, the same for both sides. Clocks: both processes and Postgres read the same system clock
-// (Date.now() / clock_timestamp()).
+// run here; all observers (2M rows in memory) run in one forked child, so their heap and GC pauses load the clients
+// only, the same for every series. Each process records its event-loop delay and CPU per phase, and the machine's
+// busy share (phaseLoad.ts): on 2 cores, that says whether a latency figure measures the client or a saturated
+// machine. Clocks: both processes and Postgres read the same system clock (Date.now() / clock_timestamp()).
 //
 // Commit time of a write = the row's server-stamped updated_at returned by the update (.select('updated_at')):
 // clock_timestamp() in supasync.touch_updated_at(), the BEFORE UPDATE trigger, i.e. a few ms before COMMIT, so
-// commit-to-visible includes the commit itself. Visible = the observer holds that version of the row or a newer
-// one: supasync via createLiveTable's onChange (sources 'realtime' and 'poll'), raw via the postgres_changes
-// callback. A write never seen counts as not visible within 30 s.
+// commit-to-visible includes the commit itself (and the broadcast trigger's insert into realtime.messages). Visible
+// = the observer holds that version of the row or a newer one: supasync via createLiveTable's onChange (sources
+// 'realtime' and 'poll'), raw via the postgres_changes callback. A write never seen counts as not visible within 30 s.
 //
 // For the charts, the run is also recorded over time (timeline.ts, the details of the TIMELINE_FIGURE figure): each
 // write's commit time and commit → visible per client, every mode change of every live table, and the REST requests
-// each observer client starts (a counting fetch given to supabase-js), per 5 s of the schedule.
+// each observer client starts (a counting fetch given to supabase-js), per 5 s of the schedule. The requests are also
+// told apart by kind (URL: polls against key sweeps, restRequests.ts) and by the table's mode when they started, for
+// the REST requests per client per minute in realtime mode.
 //
 // BENCH_POLLING_QUICK=1 runs a 10 × 10k-row, time-scaled (×0.2) version for development; BENCH_POLLING_ROWS sets
 // the rows per project alone (full phase durations). Figure names carry the scale either way.
@@ -37,32 +47,41 @@
 // every check was a ~100 ms scan of the 1M rows, which made Realtime fall further and further behind).
 import { fileURLToPath } from 'node:url'
 import { readFile } from 'node:fs/promises'
+import { cpus } from 'node:os'
 import type { SupabaseClient } from '@supabase/supabase-js'
-import { memoryCache, type MemoryCache } from '../../packages/cache/src/index.js'
-import { createSupasync, type Supasync, type SupasyncError } from '../../packages/core/src/index.js'
 import { startLocalStack, type LocalStack } from '../../packages/local/src/index.js'
-import { createLiveTable, parseVersion, type LiveMode, type LiveTable } from '../../packages/polling/src/index.js'
-import { sendToParent } from './ipc.js'
-import { ChildLink, type LinkMessage } from './childLink.js'
+import { parseVersion, type LiveMode } from '../../packages/polling/src/index.js'
+import { ChildLink } from './childLink.js'
+import { PhaseLoad } from './phaseLoad.js'
+import { CHILD_FLAG, TABLE_SERIES, type ChildResult, type LoadedMessage, type LookupsMessage, type Observation, type ObserverConfig, type TableSeries } from './pollingObservers.js'
+import { POLL_KINDS, sumRequests, type RequestKind } from './restRequests.js'
 import { runAlone } from './runAlone.js'
-import { sleep, waitUntil } from './waitUntil.js'
+import { sleep } from './waitUntil.js'
 import { summarize, type Figure } from './stats.js'
-import { BucketCounter, modesSince, SERIES, TIMELINE_FIGURE, type RunTimeline } from './timeline.js'
+import { modesSince, SERIES, TIMELINE_FIGURE, type RunTimeline } from './timeline.js'
 
 const SUITE = 'polling'
-const CHILD_FLAG = '--supasync-polling-bench-child'
-const SELF = fileURLToPath(import.meta.url)
+const OBSERVERS = fileURLToPath(new URL('./pollingObservers.ts', import.meta.url))
 
 const QUICK = process.env.BENCH_POLLING_QUICK === '1'
 const PROJECTS = 10
 const ROWS_PER_PROJECT = Number(process.env.BENCH_POLLING_ROWS ?? (QUICK ? 10_000 : 100_000))
 const WRITERS_PER_PROJECT = 5
 const MAX_STALENESS_MS = 30_000
-/** Updates per second over all 50 writers: what 2 cores sustain next to 10 × 100k-row observers and the stack. */
+/** Updates per second over all 50 writers: what 2 cores sustain next to 20 live tables of 100k rows and the stack. */
 const RATE = 30
 const MAX_INFLIGHT = 200
 const TIME_SCALE = QUICK ? 0.2 : 1
 const SCALE_LABEL = `${PROJECTS} × ${ROWS_PER_PROJECT / 1000}k rows`
+/** Topic of project p: what BROADCAST_SQL's trigger expression and topic policy name. */
+const TOPIC_PREFIX = 'project:'
+/** The promise: share visible within the budget, and the live-table series are held to it; raw realtime-js is not. */
+const SIDES = [
+  { series: SERIES.supasync, label: 'supasync live table (postgres_changes)', promised: true },
+  { series: SERIES.broadcast, label: 'supasync live table (broadcast)', promised: true },
+  { series: SERIES.raw, label: 'raw realtime-js', promised: false },
+] as const
+const labelOf = (series: string) => SIDES.find((side) => side.series === series)!.label
 /** REST requests per client are counted in buckets of 5 s of the schedule (1 s in the time-scaled quick run). */
 const REQUEST_BUCKET_MS = 5000 * TIME_SCALE
 
@@ -100,16 +119,27 @@ insert into public.project_members (project_id, user_id)
 `
 }
 
+/**
+ * Broadcast from Database as an app's migration sets it up (packages/polling/README.md, "Broadcast from Database"):
+ * one private topic per project fed by supasync.enable_broadcast's trigger, and the policy that admits the
+ * project's members to it. The subquery on project_members runs as the joining user, under that table's RLS.
+ */
+const BROADCAST_SQL = `
+select supasync.enable_broadcast('public.components', $$'${TOPIC_PREFIX}' || project_id$$);
+create policy "project members receive project changes" on realtime.messages
+  for select to authenticated
+  using (realtime.messages.extension = 'broadcast'
+         and exists (select 1 from public.project_members m
+                      where m.user_id = (select auth.uid())
+                        and '${TOPIC_PREFIX}' || m.project_id = (select realtime.topic())));
+`
+
 const COMPONENTS_SQL = `
 insert into public.components (project_id, tag, kind, milestone)
 select 1 + g % ${PROJECTS}, 'C-' || g,
        (array['pipe_spool', 'valve', 'support', 'instrument'])[1 + g % 4],
        (array['not_started', 'fabricated', 'delivered', 'installed', 'welded', 'tested', 'done'])[1 + (g / ${PROJECTS}) % 7]
 from generate_series(0, ${PROJECTS * ROWS_PER_PROJECT - 1}) g`
-
-// ---------------------------------------------------------------------------------------------------------
-// Runner side
-// ---------------------------------------------------------------------------------------------------------
 
 interface WriteRecord {
   project: number
@@ -119,49 +149,6 @@ interface WriteRecord {
   startedAt: number
   /** Server-stamped updated_at, µs since the epoch. */
   version: number
-}
-
-/** [key, version µs, visible at (Date.now()), source: 0 realtime, 1 poll] */
-type Observation = [string, number, number, number]
-
-interface ChildResult extends LinkMessage {
-  supasync: Record<string, Observation[]>
-  raw: Record<string, Observation[]>
-  modes: Record<string, Record<string, number>>
-  modeTransitions: number
-  runLookups: { lookups: number; hits: number; misses: number; fresh: number; cacheHits: number; cacheMisses: number }
-  tableStats: unknown[]
-  /** Key sweep counters of each live table (whole run, load included). */
-  sweeps: { sweeps: number; requests: number; dropped: number; adopted: number; totalMs: number }[]
-  cacheStats: unknown[]
-  rawStatuses: Record<string, number>
-  rawEvents: number
-  errors: { count: number; first: string[] }
-  /** Each live table's mode since its creation: `mode[i]` from `at[i]` (Date.now()). */
-  modeLogs: { project: number; at: number[]; mode: LiveMode[] }[]
-  /** REST requests of each project's two clients per REQUEST_BUCKET_MS since the run started, and before it (load). */
-  requests: { project: number; supasync: number[]; raw: number[]; supasyncBefore: number; rawBefore: number }[]
-  /** Date.now() when the child stopped observing. */
-  finishedAt: number
-}
-
-interface LoadedMessage extends LinkMessage {
-  loadMs: number
-  perTableMs: number[]
-  rows: number
-  cacheEntries: number
-  heapUsedMiB: number
-  rssMiB: number
-  baselineHeapMiB: number
-}
-
-interface LookupsMessage extends LinkMessage {
-  liveGet: ReturnType<typeof summarize>
-  cacheGet: ReturnType<typeof summarize>
-  cacheGetSync: ReturnType<typeof summarize>
-  lookups: number
-  tableRows: number
-  cacheEntries: number
 }
 
 /** Single-row milestone updates through PostgREST by 50 signed-in writers, paced as a Poisson process. */
@@ -280,12 +267,9 @@ function runTimeline(phaseStarts: { phase: PhaseName; at: number }[], writesStop
       phase: writes.map((entry) => order.indexOf(entry.write.phase)),
       visible: Object.fromEntries(Object.entries(sides).map(([series, list]) => [series, list.map((entry) => (entry.latency === undefined ? null : round(entry.latency, 1)))])),
     },
-    modes: result.modeLogs.map((log) => ({ series: SERIES.supasync, table: `project ${log.project}`, ...modesSince(log, start) })),
+    modes: result.modeLogs.map((log) => ({ series: log.series, table: `project ${log.project}`, ...modesSince(log, start) })),
     requestBucketSeconds: REQUEST_BUCKET_MS / 1000,
-    requests: result.requests.flatMap((entry) => [
-      { series: SERIES.supasync, client: `project ${entry.project}`, counts: entry.supasync },
-      { series: SERIES.raw, client: `project ${entry.project}`, counts: entry.raw },
-    ]),
+    requests: result.requests.map((entry) => ({ series: entry.series, client: `project ${entry.project}`, counts: entry.counts })),
   }
 }
 
@@ -309,6 +293,117 @@ function latencySummary(list: Visibility[]) {
   }
 }
 
+/** The figures of one client series: commit → visible per phase group and phase, and the share within 30 s. */
+function sideFigures(side: (typeof SIDES)[number], list: Visibility[]): Figure[] {
+  const figures: Figure[] = []
+  const group = (phases: readonly PhaseName[]) => latencySummary(list.filter((entry) => phases.includes(entry.write.phase)))
+  // Raw realtime-js promises nothing: its percentiles are of the writes it saw at all.
+  const seenOnly = side.promised ? '' : ' (of writes seen)'
+  const target = side.promised ? `≤ ${MAX_STALENESS_MS}` : undefined
+  for (const [groupName, phases] of [['healthy phase', ['healthy']], ['faulted phases', FAULTED]] as const) {
+    const summary = group(phases)
+    for (const p of ['p50', 'p90', 'p95', 'p99'] as const) {
+      const held = p === 'p99' ? target : undefined
+      figures.push({
+        suite: SUITE,
+        name: `${side.label}: commit → visible, ${groupName}, ${p}${seenOnly}`,
+        value: summary[p],
+        unit: 'ms',
+        target: held,
+        ok: held === undefined ? undefined : summary[p] <= MAX_STALENESS_MS && summary.neverVisible === 0,
+        details: p === 'p50' ? summary : undefined,
+      })
+    }
+  }
+  for (const name of [...FAULTED, 'tail'] as PhaseName[]) {
+    const summary = group([name])
+    figures.push({
+      suite: SUITE,
+      name: `${side.label}: commit → visible, ${PHASE_LABEL[name]}, p99${seenOnly}`,
+      value: summary.p99,
+      unit: 'ms',
+      target,
+      ok: target === undefined ? undefined : summary.p99 <= MAX_STALENESS_MS && summary.neverVisible === 0,
+      details: summary,
+    })
+  }
+  for (const [groupName, phases] of [['all phases', Object.keys(PHASE_LABEL) as PhaseName[]], ['faulted phases', FAULTED]] as const) {
+    const summary = group(phases)
+    const perPhase = Object.fromEntries((Object.keys(PHASE_LABEL) as PhaseName[]).map((name) => [name, group([name]).sharePercent]))
+    figures.push({
+      suite: SUITE,
+      name: `${side.label}: share of writes visible within 30 s, ${groupName}`,
+      value: summary.sharePercent,
+      unit: '%',
+      target: side.promised ? '100' : undefined,
+      ok: side.promised ? summary.withinBudget === summary.writes : undefined,
+      details: { writes: summary.writes, withinBudget: summary.withinBudget, neverVisible: summary.neverVisible, perPhase },
+    })
+  }
+  return figures
+}
+
+/**
+ * What the live tables of one series cost in REST requests: per client per minute while in mode realtime (polls and
+ * key sweeps apart), the key sweeps' rate and duration, and the share of time in mode realtime per phase.
+ */
+function costFigures(series: TableSeries, result: ChildResult, runSeconds: number, rowsPerTable: number): Figure[] {
+  const figures: Figure[] = []
+  const label = labelOf(series)
+  const runPhases = Object.keys(PHASE_LABEL)
+  const tally: Record<string, number> = {}
+  for (const entry of result.requests.filter((candidate) => candidate.series === series)) {
+    for (const [key, count] of Object.entries(entry.tally)) tally[key] = (tally[key] ?? 0) + count
+  }
+  const modeMs = result.modes[series] ?? {}
+  const minutesIn = (mode: string, phases: readonly string[]) => phases.reduce((sum, phase) => sum + (modeMs[phase]?.[mode] ?? 0), 0) / 60_000
+  const rate = (requests: number, minutes: number) => (minutes > 0 ? round(requests / minutes, 1) : Number.NaN)
+  const inRealtime = (phases: readonly string[], kinds?: readonly RequestKind[]) => sumRequests(tally, { phases, mode: 'realtime', kinds })
+  // The steady cost: the healthy phase and the healthy tail. In realtime mode a table's polls are verification polls
+  // (a catch-up after a rejoin runs in mode catching-up); in the faulted phases every rejoin's catch-up restarts the
+  // verification interval, so few of them fall in realtime mode there.
+  const steady: PhaseName[] = ['healthy', 'tail']
+  const steadyMinutes = minutesIn('realtime', steady)
+  const verification = inRealtime(steady, POLL_KINDS)
+  const perKind = Object.fromEntries(POLL_KINDS.map((kind) => [kind, rate(inRealtime(steady, [kind]), steadyMinutes)]))
+  const perPhase = Object.fromEntries(runPhases.map((phase) => [phase, { polls: rate(inRealtime([phase], POLL_KINDS), minutesIn('realtime', [phase])), sweeps: rate(inRealtime([phase], ['sweep']), minutesIn('realtime', [phase])), realtimeTableMinutes: round(minutesIn('realtime', [phase]), 1) }]))
+  figures.push({
+    suite: SUITE,
+    name: `${label}: REST requests per client per minute in realtime mode, verification polls (healthy phases)`,
+    value: rate(verification, steadyMinutes),
+    unit: 'req/min',
+    target: '≤ 4',
+    ok: rate(verification, steadyMinutes) <= 4,
+    details: { requests: verification, realtimeTableMinutes: round(steadyMinutes, 1), perKind, perPhase, note: 'requests (watermark, rows, tombstones, other RPCs) a client started while its live table was in mode realtime during the healthy phase and the healthy tail (with the final budget wait), over the table-minutes it spent in that mode there; key sweeps apart' },
+  })
+  // Key sweeps run on their own schedule (every max(budget / 2, 20 × a sweep's duration), and at once after an access
+  // change), whatever the mode: their cost is spread over the whole run.
+  const runMinutes = (runSeconds / 60) * PROJECTS
+  const sweepRequests = sumRequests(tally, { phases: runPhases, kinds: ['sweep'] })
+  figures.push({ suite: SUITE, name: `${label}: key-sweep REST requests per client per minute (whole run, any mode)`, value: rate(sweepRequests, runMinutes), unit: 'req/min', details: { requests: sweepRequests, tableMinutes: round(runMinutes, 1), inRealtimeMode: sumRequests(tally, { phases: runPhases, mode: 'realtime', kinds: ['sweep'] }) } })
+  const realtimeMinutes = minutesIn('realtime', runPhases)
+  figures.push({
+    suite: SUITE,
+    name: `${label}: REST requests per client per minute in realtime mode, all phases (polls + key sweeps)`,
+    value: rate(inRealtime(runPhases), realtimeMinutes),
+    unit: 'req/min',
+    details: { requests: inRealtime(runPhases), polls: inRealtime(runPhases, POLL_KINDS), sweeps: inRealtime(runPhases, ['sweep']), realtimeTableMinutes: round(realtimeMinutes, 1), pollingMode: { requestsPerMinute: rate(sumRequests(tally, { phases: runPhases, mode: 'polling' }), minutesIn('polling', runPhases)), tableMinutes: round(minutesIn('polling', runPhases), 1) } },
+  })
+  // cost of the key sweeps (RLS revocation and grants without a write): requests/s and time per sweep
+  const tables = result.tables.filter((table) => table.series === series)
+  const sweeps = tables.reduce((sum, table) => ({ sweeps: sum.sweeps + table.sweep.sweeps, requests: sum.requests + table.sweep.requests, totalMs: sum.totalMs + table.sweep.totalMs, dropped: sum.dropped + table.sweep.dropped }), { sweeps: 0, requests: 0, totalMs: 0, dropped: 0 })
+  figures.push({ suite: SUITE, name: `${label}: key sweeps of ${PROJECTS} live tables (${SCALE_LABEL}), requests per second`, value: round(sweeps.requests / Math.max(1, runSeconds), 1), unit: 'req/s', details: { ...sweeps, runSeconds: Math.round(runSeconds), note: 'keys only, pageSize rows per request, every maxStalenessMs / 2 per table at most (automatic spacing)' } })
+  figures.push({ suite: SUITE, name: `${label}: key sweep of one ${rowsPerTable.toLocaleString('en')}-row live table, mean duration`, value: sweeps.sweeps === 0 ? Number.NaN : round(sweeps.totalMs / sweeps.sweeps), unit: 'ms', details: { sweeps: sweeps.sweeps, requestsPerSweep: sweeps.sweeps === 0 ? undefined : round(sweeps.requests / sweeps.sweeps, 1) } })
+  // freshness modes: share of live-table time in mode realtime per phase
+  for (const name of Object.keys(PHASE_LABEL) as PhaseName[]) {
+    const modes = modeMs[name] ?? {}
+    const totalMs = Object.values(modes).reduce((sum, ms) => sum + ms, 0)
+    const share = (mode: LiveMode) => (totalMs === 0 ? 0 : round(((modes[mode] ?? 0) / totalMs) * 100, 1))
+    figures.push({ suite: SUITE, name: `${label}: time in mode realtime, ${PHASE_LABEL[name]}`, value: share('realtime'), unit: '%', details: { polling: share('polling'), catchingUp: share('catching-up'), offline: share('offline'), tableSeconds: round(totalMs / 1000, 0) } })
+  }
+  return figures
+}
+
 export async function benchLiveTable(): Promise<Figure[]> {
   const figures: Figure[] = []
   const migration = await readFile(new URL('../../packages/polling/sql/supasync-polling.sql', import.meta.url), 'utf8')
@@ -316,6 +411,7 @@ export async function benchLiveTable(): Promise<Figure[]> {
   const stack = await startLocalStack({ sql: [migration, demoSchema] })
   let link: ChildLink | undefined
   let writers: ReturnType<typeof startWriters> | undefined
+  const runnerLoad = new PhaseLoad()
   try {
     // --- 1. seed ------------------------------------------------------------------------------------------
     await stack.query(seedSql())
@@ -326,6 +422,7 @@ export async function benchLiveTable(): Promise<Figure[]> {
     const vacuumStarted = performance.now()
     await stack.query('vacuum (analyze) public.components')
     const vacuumMs = performance.now() - vacuumStarted
+    await stack.query(BROADCAST_SQL)
     await stack.faults.startRealtime()
     const total = Number((await stack.query<{ n: string }>('select count(*) as n from public.components')).rows[0]!.n)
     if (total !== PROJECTS * ROWS_PER_PROJECT) throw new Error(`polling bench: seeded ${total} components, expected ${PROJECTS * ROWS_PER_PROJECT}`)
@@ -338,12 +435,15 @@ export async function benchLiveTable(): Promise<Figure[]> {
 
     // --- 2. observers (child process) ---------------------------------------------------------------------
     const tokens = Array.from({ length: PROJECTS }, (_, index) => stack.signJwt({ sub: pmUser(index + 1), exp: Math.floor(Date.now() / 1000) + 4 * 3600 }))
-    const config: ChildConfig = { url: stack.url, anonKey: stack.anonKey, tokens, projects: PROJECTS }
-    link = ChildLink.fork(SELF, [CHILD_FLAG, JSON.stringify(config)], ['--expose-gc', '--max-old-space-size=8192'], 'polling bench child')
+    const config: ObserverConfig = { url: stack.url, anonKey: stack.anonKey, tokens, projects: PROJECTS, requestBucketMs: REQUEST_BUCKET_MS, topicPrefix: TOPIC_PREFIX }
+    link = ChildLink.fork(OBSERVERS, [CHILD_FLAG, JSON.stringify(config)], ['--expose-gc', '--max-old-space-size=8192'], 'polling bench child')
     const loaded = await link.next<LoadedMessage>('loaded', 10 * 60_000)
-    console.log(`[polling bench] ${loaded.rows} rows loaded into ${PROJECTS} live tables in ${Math.round(loaded.loadMs)} ms; heap ${loaded.heapUsedMiB} MiB`)
-    figures.push({ suite: SUITE, name: `initial load of ${PROJECTS} live tables (${SCALE_LABEL}, concurrent, PostgREST + RLS)`, value: round(loaded.loadMs / 1000, 1), unit: 's', details: { rows: loaded.rows, perTableMs: loaded.perTableMs.map(Math.round), cacheEntries: loaded.cacheEntries } })
-    figures.push({ suite: SUITE, name: `observer process heap after load (${SCALE_LABEL} + memory caches)`, value: loaded.heapUsedMiB, unit: 'MiB', details: { rssMiB: loaded.rssMiB, baselineHeapMiB: loaded.baselineHeapMiB, bytesPerRow: Math.round(((loaded.heapUsedMiB - loaded.baselineHeapMiB) * 2 ** 20) / loaded.rows) } })
+    const tableCount = PROJECTS * TABLE_SERIES.length
+    const rowsLoaded = Object.values(loaded.rows).reduce((sum, rows) => sum + rows, 0)
+    console.log(`[polling bench] ${rowsLoaded} rows loaded into ${tableCount} live tables in ${Math.round(loaded.loadMs)} ms; heap ${loaded.heapUsedMiB} MiB`)
+    const loadLabel = `${tableCount} live tables: ${SCALE_LABEL} per source, postgres_changes and broadcast`
+    figures.push({ suite: SUITE, name: `initial load of ${loadLabel} (concurrent, PostgREST + RLS)`, value: round(loaded.loadMs / 1000, 1), unit: 's', details: { rows: loaded.rows, perTableMs: Object.fromEntries(Object.entries(loaded.perTableMs).map(([series, list]) => [series, list.map(Math.round)])), cacheEntries: loaded.cacheEntries } })
+    figures.push({ suite: SUITE, name: `observer process heap after load of ${loadLabel} (with memory caches)`, value: loaded.heapUsedMiB, unit: 'MiB', details: { rssMiB: loaded.rssMiB, baselineHeapMiB: loaded.baselineHeapMiB, bytesPerRow: Math.round(((loaded.heapUsedMiB - loaded.baselineHeapMiB) * 2 ** 20) / rowsLoaded) } })
     await link.next('live', 120_000)
 
     // --- 4. lookups (before writes, so nothing else runs in the child) ------------------------------------
@@ -359,6 +459,7 @@ export async function benchLiveTable(): Promise<Figure[]> {
     const enter = (next: PhaseName) => {
       phase = next
       phaseStarts.push({ phase: next, at: Date.now() })
+      runnerLoad.enter(next)
       link!.send({ type: 'phase', name: next, at: phaseStarts.at(-1)!.at })
       console.log(`[polling bench] phase ${next}`)
     }
@@ -381,6 +482,7 @@ export async function benchLiveTable(): Promise<Figure[]> {
     await sleep(seconds(45))
     stack.faults.blackholeHeartbeats(false)
     enter('lossy')
+    // Drops postgres_changes events and database broadcasts alike.
     stack.faults.dropChanges(0.3)
     await sleep(seconds(60))
     stack.faults.dropChanges(0)
@@ -397,6 +499,7 @@ export async function benchLiveTable(): Promise<Figure[]> {
     const lastWriteAt = Math.max(...activeWriters.writes.map((write) => write.version / 1000))
     // Every write gets its full budget (a fixed wait is the measurement, not a synchronisation).
     await sleep(Math.max(0, lastWriteAt + MAX_STALENESS_MS + 1000 - Date.now()))
+    runnerLoad.stop()
     link.send({ type: 'finish' })
     const result = await link.next<ChildResult>('result', 120_000)
 
@@ -405,85 +508,45 @@ export async function benchLiveTable(): Promise<Figure[]> {
     const writeStats = activeWriters.stats()
     const runSeconds = (phaseStarts.length > 0 ? Date.now() - phaseStarts[0]!.at : 0) / 1000
     figures.push({ suite: SUITE, name: `milestone updates written (${PROJECTS * WRITERS_PER_PROJECT} writers, PostgREST, ~${RATE}/s)`, value: writes.length, unit: 'writes', details: { ...writeStats, perPhase: Object.fromEntries((Object.keys(PHASE_LABEL) as PhaseName[]).map((name) => [name, writes.filter((write) => write.phase === name).length])), runSeconds: Math.round(runSeconds) } })
-    const sides = { supasync: visibilities(writes, result.supasync), raw: visibilities(writes, result.raw) }
-    const timeline = runTimeline(phaseStarts, writesStoppedAt, { [SERIES.supasync]: sides.supasync, [SERIES.raw]: sides.raw }, result)
-    const requestTotals = result.requests.map((entry) => ({ project: entry.project, supasync: entry.supasync.reduce((sum, count) => sum + count, 0), raw: entry.raw.reduce((sum, count) => sum + count, 0), supasyncBeforeSchedule: entry.supasyncBefore, rawBeforeSchedule: entry.rawBefore }))
+    const sides = Object.fromEntries(SIDES.map((side) => [side.series, visibilities(writes, result.seen[side.series] ?? {})]))
+    const timeline = runTimeline(phaseStarts, writesStoppedAt, sides, result)
+    const requestTotals = result.requests.map((entry) => ({ series: entry.series, project: entry.project, run: entry.counts.reduce((sum, count) => sum + count, 0), beforeSchedule: entry.before }))
     figures.push({ suite: SUITE, name: TIMELINE_FIGURE, value: round(timeline.end, 0), unit: 's', details: { requestTotals, timeline } })
-    const group = (list: Visibility[], phases: PhaseName[]) => latencySummary(list.filter((entry) => phases.includes(entry.write.phase)))
-    for (const side of ['supasync', 'raw'] as const) {
-      const label = side === 'supasync' ? 'supasync live table' : 'raw realtime-js'
-      for (const [groupName, phases] of [['healthy phase', ['healthy']], ['faulted phases', FAULTED]] as const) {
-        const summary = group(sides[side], [...phases])
-        for (const p of ['p50', 'p90', 'p95', 'p99'] as const) {
-          const target = side === 'supasync' && p === 'p99' ? `≤ ${MAX_STALENESS_MS}` : undefined
-          figures.push({
-            suite: SUITE,
-            name: `${label}: commit → visible, ${groupName}, ${p}${side === 'raw' ? ' (of writes seen)' : ''}`,
-            value: summary[p],
-            unit: 'ms',
-            target,
-            ok: target === undefined ? undefined : summary[p] <= MAX_STALENESS_MS && summary.neverVisible === 0,
-            details: p === 'p50' ? summary : undefined,
-          })
-        }
-      }
-      for (const name of [...FAULTED, 'tail'] as PhaseName[]) {
-        const summary = group(sides[side], [name])
-        figures.push({
-          suite: SUITE,
-          name: `${label}: commit → visible, ${PHASE_LABEL[name]}, p99${side === 'raw' ? ' (of writes seen)' : ''}`,
-          value: summary.p99,
-          unit: 'ms',
-          target: side === 'supasync' ? `≤ ${MAX_STALENESS_MS}` : undefined,
-          ok: side === 'supasync' ? summary.p99 <= MAX_STALENESS_MS && summary.neverVisible === 0 : undefined,
-          details: summary,
-        })
-      }
-      for (const [groupName, phases] of [['all phases', Object.keys(PHASE_LABEL) as PhaseName[]], ['faulted phases', FAULTED]] as const) {
-        const summary = group(sides[side], [...phases])
-        const perPhase = Object.fromEntries((Object.keys(PHASE_LABEL) as PhaseName[]).map((name) => [name, group(sides[side], [name]).sharePercent]))
-        figures.push({
-          suite: SUITE,
-          name: `${label}: share of writes visible within 30 s, ${groupName}`,
-          value: summary.sharePercent,
-          unit: '%',
-          target: side === 'supasync' ? '100' : undefined,
-          ok: side === 'supasync' ? summary.withinBudget === summary.writes : undefined,
-          details: { writes: summary.writes, withinBudget: summary.withinBudget, neverVisible: summary.neverVisible, perPhase },
-        })
-      }
-    }
+    for (const side of SIDES) figures.push(...sideFigures(side, sides[side.series]!))
 
-    // 5. hit ratio of the PM's lookups of just-updated components
+    // 5. hit ratio of the PM's lookups of just-updated components (the postgres_changes table)
     const run = result.runLookups
     const hitRatio = run.hits + run.misses === 0 ? Number.NaN : (run.hits / (run.hits + run.misses)) * 100
-    figures.push({ suite: SUITE, name: 'PM lookup of just-updated components: live.get hit ratio', value: round(hitRatio, 2), unit: '%', target: '≥ 99', ok: hitRatio >= 99, details: { ...run, freshSharePercent: run.lookups === 0 ? undefined : round((run.fresh / run.lookups) * 100, 2), note: 'fresh = the row held already had the just-written version at lookup time (lookup right after the writer got its response)' } })
+    figures.push({ suite: SUITE, name: 'PM lookup of just-updated components: live.get hit ratio', value: round(hitRatio, 2), unit: '%', target: '≥ 99', ok: hitRatio >= 99, details: { ...run, freshSharePercent: run.lookups === 0 ? undefined : round((run.fresh / run.lookups) * 100, 2), note: 'postgres_changes live tables; fresh = the row held already had the just-written version at lookup time (lookup right after the writer got its response)' } })
     const cacheRatio = run.cacheHits + run.cacheMisses === 0 ? Number.NaN : (run.cacheHits / (run.cacheHits + run.cacheMisses)) * 100
-    figures.push({ suite: SUITE, name: 'PM lookup of just-updated components: memoryCache.getSync hit ratio', value: round(cacheRatio, 2), unit: '%', details: { cacheHits: run.cacheHits, cacheMisses: run.cacheMisses, cacheStats: result.cacheStats } })
+    figures.push({ suite: SUITE, name: 'PM lookup of just-updated components: memoryCache.getSync hit ratio', value: round(cacheRatio, 2), unit: '%', details: { cacheHits: run.cacheHits, cacheMisses: run.cacheMisses } })
 
-    // 6. round trip in the healthy phase
-    const roundTrips = sides.supasync.filter((entry) => entry.write.phase === 'healthy' && entry.roundTrip !== undefined).map((entry) => entry.roundTrip!)
-    const trip = summarize(roundTrips)
+    // 6. round trip in the healthy phase, per live-table series
     const healthyWrites = writes.filter((write) => write.phase === 'healthy').length
-    const tripsComplete = roundTrips.length === healthyWrites
-    figures.push({ suite: SUITE, name: 'milestone update round trip (update call → visible in PM live table), healthy, p90', value: round(trip.p90), unit: 'ms', target: '< 1000', ok: trip.p90 < 1000 && tripsComplete, details: { ...trip, writes: healthyWrites } })
-    figures.push({ suite: SUITE, name: 'milestone update round trip (update call → visible in PM live table), healthy, p95', value: round(trip.p95), unit: 'ms', target: '< 2000', ok: trip.p95 < 2000 && tripsComplete })
-
-    // freshness modes: share of live-table time in mode realtime per phase
-    for (const name of Object.keys(PHASE_LABEL) as PhaseName[]) {
-      const modes = result.modes[name] ?? {}
-      const totalMs = Object.values(modes).reduce((sum, ms) => sum + ms, 0)
-      const share = (mode: LiveMode) => (totalMs === 0 ? 0 : round(((modes[mode] ?? 0) / totalMs) * 100, 1))
-      figures.push({ suite: SUITE, name: `live tables' time in mode realtime, ${PHASE_LABEL[name]}`, value: share('realtime'), unit: '%', details: { polling: share('polling'), catchingUp: share('catching-up'), offline: share('offline'), tableSeconds: round(totalMs / 1000, 0) } })
+    for (const series of TABLE_SERIES) {
+      const roundTrips = sides[series]!.filter((entry) => entry.write.phase === 'healthy' && entry.roundTrip !== undefined).map((entry) => entry.roundTrip!)
+      const trip = summarize(roundTrips)
+      const tripsComplete = roundTrips.length === healthyWrites
+      figures.push({ suite: SUITE, name: `milestone update round trip (update call → visible in PM live table), ${labelOf(series)}, healthy, p90`, value: round(trip.p90), unit: 'ms', target: '< 1000', ok: trip.p90 < 1000 && tripsComplete, details: { ...trip, writes: healthyWrites } })
+      figures.push({ suite: SUITE, name: `milestone update round trip (update call → visible in PM live table), ${labelOf(series)}, healthy, p95`, value: round(trip.p95), unit: 'ms', target: '< 2000', ok: trip.p95 < 2000 && tripsComplete })
     }
-    // cost of the key sweeps (RLS revocation and grants without a write): requests/s and time per sweep
-    const sweepTotals = result.sweeps.reduce((sum, s) => ({ sweeps: sum.sweeps + s.sweeps, requests: sum.requests + s.requests, totalMs: sum.totalMs + s.totalMs, dropped: sum.dropped + s.dropped }), { sweeps: 0, requests: 0, totalMs: 0, dropped: 0 })
-    figures.push({ suite: SUITE, name: `key sweeps of ${PROJECTS} live tables (${SCALE_LABEL}): requests per second`, value: round(sweepTotals.requests / Math.max(1, runSeconds), 1), unit: 'req/s', details: { ...sweepTotals, runSeconds: Math.round(runSeconds), note: 'keys only, pageSize rows per request, every maxStalenessMs / 2 per table' } })
-    figures.push({ suite: SUITE, name: `key sweep of one ${(loaded.rows / PROJECTS).toLocaleString('en')}-row live table: mean duration`, value: sweepTotals.sweeps === 0 ? Number.NaN : round(sweepTotals.totalMs / sweepTotals.sweeps), unit: 'ms', details: { sweeps: sweepTotals.sweeps, requestsPerSweep: sweepTotals.sweeps === 0 ? undefined : round(sweepTotals.requests / sweepTotals.sweeps, 1) } })
-    figures.push({ suite: SUITE, name: 'observer errors reported (onError of supasync and the live tables)', value: result.errors.count, unit: 'errors', details: { first: result.errors.first, modeTransitions: result.modeTransitions, rawStatuses: result.rawStatuses, rawEvents: result.rawEvents, tableStats: result.tableStats } })
+
+    // 7. REST cost, key sweeps and modes per live-table series
+    for (const series of TABLE_SERIES) figures.push(...costFigures(series, result, runSeconds, ROWS_PER_PROJECT))
+
+    // 8. did the machine keep up: event-loop delay of both processes and the machine's busy share per phase
+    for (const name of Object.keys(PHASE_LABEL) as PhaseName[]) {
+      const observers = result.load[name]
+      const runner = runnerLoad.phases[name]
+      if (!observers || !runner) continue
+      figures.push({ suite: SUITE, name: `observer process (${PROJECTS * (TABLE_SERIES.length + 1)} clients): event-loop delay p99, ${PHASE_LABEL[name]}`, value: observers.loopDelayP99Ms, unit: 'ms', details: { ...observers } })
+      figures.push({ suite: SUITE, name: `machine CPU busy (all processes on the ${cpus().length} cores), ${PHASE_LABEL[name]}`, value: runner.machineBusyPercent, unit: '%', details: { runner: { ...runner, note: 'the runner process: the Realtime server and the 50 writers (Postgres and PostgREST are processes of their own)' }, observers } })
+    }
+    figures.push({ suite: SUITE, name: 'observer errors reported (onError of supasync and the live tables)', value: result.errors.count, unit: 'errors', details: { bySeries: result.errors.bySeries, first: result.errors.first, modeTransitions: result.modeTransitions, rawStatuses: result.rawStatuses, rawEvents: result.rawEvents, tables: result.tables.map(({ series, project, rows, tombstones, missedByRealtime, applied }) => ({ series, project, rows, tombstones, missedByRealtime, applied })) } })
     await link.close()
     link = undefined
   } finally {
+    runnerLoad.stop()
     if (writers) await writers.stop().catch(() => {})
     if (link) {
       link.send({ type: 'finish' })
@@ -494,296 +557,5 @@ export async function benchLiveTable(): Promise<Figure[]> {
   return figures
 }
 
-// ---------------------------------------------------------------------------------------------------------
-// Child side: the observers
-// ---------------------------------------------------------------------------------------------------------
-
-interface ChildConfig {
-  url: string
-  anonKey: string
-  tokens: string[]
-  projects: number
-}
-
-type Component = { id: string; project_id: number; milestone: string; updated_at: string }
-
-/** A client signed in with `token`; every REST request it starts is counted in `requests` first. */
-async function createClientFor(url: string, anonKey: string, token: string, requests: BucketCounter): Promise<SupabaseClient> {
-  const { createClient } = await import('@supabase/supabase-js')
-  const WebSocket = (await import('ws')).default
-  const supabase = createClient(url, anonKey, {
-    accessToken: async () => token,
-    realtime: { transport: WebSocket as never },
-    global: {
-      fetch: (input, init) => {
-        requests.add(Date.now())
-        return fetch(input, init)
-      },
-    },
-  })
-  await supabase.realtime.setAuth(token)
-  return supabase
-}
-
-async function childMain(config: ChildConfig): Promise<void> {
-  const gc = (globalThis as { gc?: () => void }).gc ?? (() => {})
-  let phase = 'setup'
-  const errors = { count: 0, first: [] as string[] }
-  const onError = (error: SupasyncError<string> | Error) => {
-    errors.count++
-    if (errors.first.length < 10) errors.first.push(`${new Date().toISOString()} [${phase}] ${error.message}`)
-  }
-  const modes: Record<string, Record<string, number>> = {}
-  let modeTransitions = 0
-  const supasyncSeen: Record<string, Observation[]> = {}
-  const rawSeen: Record<string, Observation[]> = {}
-  const rawStatuses: Record<string, number> = {}
-  let rawEvents = 0
-
-  interface ProjectObserver {
-    project: number
-    supabase: SupabaseClient
-    sync: Supasync
-    live: LiveTable<Component>
-    cache: MemoryCache<Component>
-    rawClient: SupabaseClient
-    mode: { mode: LiveMode; since: number }
-    /** Every mode change with its Date.now(), for the mode timeline chart. */
-    modeLog: { at: number[]; mode: LiveMode[] }
-    requests: { supasync: BucketCounter; raw: BucketCounter }
-    readyMs?: number
-  }
-  gc()
-  const baselineHeap = process.memoryUsage().heapUsed
-  const observers: ProjectObserver[] = []
-  const loadStarted = performance.now()
-  for (let project = 1; project <= config.projects; project++) {
-    const token = config.tokens[project - 1]!
-    const requests = { supasync: new BucketCounter(REQUEST_BUCKET_MS), raw: new BucketCounter(REQUEST_BUCKET_MS) }
-    const supabase = await createClientFor(config.url, config.anonKey, token, requests.supasync)
-    const sync = createSupasync(supabase, { onError })
-    // The cache's own namespace is the table's (cacheNamespace), so the lookups below read the rows it writes.
-    const cacheNamespace = `user-of-project-${project}`
-    const cache = memoryCache<Component>({ maxEntries: 200_000, namespace: cacheNamespace })
-    const seen: Observation[] = (supasyncSeen[project] = [])
-    const live = createLiveTable<Component>(sync, {
-      supabase,
-      table: 'components',
-      filter: { project_id: project },
-      cache,
-      cacheNamespace,
-      onError,
-      onChange: (change) => {
-        if (change.source === 'load' || change.row === undefined) return
-        seen.push([change.key, change.version, Date.now(), change.source === 'poll' ? 1 : 0])
-      },
-    })
-    const rawClient = await createClientFor(config.url, config.anonKey, token, requests.raw)
-    const mode = live.freshness.get().mode
-    const observer: ProjectObserver = { project, supabase, sync, live, cache, rawClient, mode: { mode, since: Date.now() }, modeLog: { at: [Date.now()], mode: [mode] }, requests }
-    observers.push(observer)
-    live.ready.then(() => (observer.readyMs = performance.now() - loadStarted), () => {})
-  }
-  const account = (observer: ProjectObserver, now: number) => {
-    const bucket = (modes[phase] ??= {})
-    bucket[observer.mode.mode] = (bucket[observer.mode.mode] ?? 0) + (now - observer.mode.since)
-    observer.mode.since = now
-  }
-  for (const observer of observers) {
-    observer.live.freshness.subscribe((freshness) => {
-      if (freshness.mode === observer.mode.mode) return
-      const now = Date.now()
-      account(observer, now)
-      observer.mode.mode = freshness.mode
-      observer.modeLog.at.push(now)
-      observer.modeLog.mode.push(freshness.mode)
-      modeTransitions++
-    })
-  }
-  await Promise.all(observers.map((observer) => observer.live.ready))
-  const loadMs = performance.now() - loadStarted
-  await sleep(100) // cache writes are flushed in a microtask; let them land
-  gc()
-  const memory = process.memoryUsage()
-  const mib = (bytes: number) => Math.round(bytes / 2 ** 20)
-  await sendToParent({
-    type: 'loaded',
-    loadMs,
-    perTableMs: observers.map((observer) => observer.readyMs ?? Number.NaN),
-    rows: observers.reduce((sum, observer) => sum + observer.live.stats().rows, 0),
-    cacheEntries: observers.reduce((sum, observer) => sum + observer.cache.size, 0),
-    heapUsedMiB: mib(memory.heapUsed),
-    rssMiB: mib(memory.rss),
-    baselineHeapMiB: mib(baselineHeap),
-  } satisfies LoadedMessage)
-
-  // Raw realtime-js observers: one channel per project on its own client, the PM's token.
-  await Promise.all(
-    observers.map(
-      (observer) =>
-        new Promise<void>((resolve, reject) => {
-          const seen: Observation[] = (rawSeen[observer.project] = [])
-          const timer = setTimeout(() => reject(new Error(`raw observer of project ${observer.project} not subscribed within 60 s`)), 60_000)
-          observer.rawClient
-            .channel(`raw-components-${observer.project}`)
-            .on('postgres_changes', { event: '*', schema: 'public', table: 'components', filter: `project_id=eq.${observer.project}` }, (payload) => {
-              rawEvents++
-              const row = payload.new as Partial<Component>
-              const version = parseVersion(row.updated_at)
-              if (row.id !== undefined && version !== undefined) seen.push([row.id, version, Date.now(), 0])
-            })
-            .on('system', {}, (message: { extension?: string; status?: string; message?: string }) => {
-              if (message.extension !== 'postgres_changes') return
-              if (message.status === 'ok') {
-                clearTimeout(timer)
-                resolve()
-              } else onError(new Error(`raw observer ${observer.project}: ${message.message}`))
-            })
-            .subscribe((status) => {
-              rawStatuses[status] = (rawStatuses[status] ?? 0) + 1
-            })
-        }),
-    ),
-  )
-  if (!(await waitUntil(() => observers.every((observer) => observer.live.freshness.get().mode === 'realtime'), 60_000))) {
-    throw new Error(`live tables not in mode realtime within 60 s: ${observers.map((observer) => observer.live.freshness.get().mode).join(', ')}`)
-  }
-  const byProject = new Map(observers.map((observer) => [observer.project, observer]))
-  const runLookups = { lookups: 0, hits: 0, misses: 0, fresh: 0, cacheHits: 0, cacheMisses: 0 }
-  let statsAtStart: { hits: number; misses: number }[] | undefined
-  let runStartedAt: number | undefined
-  let finishing = false
-
-  process.on('message', (message: LinkMessage) => {
-    if (message.type === 'lookup') void lookupBench(observers[0]!).then((result) => sendToParent({ type: 'lookups', ...result }))
-    else if (message.type === 'phase') {
-      const now = Date.now()
-      for (const observer of observers) {
-        account(observer, now)
-        // The first phase starts the run: requests are counted from the runner's start time on.
-        observer.requests.supasync.begin(message.at as number)
-        observer.requests.raw.begin(message.at as number)
-      }
-      phase = message.name as string
-      runStartedAt ??= message.at as number
-      if (statsAtStart === undefined) statsAtStart = observers.map((observer) => observer.live.stats())
-    } else if (message.type === 'write') {
-      const observer = byProject.get(message.project as number)
-      if (!observer) return
-      const id = message.id as string
-      const row = observer.live.get(id)
-      runLookups.lookups++
-      if (row !== undefined && (parseVersion(row.updated_at) ?? 0) >= (message.version as number)) runLookups.fresh++
-      if (observer.cache.getSync(id)) runLookups.cacheHits++
-      else runLookups.cacheMisses++
-    } else if (message.type === 'finish' && !finishing) {
-      finishing = true
-      void finish()
-    }
-  })
-
-  // Listening before 'live' is sent: the runner's first command follows it at once.
-  await sendToParent({ type: 'live' })
-
-  async function finish(): Promise<void> {
-    const now = Date.now()
-    for (const observer of observers) account(observer, now)
-    const stats = observers.map((observer) => observer.live.stats())
-    if (statsAtStart) {
-      runLookups.hits = stats.reduce((sum, stat, index) => sum + stat.hits - statsAtStart![index]!.hits, 0)
-      runLookups.misses = stats.reduce((sum, stat, index) => sum + stat.misses - statsAtStart![index]!.misses, 0)
-    }
-    const result: ChildResult = {
-      type: 'result',
-      supasync: supasyncSeen,
-      raw: rawSeen,
-      modes,
-      modeTransitions,
-      runLookups,
-      tableStats: stats.map(({ rows, tombstones, applied }) => ({ rows, tombstones, applied })),
-      sweeps: stats.map(({ sweep }) => sweep),
-      cacheStats: observers.map((observer) => observer.cache.stats()),
-      rawStatuses,
-      rawEvents,
-      errors,
-      modeLogs: observers.map((observer) => ({ project: observer.project, ...observer.modeLog })),
-      requests: observers.map((observer) => {
-        const runMs = now - (runStartedAt ?? now)
-        return {
-          project: observer.project,
-          supasync: observer.requests.supasync.snapshot(runMs),
-          raw: observer.requests.raw.snapshot(runMs),
-          supasyncBefore: observer.requests.supasync.before,
-          rawBefore: observer.requests.raw.before,
-        }
-      }),
-      finishedAt: now,
-    }
-    await sendToParent(result)
-    for (const observer of observers) {
-      observer.live.destroy()
-      await Promise.race([observer.sync.destroy(), sleep(5000)])
-      await Promise.race([observer.supabase.removeAllChannels(), sleep(5000)])
-      await Promise.race([observer.rawClient.removeAllChannels(), sleep(5000)])
-      observer.rawClient.realtime.disconnect()
-      observer.supabase.realtime.disconnect()
-      await observer.cache.close()
-    }
-    process.exit(0)
-  }
-}
-
-/** p99 of single lookups on one project's live table and its memory cache, each call timed on its own. */
-async function lookupBench(observer: { live: LiveTable<Component>; cache: MemoryCache<Component> }) {
-  const keys = [...observer.live.rows.get().keys()]
-  const lookups = 200_000
-  const order = Array.from({ length: lookups }, () => keys[Math.floor(Math.random() * keys.length)]!)
-  // Warm-up: the lookup paths get optimized before they are timed.
-  for (let index = 0; index < 20_000; index++) {
-    observer.live.get(order[index]!)
-    observer.cache.getSync(order[index]!)
-  }
-  const liveGet = new Float64Array(lookups)
-  const cacheGet = new Float64Array(lookups)
-  const cacheGetSync = new Float64Array(lookups)
-  let missing = 0
-  for (let index = 0; index < lookups; index++) {
-    const key = order[index]!
-    const started = performance.now()
-    const row = observer.live.get(key)
-    liveGet[index] = performance.now() - started
-    if (row === undefined) missing++
-  }
-  for (let index = 0; index < lookups; index++) {
-    const key = order[index]!
-    const started = performance.now()
-    const entry = await observer.cache.get(key)
-    cacheGet[index] = performance.now() - started
-    if (entry === undefined) missing++
-  }
-  for (let index = 0; index < lookups; index++) {
-    const key = order[index]!
-    const started = performance.now()
-    observer.cache.getSync(key)
-    cacheGetSync[index] = performance.now() - started
-  }
-  if (missing > 0) throw new Error(`lookup bench: ${missing} lookups of loaded rows missed`)
-  return {
-    liveGet: summarize(Array.from(liveGet)),
-    cacheGet: summarize(Array.from(cacheGet)),
-    cacheGetSync: summarize(Array.from(cacheGetSync)),
-    lookups,
-    tableRows: observer.live.stats().rows,
-    cacheEntries: observer.cache.size,
-  }
-}
-
-if (process.argv[2] === CHILD_FLAG) {
-  childMain(JSON.parse(process.argv[3]!) as ChildConfig).catch((error: unknown) => {
-    console.error(error)
-    process.exit(1)
-  })
-}
-
 // Run alone: npx tsx test/bench/liveTable.bench.ts
-runAlone(import.meta.url, benchLiveTable, CHILD_FLAG)
+runAlone(import.meta.url, benchLiveTable)

@@ -90,9 +90,11 @@ realtime-js: \`core.bench.ts\`; presence: \`presence.bench.ts\`; queue: \`queue.
 guarantee: \`liveTable.bench.ts\`; the React binding: \`react.bench.ts\`).
 
 The polling figures come from the construction scenario: 1,000,000 components in 10 projects, 50 writers updating
-milestones through PostgREST, one live table per project (100,000 rows each, real 30 s budget) next to a raw
-realtime-js subscription with the same filter, through phases of healthy operation, dropped sockets, blackholed
-heartbeats, 30 % of changes lost and Realtime stopped. Commit time is the row's server-stamped \`updated_at\`; a write
-counts as visible when the observer holds that version or a newer one, and a write never seen counts as not visible.
+milestones through PostgREST, and per project three observers signed in as its manager: a live table fed by
+postgres_changes, the same live table fed by the project's Broadcast from Database topic (\`source: 'broadcast'\`;
+100,000 rows each, real 30 s budget) and a raw realtime-js postgres_changes subscription with the same filter, all in
+one run through phases of healthy operation, dropped sockets, blackholed heartbeats, 30 % of changes (and database
+broadcasts) lost and Realtime stopped. Commit time is the row's server-stamped \`updated_at\`; a write counts as
+visible when the observer holds that version or a newer one, and a write never seen counts as not visible.
 ${polling === '' ? '' : `\n${polling}\n`}`
 }

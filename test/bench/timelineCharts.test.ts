@@ -80,6 +80,16 @@ describe('timelineCharts', () => {
     expect(new Set(groups(svg, 'concat_1_layer_2_marks')[0]!.map(fill))).toEqual(new Set(['#4c78a8']))
   })
 
+  it('a known series keeps its colour when another is missing from the run (no raw realtime-js: broadcast stays green)', async () => {
+    const base = fixture()
+    const withoutRaw = { ...base, writes: { ...base.writes, visible: { [SERIES.supasync]: base.writes.visible[SERIES.supasync]!, [SERIES.broadcast]: [5, 6, null, 7, 8, 9] } } }
+    const svg = await chart(withoutRaw, 'polling-commit-to-visible.svg')
+    expect(new Set(groups(svg, 'concat_2_layer_2_marks')[0]!.map(fill))).toEqual(new Set(['#54a24b']))
+    const histogram = await chart(withoutRaw, 'polling-latency-histograms.svg')
+    const colours = Object.fromEntries(groups(histogram, 'child_layer_0_marks').flat().map((bar) => [described(bar).series, fill(bar)]))
+    expect(colours).toEqual({ [SERIES.supasync]: '#4c78a8', [SERIES.broadcast]: '#54a24b' })
+  })
+
   it('keeps each series in its colour and place whatever order the report lists them in', async () => {
     const base = fixture()
     const reversed = { ...base, writes: { ...base.writes, visible: { [SERIES.raw]: base.writes.visible[SERIES.raw]!, [SERIES.supasync]: base.writes.visible[SERIES.supasync]! } } }
@@ -121,7 +131,7 @@ describe('timelineCharts', () => {
   it('requests: one line per client, the rate per second of each bucket, a last bucket cut short left out', async () => {
     const svg = await chart(fixture(), 'polling-requests.svg')
     const lines = groups(svg, 'concat_1_layer_2_marks').flat()
-    expect(lines).toHaveLength(4)
+    expect(lines).toHaveLength(2)
     const first = described(lines[0]!)
     expect(first.client).toBe(`${SERIES.supasync} project 1`)
     // 8 buckets of 5 s cover 40 s: all whole; the path has one step per bucket.
@@ -131,6 +141,45 @@ describe('timelineCharts', () => {
     expect(peak[0]!.match(/L/g)!.length).toBeLessThan(lines[0]!.match(/L/g)!.length)
     const caption = (await timelineCharts(fixture())).find((candidate) => candidate.file === 'polling-requests.svg')!.caption
     expect(caption).toContain(`${SERIES.supasync} 71 in total, ${SERIES.raw} started none`)
+  })
+
+  it('requests: one panel per series that started any, in series order and colour, on one shared scale; a series that started none gets no panel', async () => {
+    const base = fixture()
+    const timeline: RunTimeline = {
+      ...base,
+      // Listed before the others: the panels still follow the series order.
+      requests: [
+        { series: SERIES.broadcast, client: 'project 1', counts: [0, 0, 5, 5, 0, 0, 0, 0] },
+        { series: SERIES.broadcast, client: 'project 2', counts: [0, 0, 5, 5, 0, 0, 0, 0] },
+        ...base.requests,
+      ],
+    }
+    const svg = await chart(timeline, 'polling-requests.svg')
+    const panel = (index: number) => groups(svg, `concat_${index}_layer_2_marks`).flat()
+    expect(panel(1).map((line) => described(line).client)).toEqual([`${SERIES.supasync} project 1`, `${SERIES.supasync} project 2`])
+    expect(panel(2).map((line) => described(line).client)).toEqual([`${SERIES.broadcast} project 1`, `${SERIES.broadcast} project 2`])
+    expect(panel(3)).toHaveLength(0)
+    expect(new Set(panel(2).map((line) => /stroke="([^"]*)"/.exec(line)?.[1]))).toEqual(new Set(['#54a24b']))
+    // Shared scale: both panels' y axes end at the busiest bucket of all (20 requests in 5 s = 4/s).
+    const axisTops = [...svg.matchAll(/role="graphics-symbol" aria-roledescription="axis" aria-label="Y-axis titled 'requests\/s' for a linear scale with values from 0 to ([0-9.]+)"/g)].map((match) => match[1])
+    expect(axisTops).toEqual(['4', '4'])
+  })
+
+  it('modes: the rows of each series together, in series order, named by series and table', async () => {
+    const base = fixture()
+    const timeline: RunTimeline = {
+      ...base,
+      modes: [
+        { series: SERIES.broadcast, table: 'project 1', at: [0], mode: ['realtime'] },
+        base.modes[0]!,
+        { series: SERIES.broadcast, table: 'project 2', at: [0], mode: ['polling'] },
+        base.modes[1]!,
+      ],
+    }
+    const svg = await chart(timeline, 'polling-modes.svg')
+    const rows = [...new Set(groups(svg, 'concat_1_layer_2_marks')[0]!.map((path) => described(path).table))]
+    expect(rows).toEqual([`${SERIES.supasync} · project 1`, `${SERIES.supasync} · project 2`, `${SERIES.broadcast} · project 1`, `${SERIES.broadcast} · project 2`])
+    expect(svg).toContain('one per project and source')
   })
 })
 

@@ -11,7 +11,7 @@ type Spec = Record<string, unknown>
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json'
 /** Plot width in px, the same for every time chart so they line up when read one under the other. */
 const WIDTH = 820
-/** Series colours, in SERIES order; other series take the rest of the palette. */
+/** Series colours, in SERIES order; other series take the rest of the palette (seriesColor). */
 const PALETTE = ['#4c78a8', '#f58518', '#54a24b', '#b279a2', '#9d755d', '#72b7b2']
 const MODES = ['realtime', 'polling', 'catching-up', 'offline']
 const MODE_COLORS = ['#54a24b', '#eeca3b', '#4c78a8', '#e45756']
@@ -30,8 +30,18 @@ function seriesOrder(names: Iterable<string>): string[] {
   return [...known.filter((name) => unique.includes(name)), ...unique.filter((name) => !known.includes(name))]
 }
 
+/**
+ * A series' colour: each known series keeps its own (SERIES order, so a run without one of them does not shift the
+ * others'), other series take the rest of the palette in the order of `series`.
+ */
+export function seriesColor(name: string, series: readonly string[] = []): string {
+  const known: string[] = Object.values(SERIES)
+  const index = known.includes(name) ? known.indexOf(name) : known.length + series.filter((other) => !known.includes(other)).indexOf(name)
+  return PALETTE[index % PALETTE.length]!
+}
+
 function colorScale(series: string[]): Spec {
-  return { domain: series, range: series.map((_, index) => PALETTE[index % PALETTE.length]) }
+  return { domain: series, range: series.map((name) => seriesColor(name, series)) }
 }
 
 /** A phase name on two lines when long, so labels fit a 35 s band. */
@@ -86,7 +96,7 @@ const LATENCY_LABELS = `datum.value >= ${NEVER_MS} ? 'never' : datum.value >= 10
 /** Chart 1: one dot per write per series, commit time against commit → visible, never-visible writes on top. */
 function commitToVisibleSpec(timeline: RunTimeline, series: string[]): TopLevelSpec {
   const x = timeAxis(timeline, 'commit time (s since the fault schedule started)')
-  const panels = series.map((name, index) => {
+  const panels = series.map((name) => {
     const latencies = timeline.writes.visible[name]!
     const seen: { t: number; ms: number }[] = []
     const never: { t: number }[] = []
@@ -107,7 +117,7 @@ function commitToVisibleSpec(timeline: RunTimeline, series: string[]): TopLevelS
           data: { values: seen },
           // Small squares drawn as rects (half the bytes of a circle symbol) and no per-dot description (aria):
           // thousands of dots would otherwise make the SVG several MB.
-          mark: { type: 'rect', width: 2.4, height: 2.4, opacity: 0.45, color: PALETTE[index % PALETTE.length], aria: false },
+          mark: { type: 'rect', width: 2.4, height: 2.4, opacity: 0.45, color: seriesColor(name, series), aria: false },
           encoding: {
             x: { field: 't', ...x },
             y: {
@@ -207,15 +217,18 @@ function histogramSpec(timeline: RunTimeline, series: string[]): TopLevelSpec {
 
 /** Chart 3: one row per live table, its mode over time as coloured bars, with the phases behind. */
 function modesSpec(timeline: RunTimeline): TopLevelSpec {
-  const several = new Set(timeline.modes.map((entry) => entry.series)).size > 1
-  const tables = timeline.modes.map((entry) => (several ? `${entry.series} · ${entry.table}` : entry.table))
-  const segments = timeline.modes.flatMap((entry, index) =>
+  // One block of rows per series (in series order), its tables in the order the timeline lists them.
+  const order = seriesOrder(timeline.modes.map((entry) => entry.series))
+  const entries = order.flatMap((series) => timeline.modes.filter((entry) => entry.series === series))
+  const several = order.length > 1
+  const tables = entries.map((entry) => (several ? `${entry.series} · ${entry.table}` : entry.table))
+  const segments = entries.flatMap((entry, index) =>
     entry.mode.map((mode, at) => ({ table: tables[index], mode, from: Math.max(0, entry.at[at]!), to: Math.min(timeline.end, entry.at[at + 1] ?? timeline.end) })).filter((segment) => segment.to > segment.from),
   )
   const x = timeAxis(timeline, 's since the fault schedule started')
   return {
     $schema: SCHEMA,
-    title: { text: "Live tables' freshness mode over time", subtitle: 'one row per live table (one project each)' },
+    title: { text: "Live tables' freshness mode over time", subtitle: several ? 'one row per live table (one per project and source)' : 'one row per live table (one project each)' },
     vconcat: [
       phaseStrip(timeline),
       {
@@ -229,7 +242,7 @@ function modesSpec(timeline: RunTimeline): TopLevelSpec {
             encoding: {
               x: { field: 'from', ...x },
               x2: { field: 'to' },
-              y: { field: 'table', type: 'nominal', sort: tables, title: null },
+              y: { field: 'table', type: 'nominal', sort: tables, title: null, axis: { labelLimit: 400 } },
               color: { field: 'mode', type: 'nominal', scale: { domain: MODES, range: MODE_COLORS }, title: 'mode', legend: { orient: 'top' } },
             },
           },
@@ -240,7 +253,10 @@ function modesSpec(timeline: RunTimeline): TopLevelSpec {
   } as unknown as TopLevelSpec
 }
 
-/** Chart 4: REST requests per second of every client over time, one line each, coloured by series. */
+/**
+ * Chart 4: REST requests per second of every client over time, one line each; one panel per series that started
+ * any (on a shared scale, so the panels compare), the others named in the caption.
+ */
 function requestsSpec(timeline: RunTimeline, series: string[]): TopLevelSpec {
   const bucket = timeline.requestBucketSeconds
   const points = timeline.requests.flatMap((entry) =>
@@ -251,31 +267,32 @@ function requestsSpec(timeline: RunTimeline, series: string[]): TopLevelSpec {
       return to - from < bucket / 2 ? [] : [{ series: entry.series, client: `${entry.series} ${entry.client}`, t: from, rate: count / (to - from) }]
     }),
   )
+  const active = series.filter((name) => points.some((point) => point.series === name && point.rate > 0))
+  const drawn = active.length > 0 ? active : series
+  const top = Math.max(1, ...points.map((point) => point.rate))
   const x = timeAxis(timeline, 's since the fault schedule started')
-  return {
-    $schema: SCHEMA,
-    title: { text: 'REST requests per second of each client', subtitle: `one line per client (one per project and series), counted per ${bucket} s` },
-    vconcat: [
-      phaseStrip(timeline),
+  const panels = drawn.map((name) => ({
+    title: { text: name, anchor: 'start', fontSize: 12 },
+    width: WIDTH,
+    height: 150,
+    layer: [
+      ...bandLayers(timeline, x),
       {
-        width: WIDTH,
-        height: 200,
-        layer: [
-          ...bandLayers(timeline, x),
-          {
-            data: { values: points },
-            mark: { type: 'line', interpolate: 'step-after', strokeWidth: 1.2, opacity: 0.7 },
-            encoding: {
-              x: { field: 't', ...x },
-              y: { field: 'rate', type: 'quantitative', title: 'requests/s' },
-              color: { field: 'series', type: 'nominal', scale: colorScale(series), title: null, legend: { orient: 'top', labelLimit: 300 } },
-              detail: { field: 'client' },
-            },
-          },
-        ],
+        data: { values: points.filter((point) => point.series === name) },
+        mark: { type: 'line', interpolate: 'step-after', strokeWidth: 1.2, opacity: 0.7, color: seriesColor(name, series) },
+        encoding: {
+          x: { field: 't', ...x },
+          y: { field: 'rate', type: 'quantitative', title: 'requests/s', scale: { domain: [0, top] } },
+          detail: { field: 'client' },
+        },
       },
     ],
-    spacing: 4,
+  }))
+  return {
+    $schema: SCHEMA,
+    title: { text: 'REST requests per second of each client', subtitle: `one line per client (one per project), one panel per series that started requests, counted per ${bucket} s` },
+    vconcat: [phaseStrip(timeline), ...panels],
+    spacing: 8,
   } as unknown as TopLevelSpec
 }
 
@@ -298,14 +315,14 @@ export async function timelineCharts(timeline: RunTimeline): Promise<Chart[]> {
     {
       suite: 'polling',
       file: 'polling-commit-to-visible.svg',
-      title: 'Commit → visible of every write over the fault schedule, supasync against raw realtime-js',
+      title: "Commit → visible of every write over the fault schedule, per client (supasync's live tables, raw realtime-js)",
       svg: await renderSvg(commitToVisibleSpec(timeline, series)),
       caption: `Each dot is one write as one client saw it: left to right by commit time (the shaded bands are the fault phases), up by commit → visible on a log scale. The dashed line is the ${budget} budget and a red tick on the top row is a write that client never received: the promise is kept when a client's panel has no dot above the line and no tick on top.`,
     },
     {
       suite: 'polling',
       file: 'polling-latency-histograms.svg',
-      title: 'Commit → visible histograms per fault phase, supasync against raw realtime-js',
+      title: "Commit → visible histograms per fault phase, per client (supasync's live tables, raw realtime-js)",
       svg: await renderSvg(histogramSpec(timeline, series)),
       caption: `Per phase, the share of that phase's writes in each latency bin (5 bins per factor of 10), the clients side by side; the bars at "never" are writes a client never received, and the dashed line is the ${budget} budget.`,
     },
@@ -314,14 +331,14 @@ export async function timelineCharts(timeline: RunTimeline): Promise<Chart[]> {
       file: 'polling-modes.svg',
       title: "Live tables' freshness mode over the fault schedule",
       svg: await renderSvg(modesSpec(timeline)),
-      caption: 'Each row is one live table, coloured by its freshness mode: green while its Realtime subscription is proven (joined, heartbeats answered), yellow while it polls, blue while a catch-up read after a gap is pending, red while offline (no network or failing REST). Read it against the phase bands: how long a fault takes to notice and how long the tables take to trust Realtime again.',
+      caption: 'Each row is one live table (grouped by series when there are several), coloured by its freshness mode: green while its Realtime subscription is proven (joined, heartbeats answered), yellow while it polls, blue while a catch-up read after a gap is pending, red while offline (no network or failing REST). Read it against the phase bands: how long a fault takes to notice and how long the tables take to trust Realtime again.',
     },
     {
       suite: 'polling',
       file: 'polling-requests.svg',
       title: 'REST requests per second of each client over the fault schedule',
       svg: await renderSvg(requestsSpec(timeline, requestSeries)),
-      caption: `The cost of the guarantee over time: REST requests each client started per second (polls, catch-up reads, key sweeps), one line per client. Over the run: ${requestTotals(timeline, requestSeries)}.`,
+      caption: `The cost of the guarantee over time: REST requests each client started per second (polls, catch-up reads, key sweeps), one line per client and one panel per series that started any, on one scale. Over the run: ${requestTotals(timeline, requestSeries)}.`,
     },
   ]
 }
