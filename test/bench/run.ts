@@ -3,6 +3,7 @@ import { cpus, totalmem } from 'node:os'
 import { benchCore } from './core.bench.js'
 import { benchLiveTable } from './liveTable.bench.js'
 import { benchLocalStack } from './localStack.bench.js'
+import { benchPollCost } from './pollCost.bench.js'
 import { benchPresence } from './presence.bench.js'
 import { benchQueue } from './queue.bench.js'
 import { benchReact } from './react.bench.js'
@@ -18,6 +19,7 @@ const SUITES: Record<string, () => Promise<Figure[]>> = {
   presence: benchPresence,
   queue: benchQueue,
   polling: benchLiveTable,
+  cost: benchPollCost,
   react: benchReact,
   vue: benchVue,
 }
