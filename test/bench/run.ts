@@ -4,6 +4,7 @@ import { benchCore } from './core.bench.js'
 import { benchDevtools } from './devtools.bench.js'
 import { benchLiveTable } from './liveTable.bench.js'
 import { benchLocalStack } from './localStack.bench.js'
+import { benchPollCost } from './pollCost.bench.js'
 import { benchPresence } from './presence.bench.js'
 import { benchQueue } from './queue.bench.js'
 import { benchReact } from './react.bench.js'
@@ -19,6 +20,7 @@ const SUITES: Record<string, () => Promise<Figure[]>> = {
   presence: benchPresence,
   queue: benchQueue,
   polling: benchLiveTable,
+  cost: benchPollCost,
   react: benchReact,
   vue: benchVue,
   devtools: benchDevtools,

@@ -20,6 +20,11 @@
 --                                  live tables sweep their keys at once.
 --   public.supasync_watermark()    where a poll may start, and the caller's
 --                                  last access change.
+--   supasync.enable_broadcast(t, topic_sql), supasync.disable_broadcast(t)
+--                                  a trigger that sends a table's changes to a
+--                                  private topic (section 7).
+--   public.supasync_poll(...)      a whole poll (watermark, changed rows,
+--                                  tombstones) in one request (section 8).
 --
 -- Requirements: PostgreSQL 15+ (security_invoker views; hosted Supabase is
 -- 15+), roles anon and authenticated (as on Supabase). Run it as the role
@@ -683,3 +688,208 @@ comment on function supasync.disable_broadcast(regclass) is
 revoke all on function supasync.broadcast_row_change()            from public, anon, authenticated;
 revoke all on function supasync.enable_broadcast(regclass, text)  from public, anon, authenticated;
 revoke all on function supasync.disable_broadcast(regclass)       from public, anon, authenticated;
+
+-- ===========================================================================
+-- 8. One request per poll
+-- ===========================================================================
+-- A poll reads the watermark (section 6), then the rows changed since the
+-- client's cursor, then the tombstones since it: three PostgREST requests,
+-- every verification interval, for every client. public.supasync_poll()
+-- answers all three in one request:
+--
+--   {"window": <public.supasync_watermark()>,
+--    "rows": [<first page of changed rows>], "tombstones": [<first page>]}
+--
+-- with exactly the reads the client would make itself: rows whose cursor is
+-- >= since (all rows when since is null) that match one of `filters`, in
+-- key_columns order, at most page_size of them (select *, as PostgREST
+-- renders rows); tombstones of the table with deleted_at >= since, in row_key
+-- order, at most page_size. A part that fills page_size may have more: the
+-- client reads on from its last key through PostgREST, as before.
+--
+-- filters: null (every row) or a JSON array of alternatives, each an object
+-- of column -> value, ANDed:  [{"project_id": "1"}, {"project_id": "2",
+-- "done": true}]. A string or number compares with = after a cast to the
+-- column's type (what PostgREST does with `eq`); true / false / null test
+-- with IS (PostgREST's `is`). Column names are checked against the table and
+-- quoted (%I); values reach the query only as parameters.
+--
+-- security invoker: the caller's privileges and the table's RLS policies
+-- apply to the rows, and the tombstone view's policy to the tombstones, as
+-- for the three requests. The watermark part calls public.supasync_watermark()
+-- (security definer: it must see other sessions).
+--
+-- Only tables set up for supasync polling are read: ones with a trigger
+-- calling supasync.touch_updated_at() or supasync.record_tombstone() (what
+-- supasync.enable_polling installs). PostgREST exposes only some schemas;
+-- this function must not become a way to read others (a table of an
+-- unexposed schema that the API roles happen to be granted). Other tables
+-- get SQLSTATE SSP01, and the client polls them with the three requests.
+--
+-- volatile, on purpose: each statement below takes a new snapshot (READ
+-- COMMITTED). The watermark is read first, the rows after it, so every row
+-- stamped before the watermark has committed before the rows' snapshot. A
+-- stable function would read the rows with the snapshot taken before the
+-- watermark, and a transaction committing in between would be lost. Under
+-- REPEATABLE READ the snapshot is fixed for the whole transaction: refused.
+--
+-- No `set search_path`: the filters must compare as PostgREST's own queries
+-- do, with the operators of the caller's search path (PostgREST puts the
+-- exposed schema and `extensions` on it: a citext column compares without
+-- case only when extensions.= is found). The body schema-qualifies every
+-- function and table it names, and it runs with the caller's rights anyway.
+drop function if exists public.supasync_poll(text, text, text, text[], text, jsonb, integer);
+create function public.supasync_poll(
+  target_schema text,
+  target_table  text,
+  cursor_column text,
+  key_columns   text[],
+  since         text    default null,
+  filters       jsonb   default null,
+  page_size     integer default 1000)
+returns json
+language plpgsql
+volatile
+security invoker
+as $$
+declare
+  target        regclass;
+  target_name   text := pg_catalog.format('%I.%I', target_schema, target_table);
+  column_types  jsonb;
+  column_type   text;
+  key_column    text;
+  ordering      text[] := '{}';
+  conditions    text[] := '{}';
+  alternatives  text[] := '{}';
+  clauses       text[];
+  filter_values text[] := '{}';
+  alternative   jsonb;
+  entry         record;
+  poll_window   jsonb;
+  changed       json;
+  deleted       json;
+begin
+  if pg_catalog.current_setting('transaction_isolation') <> 'read committed' then
+    raise exception 'supasync_poll() must run in a READ COMMITTED transaction, not %', pg_catalog.current_setting('transaction_isolation')
+      using errcode = '25001',
+            hint = 'Its reads must see what committed before its watermark: call it outside REPEATABLE READ / SERIALIZABLE transactions (PostgREST does).';
+  end if;
+  if page_size is null or page_size < 1 or page_size > 10000 then
+    raise exception 'supasync_poll(): page_size must be between 1 and 10000, got %', coalesce(page_size::text, 'null')
+      using errcode = '22023';
+  end if;
+  target := pg_catalog.to_regclass(target_name);
+  if target is null then
+    raise exception 'relation "%.%" does not exist', target_schema, target_table
+      using errcode = '42P01', hint = 'Check the table and schema options of the live table.';
+  end if;
+  if not exists (
+    select 1 from pg_catalog.pg_trigger t
+     where t.tgrelid = target
+       and t.tgfoid in ('supasync.touch_updated_at()'::pg_catalog.regprocedure, 'supasync.record_tombstone()'::pg_catalog.regprocedure)) then
+    raise exception 'supasync_poll() reads only tables set up for supasync polling; % has no supasync trigger', target_name
+      using errcode = 'SSP01',
+            hint = pg_catalog.format('Run select supasync.enable_polling(%L); until then polls of it take three requests.', target_name);
+  end if;
+
+  select pg_catalog.jsonb_object_agg(a.attname, pg_catalog.format_type(a.atttypid, null))
+    into column_types
+    from pg_catalog.pg_attribute a
+   where a.attrelid = target and a.attnum > 0 and not a.attisdropped;
+
+  -- The cursor (>= since, cast to its type like PostgREST's `gte`).
+  column_type := column_types ->> cursor_column;
+  if column_type is null then
+    raise exception 'column %.% does not exist', target_name, cursor_column
+      using errcode = '42703', hint = 'Check the cursor option of the live table.';
+  end if;
+  if since is not null then
+    conditions := conditions || pg_catalog.format('%I >= ($1)::%s', cursor_column, column_type);
+  end if;
+
+  -- The order: key columns ascending, as the keyset pages of the client.
+  if key_columns is null or pg_catalog.cardinality(key_columns) = 0 then
+    raise exception 'supasync_poll(): key_columns must name the primary key columns, e.g. {id}'
+      using errcode = '22023';
+  end if;
+  foreach key_column in array key_columns loop
+    if key_column is null or not column_types ? key_column then
+      raise exception 'column %.% does not exist', target_name, coalesce(key_column, 'null')
+        using errcode = '42703', hint = 'Check the primaryKey option of the live table.';
+    end if;
+    ordering := ordering || pg_catalog.format('%I', key_column);
+  end loop;
+
+  -- The filters: alternatives ORed, each one's columns ANDed.
+  if filters is not null and pg_catalog.jsonb_typeof(filters) <> 'null' then
+    if pg_catalog.jsonb_typeof(filters) <> 'array' or pg_catalog.jsonb_array_length(filters) = 0 then
+      raise exception 'supasync_poll(): filters must be null (every row) or a non-empty JSON array of objects of column -> value, e.g. [{"project_id": "1"}]; got %', filters
+        using errcode = '22023';
+    end if;
+    for alternative in select value from pg_catalog.jsonb_array_elements(filters) loop
+      if pg_catalog.jsonb_typeof(alternative) <> 'object' then
+        raise exception 'supasync_poll(): each filter must be an object of column -> value, e.g. {"project_id": "1"}; got %', alternative
+          using errcode = '22023';
+      end if;
+      clauses := '{}';
+      for entry in select e.key, e.value from pg_catalog.jsonb_each(alternative) e loop
+        column_type := column_types ->> entry.key;
+        if column_type is null then
+          raise exception 'column %.% does not exist', target_name, entry.key
+            using errcode = '42703', hint = 'Check the filter of the live table.';
+        end if;
+        case pg_catalog.jsonb_typeof(entry.value)
+          when 'null' then
+            clauses := clauses || pg_catalog.format('%I is null', entry.key);
+          when 'boolean' then
+            clauses := clauses || pg_catalog.format('%I is %s', entry.key, case when entry.value = 'true'::jsonb then 'true' else 'false' end);
+          when 'string', 'number' then
+            filter_values := filter_values || (entry.value #>> '{}');
+            clauses := clauses || pg_catalog.format('%I = ($3[%s])::%s', entry.key, pg_catalog.cardinality(filter_values), column_type);
+          else
+            raise exception 'supasync_poll(): the filter value of % must be a string, number, boolean or null; got %', entry.key, entry.value
+              using errcode = '22023';
+        end case;
+      end loop;
+      -- {} matches every row, and so does the union.
+      if pg_catalog.cardinality(clauses) = 0 then
+        alternatives := null;
+        exit;
+      end if;
+      alternatives := alternatives || ('(' || pg_catalog.array_to_string(clauses, ' and ') || ')');
+    end loop;
+    if alternatives is not null then
+      conditions := conditions || ('(' || pg_catalog.array_to_string(alternatives, ' or ') || ')');
+    end if;
+  end if;
+
+  -- First the watermark, then (new snapshots) the rows and the tombstones.
+  poll_window := public.supasync_watermark();
+
+  execute pg_catalog.format(
+    'select coalesce(pg_catalog.json_agg(t), ''[]''::json) from (select * from %I.%I%s order by %s limit $2) t',
+    target_schema, target_table,
+    case when pg_catalog.cardinality(conditions) > 0 then ' where ' || pg_catalog.array_to_string(conditions, ' and ') else '' end,
+    pg_catalog.array_to_string(ordering, ', '))
+    into changed
+    using since, page_size, filter_values;
+
+  if since is null then
+    select coalesce(pg_catalog.json_agg(t), '[]'::json) into deleted from (
+      select s.row_key, s.deleted_at from public.supasync_tombstones s
+       where s.table_schema = target_schema and s.table_name = target_table
+       order by s.row_key limit page_size) t;
+  else
+    select coalesce(pg_catalog.json_agg(t), '[]'::json) into deleted from (
+      select s.row_key, s.deleted_at from public.supasync_tombstones s
+       where s.table_schema = target_schema and s.table_name = target_table and s.deleted_at >= since::timestamptz
+       order by s.row_key limit page_size) t;
+  end if;
+
+  return pg_catalog.json_build_object('window', poll_window, 'rows', changed, 'tombstones', deleted);
+end
+$$;
+comment on function public.supasync_poll(text, text, text, text[], text, jsonb, integer) is
+  'One supasync poll in one request: {window: supasync_watermark(), rows: changed rows since the cursor (first page, key order), tombstones: since the cursor (first page)}. security invoker: RLS applies.';
+revoke all on function public.supasync_poll(text, text, text, text[], text, jsonb, integer) from public, anon, authenticated;
+grant execute on function public.supasync_poll(text, text, text, text[], text, jsonb, integer) to anon, authenticated, service_role;

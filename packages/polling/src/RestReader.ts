@@ -1,7 +1,9 @@
 import type { Scheduler } from '@supasync/core'
 import { PollingError, restFailure } from './errors.js'
+import { parsePollWindow } from './parsePollWindow.js'
+import { POLL_FUNCTION, PollRpc, type PollAnswer } from './PollRpc.js'
 import type { PostgrestHost, PostgrestQuery, PostgrestResult } from './PostgrestHost.js'
-import { filterClauses, keysetClause, quoteValue, type FilterValue, type LiveFilter } from './rowFilter.js'
+import { filterClauses, keysetClause, quoteValue, unionClause, type FilterValue, type LiveFilter } from './rowFilter.js'
 import { formatMicros, parseVersion } from './versions.js'
 
 export type Row = Record<string, unknown>
@@ -40,6 +42,12 @@ export interface TombstoneRecord {
   version: number
 }
 
+/** Where a poll's reads go, page by page, in order: rows (with the poll's window), then tombstones. */
+export interface PollSink {
+  rows(page: Row[], window: PollWindow | undefined): void
+  tombstones(records: TombstoneRecord[]): void
+}
+
 /** Longest URL-encoded key filter of one by-key read, in characters (URLs stay well under 8 KB). */
 const MAX_KEY_FILTER_CHARS = 6000
 
@@ -47,8 +55,9 @@ const missingObject = (result: PostgrestResult) =>
   result.status === 404 || ['PGRST202', 'PGRST205', '42P01', '42883'].includes(result.error?.code ?? '')
 
 /**
- * Every PostgREST read of polling: the watermark, keyset-paged row reads and tombstone reads, each with a timeout.
- * Keyset paging (never offsets) keeps a page boundary from skipping a row that moved while the pages were read.
+ * Every PostgREST read of polling: polls (one call of public.supasync_poll, or the watermark, keyset-paged row reads
+ * and tombstone reads), loads and key sweeps, each request with a timeout. Keyset paging (never offsets) keeps a page
+ * boundary from skipping a row that moved while the pages were read.
  */
 export class RestReader {
   /** False once the server said public.supasync_watermark() does not exist. */
@@ -62,6 +71,8 @@ export class RestReader {
    * was seen. From then on a page of this length is a full page, not the last one.
    */
   serverMaxRows: number | undefined
+  /** Polls in one request (public.supasync_poll); its `unusable` says why polls take three. */
+  readonly rpc: PollRpc
 
   private readonly active = new Set<AbortController>()
 
@@ -69,7 +80,9 @@ export class RestReader {
     private readonly host: PostgrestHost,
     readonly target: ReadTarget,
     private readonly scheduler: Scheduler,
-  ) {}
+  ) {
+    this.rpc = new PollRpc(target)
+  }
 
   private async run(what: string, build: (signal: AbortSignal) => PostgrestQuery): Promise<PostgrestResult> {
     const controller = new AbortController()
@@ -126,17 +139,48 @@ export class RestReader {
       }
       throw restFailure(what, result)
     }
-    // An older copy of the migration returned the bare timestamp. The server clock (`now`) it also returns is not
-    // used: bounding a read by it loses every row updated after it (see readChanged).
-    const data = result.data as { watermark?: unknown; complete?: unknown; access?: unknown } | string | null
-    const watermark = parseVersion(typeof data === 'string' ? data : data?.watermark)
-    if (watermark === undefined) throw new PollingError('REJECTED', `${what}: expected a timestamp, got ${JSON.stringify(result.data)}.`)
-    this.sessionsVisible = typeof data === 'string' || data?.complete !== false
-    const access = typeof data === 'object' && data !== null && data.access && typeof data.access === 'object' ? (data.access as Record<string, unknown>) : undefined
-    return {
-      watermark,
-      access: access && { sub: typeof access.sub === 'string' ? access.sub : null, user: parseVersion(access.user), all: parseVersion(access.all), tracked: access.tracked === true },
+    const parsed = parsePollWindow(result.data)
+    if (!parsed) throw new PollingError('REJECTED', `${what}: expected a timestamp, got ${JSON.stringify(result.data)}.`)
+    this.sessionsVisible = parsed.complete
+    return parsed.window
+  }
+
+  /**
+   * One poll: the window, then the rows changed since `sinceMicros` (all when undefined) that match one of
+   * `filters` (every changed row when undefined), then the tombstones since then; resolves the window (undefined
+   * without the watermark function). One request when the server has public.supasync_poll() and the table is set
+   * up for it (migration section 8), more only when rows or tombstones fill a page: the reads go on through
+   * PostgREST from the page's last key. Otherwise three requests (more when pages fill): the watermark, the rows,
+   * the tombstones. Both deliver the same rows, versions, tombstones and window.
+   */
+  async poll(sinceMicros: number | undefined, filters: readonly LiveFilter[] | undefined, sink: PollSink): Promise<PollWindow | undefined> {
+    const union = filters === undefined ? undefined : unionClause(filters)
+    // The function comes with the watermark's migration: without that one, it is not there either.
+    const answer = this.rpc.unusable || !this.watermarkSupported ? undefined : await this.pollInOne(sinceMicros, filters)
+    if (!answer) {
+      const window = await this.watermark()
+      await this.readChanged(sinceMicros, union, (rows) => sink.rows(rows, window))
+      await this.readTombstones(sinceMicros, (records) => sink.tombstones(records))
+      return window
     }
+    const { window, rows, tombstones } = answer
+    const { pageSize } = this.target
+    this.sessionsVisible = answer.complete
+    if (rows.length > 0) sink.rows(rows, window)
+    if (rows.length >= pageSize) await this.readChanged(sinceMicros, union, (page) => sink.rows(page, window), rows[rows.length - 1])
+    const records = tombstoneRecords(tombstones)
+    if (records.length > 0) sink.tombstones(records)
+    if (tombstones.length >= pageSize) await this.readTombstones(sinceMicros, (page) => sink.tombstones(page), tombstones[tombstones.length - 1])
+    return window
+  }
+
+  /** public.supasync_poll(); undefined when it cannot serve this table (rpc.unusable says why). */
+  private async pollInOne(sinceMicros: number | undefined, filters: readonly LiveFilter[] | undefined): Promise<PollAnswer | undefined> {
+    const { schema, table } = this.target
+    const what = `Polling ${schema}.${table} (public.${POLL_FUNCTION})`
+    const args = this.rpc.arguments(sinceMicros, filters)
+    const result = await this.run(what, (signal) => this.host.schema('public').rpc(POLL_FUNCTION, args).abortSignal(signal))
+    return this.rpc.answer(what, result)
   }
 
   /**
@@ -204,15 +248,16 @@ export class RestReader {
    * updated faster than one poll takes would never be read at all. Rows inserted behind the pages already read
    * committed after this read began: the next poll, starting at this poll's watermark, reads them.
    */
-  async readChanged(sinceMicros: number | undefined, union: string | undefined, onPage: (rows: Row[]) => void): Promise<void> {
+  async readChanged(sinceMicros: number | undefined, union: string | undefined, onPage: (rows: Row[]) => void, after?: Row): Promise<void> {
     const { schema, table, primaryKey, cursor } = this.target
     const base = [...since(cursor, sinceMicros), ...(union ? [union] : [])]
-    await this.paged(`Polling ${schema}.${table}`, { schema, table, select: '*', eqs: [] }, primaryKey, base, onPage)
+    await this.paged(`Polling ${schema}.${table}`, { schema, table, select: '*', eqs: [] }, primaryKey, base, onPage, false, after)
   }
 
-  private async paged(what: string, source: Source, order: readonly string[], base: readonly string[], onPage: (rows: Row[]) => void, confirmEnd = false): Promise<void> {
+  /** Keyset pages of `source` in `order`, after the row `start` (a page already read) when given. */
+  private async paged(what: string, source: Source, order: readonly string[], base: readonly string[], onPage: (rows: Row[]) => void, confirmEnd = false, start?: Row): Promise<void> {
     const { pageSize } = this.target
-    let after: unknown[] | undefined
+    let after = start && keysetAfter(what, order, start)
     /** Length of the short page whose end is being confirmed. */
     let confirming: number | undefined
     for (;;) {
@@ -239,20 +284,16 @@ export class RestReader {
         if (!confirmEnd || this.serverMaxRows !== undefined) return
         confirming = page.length
       }
-      const last = page[page.length - 1]!
-      after = order.map((column) => (typeof last[column] === 'object' && last[column] !== null ? JSON.stringify(last[column]) : last[column]))
-      if (after.some((value) => value === null || value === undefined)) {
-        throw new PollingError('BAD_ROW', `${what}: a row has no value in ${order.join(', ')}; the primary key and cursor columns must be NOT NULL and selectable.`)
-      }
+      after = keysetAfter(what, order, page[page.length - 1]!)
     }
   }
 
   /**
    * Hard deletions of this table stamped at or after `sinceMicros`, keyset-paged on row_key (one tombstone per key):
    * a key deleted again moves its stamp but not its place, so it is read like an updated row (see readChanged).
-   * Resolves false when the tombstone view is missing.
+   * Resolves false when the tombstone view is missing. `after`: a `{ row_key, deleted_at }` already read, to read on from.
    */
-  async readTombstones(sinceMicros: number | undefined, onPage: (records: TombstoneRecord[]) => void): Promise<boolean> {
+  async readTombstones(sinceMicros: number | undefined, onPage: (records: TombstoneRecord[]) => void, after?: Row): Promise<boolean> {
     if (!this.tombstonesSupported) return false
     const { schema, table } = this.target
     const source: Source = {
@@ -264,13 +305,9 @@ export class RestReader {
     }
     try {
       await this.paged(`Reading tombstones of ${schema}.${table}`, source, ['row_key'], since('deleted_at', sinceMicros), (page) => {
-        const records: TombstoneRecord[] = []
-        for (const entry of page as { row_key: Row; deleted_at: string }[]) {
-          const version = parseVersion(entry.deleted_at)
-          if (version !== undefined && entry.row_key && typeof entry.row_key === 'object') records.push({ rowKey: entry.row_key, version })
-        }
+        const records = tombstoneRecords(page)
         if (records.length > 0) onPage(records)
-      })
+      }, false, after)
       return true
     } catch (error) {
       if (error instanceof MissingObject) {
@@ -295,6 +332,25 @@ interface Source {
 /** The `column ≥ since` clause (none when since is undefined). */
 function since(column: string, micros: number | undefined): string[] {
   return micros === undefined ? [] : [`${column}.gte.${quoteValue(formatMicros(micros))}`]
+}
+
+/** The keyset position after `row`: its `order` values, objects (a jsonb row_key) as their JSON text. */
+function keysetAfter(what: string, order: readonly string[], row: Row): unknown[] {
+  const after = order.map((column) => (typeof row[column] === 'object' && row[column] !== null ? JSON.stringify(row[column]) : row[column]))
+  if (after.some((value) => value === null || value === undefined)) {
+    throw new PollingError('BAD_ROW', `${what}: a row has no value in ${order.join(', ')}; the primary key and cursor columns must be NOT NULL and selectable.`)
+  }
+  return after
+}
+
+/** Entries of public.supasync_tombstones (`{ row_key, deleted_at }`) as records; malformed ones are left out. */
+function tombstoneRecords(page: readonly Row[]): TombstoneRecord[] {
+  const records: TombstoneRecord[] = []
+  for (const entry of page as { row_key?: unknown; deleted_at?: unknown }[]) {
+    const version = parseVersion(entry.deleted_at)
+    if (version !== undefined && entry.row_key && typeof entry.row_key === 'object') records.push({ rowKey: entry.row_key as Row, version })
+  }
+  return records
 }
 
 /** A read of an object the server does not have (the migration is missing). */

@@ -2,7 +2,8 @@ import { Scheduler, type TimerPort } from '@supasync/core'
 import { asPollingError, PollingError } from './errors.js'
 import type { PostgrestHost } from './PostgrestHost.js'
 import { RestReader, type AccessStamp, type ReadTarget, type Row, type TombstoneRecord } from './RestReader.js'
-import { unionClause, type LiveFilter } from './rowFilter.js'
+import { POLL_FUNCTION } from './PollRpc.js'
+import type { LiveFilter } from './rowFilter.js'
 import { parseVersion } from './versions.js'
 
 /** A live table as the poller sees it. */
@@ -174,18 +175,20 @@ export class SharedPoller {
     try {
       // Members whose filters this poll reads: only they learn that it completed.
       const polled = [...this.members]
-      const window = await this.reader.watermark()
-      const next = window?.watermark
       const since = this.watermark === undefined ? undefined : this.watermark - this.settings.overlapMs * 1000
-      const union = polled.some((member) => member.readsAllChanges) ? undefined : unionClause(polled.map((member) => member.filter))
+      const filters = polled.some((member) => member.readsAllChanges) ? undefined : polled.map((member) => member.filter)
       let newest: number | undefined
-      await this.reader.readChanged(since, union, (rows) => {
-        for (const row of rows) newest = higher(newest, parseVersion(row[this.settings.cursor]))
-        for (const member of [...this.members]) member.receiveRows(rows, next, startedAt)
+      // One request (public.supasync_poll) where the server has it; the watermark, rows and tombstones otherwise.
+      const window = await this.reader.poll(since, filters, {
+        rows: (rows, pollWindow) => {
+          for (const row of rows) newest = higher(newest, parseVersion(row[this.settings.cursor]))
+          for (const member of [...this.members]) member.receiveRows(rows, pollWindow?.watermark, startedAt)
+        },
+        tombstones: (records) => {
+          for (const member of [...this.members]) member.receiveTombstones(records)
+        },
       })
-      await this.reader.readTombstones(since, (records) => {
-        for (const member of [...this.members]) member.receiveTombstones(records)
-      })
+      const next = window?.watermark
       // Without the watermark function: the newest stamp read, less the poll's duration. A row inserted behind the
       // pages already read was stamped during the poll, so no earlier than the server's clock at its start, which
       // the newest stamp (read by the end) exceeds by at most that duration. The overlap covers transactions that
@@ -226,6 +229,16 @@ export class SharedPoller {
     if (!this.reader.sessionsVisible) {
       this.warnOnce(new PollingError('MISSING_MIGRATION',
         `The owner of public.supasync_watermark() cannot see other sessions in pg_stat_activity, so its watermark is just now() and polling of ${schema}.${table} relies on an overlap window of ${Math.round(overlapMs)} ms: a write transaction open longer than that can be missed. Run supasync-polling.sql as a superuser or grant pg_read_all_stats to its owner.`))
+    }
+    const unusable = this.reader.rpc.unusable
+    // Without the watermark function the migration is missing altogether: the warning above says so.
+    if (unusable && this.reader.watermarkSupported) {
+      const cost = `so each poll of ${schema}.${table} takes three requests (watermark, rows, tombstones) instead of one`
+      this.warnOnce(unusable.reason === 'missing'
+        ? new PollingError('MISSING_MIGRATION', `public.${POLL_FUNCTION}() is missing (an older supasync-polling.sql), ${cost}. Re-apply packages/polling/sql/supasync-polling.sql.`)
+        : unusable.reason === 'refused'
+          ? new PollingError('MISSING_MIGRATION', `public.${POLL_FUNCTION}() does not read ${schema}.${table} (${unusable.message}), ${cost}. Run select supasync.enable_polling('${schema}.${table}').`)
+          : new PollingError('REJECTED', `public.${POLL_FUNCTION}() is not supasync's (${unusable.message}), ${cost}. Re-apply packages/polling/sql/supasync-polling.sql, or rename your own function of that name.`))
     }
     if (this.reader.serverMaxRows !== undefined) {
       this.warnOnce(new PollingError('REJECTED',

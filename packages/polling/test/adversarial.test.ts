@@ -142,11 +142,15 @@ describe.each(['postgres_changes', 'broadcast'] as const)('adversarial cases (is
     const hidden = new Set<number>()
     let hold: { promise: Promise<PostgrestResult>; resolve(v: PostgrestResult): void } | undefined
     let holdNext = false
+    const readable = (rows: Row[]) => rows.filter((row) => !hidden.has(Number(row.id)))
     w.server.intercept = (request) => {
-      if (request.kind !== 'select' || request.name !== 'components') return undefined
+      // A poll is one supasync_poll request; loads and sweeps select from the table.
+      const polling = request.name === 'supasync_poll'
+      if (!polling && (request.kind !== 'select' || request.name !== 'components')) return undefined
       const answer = w.server.answer(request)
-      const result = { ...answer, data: (answer.data as Row[]).filter((row) => !hidden.has(Number(row.id))) }
-      if (holdNext && request.columns === '*' && request.ors.length > 0) {
+      const data = answer.data as Row[] | { rows: Row[] }
+      const result = { ...answer, data: Array.isArray(data) ? readable(data) : { ...data, rows: readable(data.rows) } }
+      if (holdNext && polling) {
         holdNext = false
         hold = deferred<PostgrestResult>()
         const d = hold

@@ -259,6 +259,8 @@ export interface RecordedRequest {
   /** Table or function. */
   name: string
   columns: string | undefined
+  /** Named arguments of an rpc. */
+  args?: Record<string, unknown>
   ors: string[]
   eqs: [string, string][]
   orders: { column: string; ascending: boolean }[]
@@ -384,6 +386,11 @@ export class FakeServer {
   access: (() => { sub?: string; user?: number | null; all?: number | null }) | undefined
   /** PostgREST's db-max-rows: no answer carries more rows, whatever the request's limit. */
   maxRows: number | undefined
+  /**
+   * Whether the server has public.supasync_poll() (the current migration): it answers a poll in one request, from
+   * the same table and tombstones. False: an older migration (404 PGRST202, as PostgREST answers).
+   */
+  pollFunction = true
   private counter = 0
   readonly host: PostgrestHost
 
@@ -398,8 +405,8 @@ export class FakeServer {
           from(name: string) {
             return { select: (columns?: string) => server.query({ kind: 'select', schema, name, columns }) }
           },
-          rpc(fn: string) {
-            return server.query({ kind: 'rpc', schema, name: fn, columns: undefined })
+          rpc(fn: string, args?: Record<string, unknown>) {
+            return server.query({ kind: 'rpc', schema, name: fn, columns: undefined, args })
           },
         }
       },
@@ -427,14 +434,19 @@ export class FakeServer {
     this.tombstones.push({ table_schema: 'public', table_name: this.table, row_key: { id }, deleted_at: pgts(micros) })
   }
 
-  /** Requests of one kind (rows: the table's selects; tombstones; watermark). */
-  of(what: 'rows' | 'tombstones' | 'watermark'): RecordedRequest[] {
+  /**
+   * Requests of one kind. rows: the table's selects; tombstones: the view's; watermark: every read of the poll
+   * window (supasync_watermark, and supasync_poll, which reads it too); poll: supasync_poll alone.
+   */
+  of(what: 'rows' | 'tombstones' | 'watermark' | 'poll'): RecordedRequest[] {
     return this.requests.filter((request) =>
-      what === 'watermark' ? request.kind === 'rpc' : what === 'tombstones' ? request.name === 'supasync_tombstones' : request.kind === 'select' && request.name === this.table,
+      what === 'watermark' ? request.kind === 'rpc'
+        : what === 'poll' ? request.kind === 'rpc' && request.name === 'supasync_poll'
+        : what === 'tombstones' ? request.name === 'supasync_tombstones' : request.kind === 'select' && request.name === this.table,
     )
   }
 
-  private query(base: Pick<RecordedRequest, 'kind' | 'schema' | 'name' | 'columns'>): PostgrestQuery {
+  private query(base: Pick<RecordedRequest, 'kind' | 'schema' | 'name' | 'columns' | 'args'>): PostgrestQuery {
     const request: RecordedRequest = { ...base, ors: [], eqs: [], orders: [], limit: undefined, signal: undefined, at: NaN }
     let answer: Promise<PostgrestResult> | undefined
     const query: PostgrestQuery = {
@@ -484,15 +496,58 @@ export class FakeServer {
   /** What the in-memory table answers to `request` now (interceptors use it to answer late or from a snapshot). */
   answer(request: RecordedRequest): PostgrestResult {
     if (request.kind === 'rpc') {
-      if (request.schema === 'public' && request.name === 'supasync_watermark') {
-        const watermark = pgts(this.watermark ? this.watermark() : this.clock.now() * 1000)
-        if (!this.access) return { data: watermark, error: null, status: 200 }
-        const { sub = 'anon', user = null, all = null } = this.access()
-        const stamp = (micros: number | null) => (micros === null ? null : pgts(micros))
-        return { data: { watermark, now: pgts(this.clock.now() * 1000), complete: true, access: { sub, user: stamp(user), all: stamp(all) } }, error: null, status: 200 }
-      }
+      if (request.schema === 'public' && request.name === 'supasync_watermark') return this.window()
+      if (request.schema === 'public' && request.name === 'supasync_poll' && this.pollFunction) return this.poll(request.args ?? {})
       return failure(404, `Could not find the function public.${request.name}`, 'PGRST202')
     }
+    return this.select(request, true)
+  }
+
+  /** What public.supasync_watermark() answers now. */
+  private window(): PostgrestResult {
+    const watermark = pgts(this.watermark ? this.watermark() : this.clock.now() * 1000)
+    if (!this.access) return { data: watermark, error: null, status: 200 }
+    const { sub = 'anon', user = null, all = null } = this.access()
+    const stamp = (micros: number | null) => (micros === null ? null : pgts(micros))
+    return { data: { watermark, now: pgts(this.clock.now() * 1000), complete: true, access: { sub, user: stamp(user), all: stamp(all) } }, error: null, status: 200 }
+  }
+
+  /**
+   * public.supasync_poll() (migration section 8): the window, then the first page of rows changed since `since`
+   * that match one of `filters`, in key order, and of the tombstones since then; db-max-rows does not cap it (one
+   * JSON value). Filters go through the same evaluator as the three requests' clauses.
+   */
+  private poll(args: Record<string, unknown>): PostgrestResult {
+    const window = this.window()
+    const base = { kind: 'select' as const, columns: '*', signal: undefined, at: this.clock.now(), limit: args.page_size as number }
+    const since = args.since as string | null
+    const quote = (value: unknown) => `"${String(value).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`
+    const filters = args.filters as Record<string, string | boolean | null>[] | null
+    const union = filters === null ? [] : [`or(${filters.map((filter) => `and(${Object.entries(filter).map(([column, value]) => (value === null || typeof value === 'boolean' ? `${column}.is.${value}` : `${column}.eq.${quote(value)}`)).join(',')})`).join(',')})`]
+    const rows = this.select({
+      ...base,
+      schema: args.target_schema as string,
+      name: args.target_table as string,
+      ors: [...(since === null ? [] : [`${args.cursor_column as string}.gte.${quote(since)}`]), ...union],
+      eqs: [],
+      orders: (args.key_columns as string[]).map((column) => ({ column, ascending: true })),
+    }, false)
+    if (rows.error) return rows
+    const tombstones = this.select({
+      ...base,
+      schema: 'public',
+      name: 'supasync_tombstones',
+      ors: since === null ? [] : [`deleted_at.gte.${quote(since)}`],
+      eqs: [['table_schema', args.target_schema as string], ['table_name', args.target_table as string]],
+      orders: [{ column: 'row_key', ascending: true }],
+    }, false)
+    if (tombstones.error) return tombstones
+    const entries = (tombstones.data as Row[]).map(({ row_key, deleted_at }) => ({ row_key, deleted_at }))
+    return { data: { window: window.data, rows: rows.data, tombstones: entries }, error: null, status: 200 }
+  }
+
+  /** A select of the table or the tombstones; `capped`: db-max-rows applies (a PostgREST read, not inside a function). */
+  private select(request: RecordedRequest, capped: boolean): PostgrestResult {
     let source: Row[]
     if (request.schema === 'public' && request.name === 'supasync_tombstones') source = this.tombstones as unknown as Row[]
     else if (request.schema === 'public' && request.name === this.table) source = this.rows
@@ -509,7 +564,7 @@ export class FakeServer {
       return 0
     })
     if (request.limit !== undefined) rows = rows.slice(0, request.limit)
-    if (this.maxRows !== undefined) rows = rows.slice(0, this.maxRows)
+    if (capped && this.maxRows !== undefined) rows = rows.slice(0, this.maxRows)
     return { data: structuredClone(rows), error: null, status: 200 }
   }
 }

@@ -64,10 +64,10 @@ describe('createLiveTable on the local stack', () => {
   }, 30_000)
 
   it('shares one poll between live tables of one client: one read covers both filters', async () => {
-    const reads: string[] = []
+    const reads: { url: string; body: string }[] = []
     const fetchSpy: typeof fetch = (input, init) => {
       const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
-      if (url.includes('/rest/v1/')) reads.push(decodeURIComponent(url))
+      if (url.includes('/rest/v1/')) reads.push({ url: decodeURIComponent(url), body: typeof init?.body === 'string' ? init.body : '' })
       return fetch(input, init)
     }
     const supabase = local.stack.createClient({ global: { fetch: fetchSpy } })
@@ -82,17 +82,14 @@ describe('createLiveTable on the local stack', () => {
       reads.length = 0
       await local.stack.query(`update components set milestone = 'installed' where id in (10, 11)`)
       await waitFor(() => one.get(10)?.milestone === 'installed' && two.get(11)?.milestone === 'installed', 3000, 'both filters polled')
-      // Separate polls would read each filter on its own; a shared one reads both in every request.
-      // Reads of polls that started after both tables joined (a poll already running when reads were cleared may
-      // still be reading with the union it started with).
-      // Key sweeps (select=id, one per table by design) and reads of single keys are not polls: only reads of whole
-      // rows by filter count.
-      const rowReads = () =>
-        reads
-          .slice(reads.findIndex((url) => url.includes('/rpc/supasync_watermark')))
-          .filter((url) => url.includes('/rest/v1/components') && url.includes('select=*') && url.includes('project_id.eq'))
-      await waitFor(() => reads.some((url) => url.includes('/rpc/supasync_watermark')) && rowReads().length >= 2, 3000, 'two polls')
-      expect(rowReads().every((url) => url.includes('project_id.eq."1"') && url.includes('project_id.eq."2"'))).toBe(true)
+      // Separate polls would read each filter on its own; a shared one reads both in its one request
+      // (public.supasync_poll). Every poll sent after the reads were cleared started after both tables joined.
+      const polls = () => reads.filter((read) => read.url.includes('/rpc/supasync_poll')).map((read) => JSON.parse(read.body) as { filters: unknown })
+      await waitFor(() => polls().length >= 2, 3000, 'two polls')
+      // In the order the tables joined (whichever loaded first).
+      for (const poll of polls()) expect(new Set(poll.filters as unknown[])).toEqual(new Set([{ project_id: '1' }, { project_id: '2' }]))
+      // Nothing else polls: no reads of whole rows by filter besides the shared request (key sweeps read keys only).
+      expect(reads.filter((read) => read.url.includes('/rest/v1/components') && read.url.includes('select=*') && read.url.includes('updated_at.gte'))).toEqual([])
       expect(one.get(11)).toBeUndefined()
       expect(two.get(10)).toBeUndefined()
     } finally {

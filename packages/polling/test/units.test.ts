@@ -679,11 +679,11 @@ describe('LiveTable: modes and freshness', () => {
     expect(live.get(1)?.tag).toBe('changed at +50')
     expect(mode(live)).toBe('realtime')
     // A catch-up read followed the load, and 'realtime' was never claimed while the write was missing.
-    expect(w.server.of('rows').filter((request) => request.at === T0 + 200)).toHaveLength(1)
+    expect(w.server.of('poll').filter((request) => request.at === T0 + 200)).toHaveLength(1)
     expect(seen.filter(([state, present]) => state === 'realtime' && !present)).toEqual([])
   })
 
-  it('onSubscribed triggers an immediate catch-up poll from the load watermark minus overlapMs', async () => {
+  it('onSubscribed triggers an immediate catch-up poll from the load watermark minus overlapMs, in one request (supasync_poll)', async () => {
     const w = world()
     const live = w.open()
     await flush()
@@ -693,19 +693,40 @@ describe('LiveTable: modes and freshness', () => {
     await flush()
     expect(w.pollTimes()).toEqual([0, 50])
     expect(mode(live)).toBe('polling') // lease not live yet
+    const poll = w.server.of('poll').at(-1)!
+    expect(poll.at).toBe(T0 + 50)
+    // Key order, not cursor order: a row updated while the pages are read keeps its place (see the hot-row tests).
+    expect(poll.args).toEqual({ target_schema: 'public', target_table: 'components', cursor_column: 'updated_at', key_columns: ['id'], since: formatMicros(T0us - 1_000_000), filters: null, page_size: 1000 })
+    expect(w.server.requests.filter((request) => request.at === T0 + 50)).toEqual([poll])
+    // the next poll moves the cursor to that poll's watermark
+    await run(w.clock, 10_000)
+    expect(w.pollTimes()).toEqual([0, 50, 10_050])
+    expect(w.server.of('poll').at(-1)!.args!.since).toBe(formatMicros(T0us + 50_000 - 1_000_000))
+  })
+
+  it('without supasync_poll (an older migration) the same poll is three reads: the watermark, the rows, the tombstones', async () => {
+    const w = world()
+    w.server.pollFunction = false
+    const live = w.open()
+    await flush()
+    await run(w.clock, 50)
+    w.fake.leases[0]!.subscribed()
+    await flush()
+    expect(mode(live)).toBe('polling')
+    // The first poll asks for the function once, then reads as before.
+    expect(w.server.requests.filter((request) => request.at === T0 + 50).map((request) => request.name)).toEqual(['supasync_poll', 'supasync_watermark', 'components', 'supasync_tombstones'])
     const poll = w.server.of('rows').at(-1)!
     expect(poll.at).toBe(T0 + 50)
     expect(poll.ors).toEqual([`and(updated_at.gte."${formatMicros(T0us - 1_000_000)}")`])
-    // Key order, not cursor order: a row updated while the pages are read keeps its place (see the hot-row tests).
     expect(poll.orders).toEqual([{ column: 'id', ascending: true }])
     const tombstones = w.server.of('tombstones').at(-1)!
     expect(tombstones.eqs).toEqual([['table_schema', 'public'], ['table_name', 'components']])
     expect(tombstones.ors).toEqual([`and(deleted_at.gte."${formatMicros(T0us - 1_000_000)}")`])
     expect(tombstones.columns).toBe('row_key,deleted_at')
-    // the next poll moves the cursor to that poll's watermark
     await run(w.clock, 10_000)
-    expect(w.pollTimes()).toEqual([0, 50, 10_050])
+    expect(w.server.requests.filter((request) => request.at === T0 + 10_050).map((request) => request.name)).toEqual(['supasync_watermark', 'components', 'supasync_tombstones'])
     expect(w.server.of('rows').at(-1)!.ors).toEqual([`and(updated_at.gte."${formatMicros(T0us + 50_000 - 1_000_000)}")`])
+    expect(w.errors.map((error) => error.message)).toEqual([expect.stringMatching(/supasync_poll\(\) is missing .* three requests .* Re-apply/)])
   })
 
   it('polls every pollIntervalMs until realtime is proven, then every verifyIntervalMs, and faster again when it is not', async () => {
@@ -771,7 +792,7 @@ describe('LiveTable: modes and freshness', () => {
     const w = world()
     const live = w.open()
     await flush()
-    w.server.intercept = (request) => (request.kind === 'select' && request.at >= T0 + 10_000 ? failure(400, 'column "updated_at" does not exist', '42703') : undefined)
+    w.server.intercept = (request) => (request.name === 'supasync_poll' && request.at >= T0 + 10_000 ? failure(400, 'column "updated_at" does not exist', '42703') : undefined)
     await run(w.clock, 10_000)
     expect(live.freshness.get()).toMatchObject({ mode: 'polling', stalenessMs: 10_000 })
     expect(live.freshness.get().error?.code).toBe('REJECTED')
@@ -919,8 +940,8 @@ describe('LiveTable: shared polling', () => {
     const before = w.server.requests.length
     await run(w.clock, 5000)
     const poll = w.server.requests.slice(before)
-    expect(poll.map((request) => request.name)).toEqual(['supasync_watermark', 'components', 'supasync_tombstones'])
-    expect(poll[1]!.ors).toEqual([`and(updated_at.gte."${formatMicros(T0us - 1_000_000)}",or(and(project_id.eq."1"),and(project_id.eq."2")))`])
+    expect(poll.map((request) => request.name)).toEqual(['supasync_poll'])
+    expect(poll[0]!.args).toMatchObject({ since: formatMicros(T0us - 1_000_000), filters: [{ project_id: '1' }, { project_id: '2' }] })
     expect(tags(one)).toEqual({ 1: 'installed', 3: 'C-3', 5: 'C-5', 7: 'new' })
     expect(tags(two)).toEqual({ 2: 'installed', 4: 'C-4', 6: 'C-6' })
     expect(one.stats().applied.poll).toBe(2)
@@ -930,11 +951,12 @@ describe('LiveTable: shared polling', () => {
     await run(w.clock, 10_000)
     expect(one.get(3)).toBeUndefined()
     expect(two.get(3)?.tag).toBe('moved')
-    expect(w.server.of('rows')).toHaveLength(4)
+    expect(w.server.of('rows')).toHaveLength(2) // the loads
+    expect(w.server.of('poll')).toHaveLength(2)
     // one leaves: the other keeps polling alone, with its own filter only
     one.destroy()
     await run(w.clock, 10_000)
-    expect(w.server.of('rows').at(-1)!.ors).toEqual([`and(updated_at.gte."${formatMicros(T0us + 20_000_000 - 1_000_000)}",and(project_id.eq."2"))`])
+    expect(w.server.of('poll').at(-1)!.args).toMatchObject({ since: formatMicros(T0us + 20_000_000 - 1_000_000), filters: [{ project_id: '2' }] })
     two.destroy()
     expect(w.clock.pending).toBe(0)
   })
@@ -1088,12 +1110,13 @@ describe('LiveTable: applying changes', () => {
     for (const id of [1, 2, 3, 4, 5]) w.server.remove(id)
     await run(w.clock, 9000)
     expect([...live.rows.get().keys()]).toEqual(['6'])
-    // pages [1,2] [3,4] [5]: keyset on (deleted_at, row_key), so a page boundary inside one stamp loses nothing
+    // pages [1,2] (in the supasync_poll answer) [3,4] [5]: keyset on row_key, read on through PostgREST after the
+    // answer's last key, so a page boundary loses nothing
+    expect(w.server.of('poll').at(-1)!.args).toMatchObject({ since: formatMicros(T0us - 1_000_000), page_size: 2 })
     const requests = w.server.of('tombstones').map((request) => request.ors.join(' '))
-    expect(requests).toHaveLength(3)
-    expect(requests[0]).toBe(`and(deleted_at.gte."${formatMicros(T0us - 1_000_000)}")`)
-    expect(requests[1]).toContain('row_key.gt."{\\"id\\":2}"')
-    expect(requests[2]).toContain('row_key.gt."{\\"id\\":4}"')
+    expect(requests).toHaveLength(2)
+    expect(requests[0]).toBe(`and(deleted_at.gte."${formatMicros(T0us - 1_000_000)}",row_key.gt."{\\"id\\":2}")`)
+    expect(requests[1]).toContain('row_key.gt."{\\"id\\":4}"')
   })
 
   it('after a gap longer than resyncAfterMs the next good poll reloads everything and drops rows whose tombstones were pruned', async () => {
@@ -1131,7 +1154,8 @@ describe('LiveTable: applying changes', () => {
     w.server.write({ id: 3, deleted_at: pgts(w.server.stamp()) })
     w.server.write({ id: 6, tag: 'still deleted' }) // a soft-deleted row the view never held
     await run(w.clock, 5000)
-    expect(w.server.of('rows').at(-1)!.ors).toEqual([`and(updated_at.gte."${formatMicros(T0us - 1_000_000)}")`])
+    // Polls read soft-deleted rows too (no deleted_at filter): that is how a soft delete reaches the view.
+    expect(w.server.of('poll').at(-1)!.args).toMatchObject({ since: formatMicros(T0us - 1_000_000), filters: null })
     expect([...live.rows.get().keys()]).toEqual(['1', '2', '4', '5'])
     expect(w.changes.at(-1)).toMatchObject({ key: '3', row: undefined, source: 'poll' })
     expect(live.stats().applied.poll).toBe(1)
@@ -1288,12 +1312,14 @@ describe('LiveTable: cache, migration, destroy', () => {
 
   it('a missing tombstone view (PGRST205) gives one MISSING_MIGRATION about hard deletes', async () => {
     const w = world()
+    // A server without the view lacks the poll function too (both come with the migration); that is one more warning.
+    w.server.pollFunction = false
     w.server.intercept = (request) => (request.name === 'supasync_tombstones' ? failure(404, 'Could not find the table public.supasync_tombstones', 'PGRST205') : undefined)
     const live = w.open()
     await flush()
     await run(w.clock, 30_000)
-    expect(w.errors.map((error) => error.code)).toEqual(['MISSING_MIGRATION'])
-    expect(w.errors[0]!.message).toMatch(/supasync_tombstones is missing/)
+    expect(w.errors.map((error) => error.code)).toEqual(['MISSING_MIGRATION', 'MISSING_MIGRATION'])
+    expect(w.errors.filter((error) => /supasync_tombstones is missing/.test(error.message))).toHaveLength(1)
     expect(w.server.of('tombstones')).toHaveLength(1)
     expect(live.freshness.get().error).toBeUndefined()
   })
