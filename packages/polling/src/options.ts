@@ -85,8 +85,8 @@ export interface LiveTableOptions<R extends object = Record<string, unknown>> {
    * user may no longer read leave it (and the cache) and rows they may now read are added, though none was written
    * (RLS: a user removed from or added to a project). A sweep runs at once when the server reports that the user's
    * access changed (`supasync.track_access` on the membership tables your policies use; see the SQL README), and
-   * periodically: by default every maxStalenessMs / 2 where the server does not report access changes, every
-   * 10 × maxStalenessMs as a safety net where it does, and never more often than 20 × a sweep's own duration. A
+   * periodically: by default every maxStalenessMs / 2 (whether or not the server reports access changes), and never
+   * more often than 20 × a sweep's own duration. A
    * number sets a fixed period in ms; false turns sweeps off. Costs ceil(rows / pageSize) small requests per sweep.
    */
   sweepIntervalMs?: number | false
