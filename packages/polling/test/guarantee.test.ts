@@ -190,7 +190,12 @@ describe.each(SOURCES)('realtime source $name', (current) => {
         await pause(5000)
       })
       for (const off of watches) off()
-      for (const observer of list) if (!unproven.has(observer)) expect(observer.live.stats().missedByRealtime).toBeGreaterThan(0)
+      // Events were lost, and the verification polls of the observers that stayed on realtime found them. Not every
+      // such observer must count one: with 30 % lost, one observer's few deliveries in 5 s may all have arrived
+      // (the compatibility run once had an observer without a single loss); every write still had to be visible.
+      expect(local.stack.realtime.changeStats.dropped + local.stack.realtime.stats.databaseBroadcastsDropped).toBeGreaterThan(0)
+      const proven = list.filter((observer) => !unproven.has(observer))
+      if (proven.length > 0) expect(proven.some((observer) => observer.live.stats().missedByRealtime > 0)).toBe(true)
       // Heartbeats were answered all along, but losing events is not "live": freshness said so.
       expect(modes.has('polling')).toBe(true)
     })
