@@ -738,15 +738,33 @@ revoke all on function supasync.disable_broadcast(regclass)       from public, a
 -- exposed schema and `extensions` on it: a citext column compares without
 -- case only when extensions.= is found). The body schema-qualifies every
 -- function and table it names, and it runs with the caller's rights anyway.
+-- Key digests (digest_filters, optional): a live table drops rows the user
+-- may no longer read (a membership changed under RLS) and adds rows they may
+-- now read by comparing keys with the server, and a poll can check that for
+-- free. For each filter of digest_filters (objects as in `filters`, {} for
+-- the whole table) the answer's "digests" holds {"n", "a", "b"}: how many
+-- rows of that filter the caller may read have a cursor < since (and a null
+-- soft_delete_column, when one is given), and the sums modulo 2^32 of the
+-- first and of the second 32-bit word of md5(key) over those rows. key is the
+-- text the client keys its rows by: the value as JSON renders it for one key
+-- column, ["v1","v2"] for several. Rows changed since the cursor are left out
+-- on both sides (the client has them from this very answer), so the sums
+-- match when the client holds exactly the same older rows; it reads the keys
+-- only when they do not. Rows, tombstones and digests come from one
+-- statement: one snapshot. Without since there are no digests (every row is
+-- in the answer).
 drop function if exists public.supasync_poll(text, text, text, text[], text, jsonb, integer);
+drop function if exists public.supasync_poll(text, text, text, text[], text, jsonb, integer, jsonb, text);
 create function public.supasync_poll(
-  target_schema text,
-  target_table  text,
-  cursor_column text,
-  key_columns   text[],
-  since         text    default null,
-  filters       jsonb   default null,
-  page_size     integer default 1000)
+  target_schema      text,
+  target_table       text,
+  cursor_column      text,
+  key_columns        text[],
+  since              text    default null,
+  filters            jsonb   default null,
+  page_size          integer default 1000,
+  digest_filters     jsonb   default null,
+  soft_delete_column text    default null)
 returns json
 language plpgsql
 volatile
@@ -757,17 +775,26 @@ declare
   target_name   text := pg_catalog.format('%I.%I', target_schema, target_table);
   column_types  jsonb;
   column_type   text;
+  cursor_type   text;
   key_column    text;
+  key_text      text;
+  key_parts     text[] := '{}';
   ordering      text[] := '{}';
   conditions    text[] := '{}';
   alternatives  text[] := '{}';
+  digest_where  text[] := '{}';
+  digest_parts  text[] := '{}';
   clauses       text[];
   filter_values text[] := '{}';
+  filter_count  integer := 0;
   alternative   jsonb;
+  element_no    bigint;
   entry         record;
   poll_window   jsonb;
   changed       json;
   deleted       json;
+  digested      json;
+  digest_clause text;
 begin
   if pg_catalog.current_setting('transaction_isolation') <> 'read committed' then
     raise exception 'supasync_poll() must run in a READ COMMITTED transaction, not %', pg_catalog.current_setting('transaction_isolation')
@@ -798,16 +825,16 @@ begin
    where a.attrelid = target and a.attnum > 0 and not a.attisdropped;
 
   -- The cursor (>= since, cast to its type like PostgREST's `gte`).
-  column_type := column_types ->> cursor_column;
-  if column_type is null then
+  cursor_type := column_types ->> cursor_column;
+  if cursor_type is null then
     raise exception 'column %.% does not exist', target_name, cursor_column
       using errcode = '42703', hint = 'Check the cursor option of the live table.';
   end if;
   if since is not null then
-    conditions := conditions || pg_catalog.format('%I >= ($1)::%s', cursor_column, column_type);
+    conditions := conditions || pg_catalog.format('%I >= ($1)::%s', cursor_column, cursor_type);
   end if;
 
-  -- The order: key columns ascending, as the keyset pages of the client.
+  -- The order: key columns ascending, as the keyset pages of the client. The key text: as the client keys rows.
   if key_columns is null or pg_catalog.cardinality(key_columns) = 0 then
     raise exception 'supasync_poll(): key_columns must name the primary key columns, e.g. {id}'
       using errcode = '22023';
@@ -818,78 +845,111 @@ begin
         using errcode = '42703', hint = 'Check the primaryKey option of the live table.';
     end if;
     ordering := ordering || pg_catalog.format('%I', key_column);
+    -- Several columns: a JSON array of each value, a JSON string of its text for numbers and strings.
+    key_parts := key_parts || pg_catalog.format(
+      '(case when pg_catalog.jsonb_typeof(pg_catalog.to_jsonb(%1$I)) in (''string'', ''number'') then pg_catalog.to_jsonb(pg_catalog.to_jsonb(%1$I) #>> ''{}'') else pg_catalog.to_jsonb(%1$I) end)::text',
+      key_column);
   end loop;
+  if pg_catalog.cardinality(key_columns) = 1 then
+    key_text := pg_catalog.format('pg_catalog.to_jsonb(%I) #>> ''{}''', key_columns[1]);
+  else
+    key_text := '''['' || ' || pg_catalog.array_to_string(key_parts, ' || '','' || ') || ' || '']''';
+  end if;
 
-  -- The filters: alternatives ORed, each one's columns ANDed.
   if filters is not null and pg_catalog.jsonb_typeof(filters) <> 'null' then
     if pg_catalog.jsonb_typeof(filters) <> 'array' or pg_catalog.jsonb_array_length(filters) = 0 then
       raise exception 'supasync_poll(): filters must be null (every row) or a non-empty JSON array of objects of column -> value, e.g. [{"project_id": "1"}]; got %', filters
         using errcode = '22023';
     end if;
-    for alternative in select value from pg_catalog.jsonb_array_elements(filters) loop
-      if pg_catalog.jsonb_typeof(alternative) <> 'object' then
-        raise exception 'supasync_poll(): each filter must be an object of column -> value, e.g. {"project_id": "1"}; got %', alternative
-          using errcode = '22023';
+    filter_count := pg_catalog.jsonb_array_length(filters);
+  end if;
+  if digest_filters is not null and pg_catalog.jsonb_typeof(digest_filters) <> 'null'
+     and (pg_catalog.jsonb_typeof(digest_filters) <> 'array' or pg_catalog.jsonb_array_length(digest_filters) > 1000) then
+    raise exception 'supasync_poll(): digest_filters must be null or a JSON array of at most 1000 objects of column -> value ({} for the whole table); got %', pg_catalog.left(digest_filters::text, 200)
+      using errcode = '22023';
+  end if;
+  if soft_delete_column is not null and not column_types ? soft_delete_column then
+    raise exception 'column %.% does not exist', target_name, soft_delete_column
+      using errcode = '42703', hint = 'Check the softDeleteColumn option of the live table.';
+  end if;
+
+  -- The filters (alternatives ORed, each one's columns ANDed), then the digests' filters (one clause each).
+  for alternative, element_no in
+    select e.value, e.ordinality from pg_catalog.jsonb_array_elements(
+      case when filter_count > 0 then filters else '[]'::jsonb end
+      || case when pg_catalog.jsonb_typeof(digest_filters) = 'array' then digest_filters else '[]'::jsonb end) with ordinality e
+  loop
+    if pg_catalog.jsonb_typeof(alternative) <> 'object' then
+      raise exception 'supasync_poll(): each filter must be an object of column -> value, e.g. {"project_id": "1"}; got %', alternative
+        using errcode = '22023';
+    end if;
+    clauses := '{}';
+    for entry in select e.key, e.value from pg_catalog.jsonb_each(alternative) e loop
+      column_type := column_types ->> entry.key;
+      if column_type is null then
+        raise exception 'column %.% does not exist', target_name, entry.key
+          using errcode = '42703', hint = 'Check the filter of the live table.';
       end if;
-      clauses := '{}';
-      for entry in select e.key, e.value from pg_catalog.jsonb_each(alternative) e loop
-        column_type := column_types ->> entry.key;
-        if column_type is null then
-          raise exception 'column %.% does not exist', target_name, entry.key
-            using errcode = '42703', hint = 'Check the filter of the live table.';
-        end if;
-        case pg_catalog.jsonb_typeof(entry.value)
-          when 'null' then
-            clauses := clauses || pg_catalog.format('%I is null', entry.key);
-          when 'boolean' then
-            clauses := clauses || pg_catalog.format('%I is %s', entry.key, case when entry.value = 'true'::jsonb then 'true' else 'false' end);
-          when 'string', 'number' then
-            filter_values := filter_values || (entry.value #>> '{}');
-            clauses := clauses || pg_catalog.format('%I = ($3[%s])::%s', entry.key, pg_catalog.cardinality(filter_values), column_type);
-          else
-            raise exception 'supasync_poll(): the filter value of % must be a string, number, boolean or null; got %', entry.key, entry.value
-              using errcode = '22023';
-        end case;
-      end loop;
+      case pg_catalog.jsonb_typeof(entry.value)
+        when 'null' then
+          clauses := clauses || pg_catalog.format('%I is null', entry.key);
+        when 'boolean' then
+          clauses := clauses || pg_catalog.format('%I is %s', entry.key, case when entry.value = 'true'::jsonb then 'true' else 'false' end);
+        when 'string', 'number' then
+          filter_values := filter_values || (entry.value #>> '{}');
+          clauses := clauses || pg_catalog.format('%I = ($3[%s])::%s', entry.key, pg_catalog.cardinality(filter_values), column_type);
+        else
+          raise exception 'supasync_poll(): the filter value of % must be a string, number, boolean or null; got %', entry.key, entry.value
+            using errcode = '22023';
+      end case;
+    end loop;
+    if element_no > filter_count then
+      digest_where := digest_where || case when pg_catalog.cardinality(clauses) = 0 then 'true' else pg_catalog.array_to_string(clauses, ' and ') end;
+    elsif alternatives is not null then
       -- {} matches every row, and so does the union.
       if pg_catalog.cardinality(clauses) = 0 then
         alternatives := null;
-        exit;
+      else
+        alternatives := alternatives || ('(' || pg_catalog.array_to_string(clauses, ' and ') || ')');
       end if;
-      alternatives := alternatives || ('(' || pg_catalog.array_to_string(clauses, ' and ') || ')');
-    end loop;
-    if alternatives is not null then
-      conditions := conditions || ('(' || pg_catalog.array_to_string(alternatives, ' or ') || ')');
     end if;
+  end loop;
+  if filter_count > 0 and alternatives is not null then
+    conditions := conditions || ('(' || pg_catalog.array_to_string(alternatives, ' or ') || ')');
   end if;
 
-  -- First the watermark, then (new snapshots) the rows and the tombstones.
+  -- One digest per digest filter, over the rows older than the cursor.
+  if since is not null then
+    foreach digest_clause in array digest_where loop
+      digest_parts := digest_parts || pg_catalog.format(
+        '(select pg_catalog.json_build_object(''n'', pg_catalog.count(*), '
+        '''a'', coalesce(pg_catalog.sum((''x'' || pg_catalog.substr(d.h, 1, 8))::bit(32)::bigint), 0) %% 4294967296, '
+        '''b'', coalesce(pg_catalog.sum((''x'' || pg_catalog.substr(d.h, 9, 8))::bit(32)::bigint), 0) %% 4294967296) '
+        'from (select pg_catalog.md5(%s) h from %I.%I where %I < ($1)::%s and (%s)%s) d)',
+        key_text, target_schema, target_table, cursor_column, cursor_type, digest_clause,
+        case when soft_delete_column is null then '' else pg_catalog.format(' and %I is null', soft_delete_column) end);
+    end loop;
+  end if;
+
+  -- First the watermark, then (one new snapshot) the rows, the tombstones and the digests.
   poll_window := public.supasync_watermark();
 
   execute pg_catalog.format(
-    'select coalesce(pg_catalog.json_agg(t), ''[]''::json) from (select * from %I.%I%s order by %s limit $2) t',
+    'select (select coalesce(pg_catalog.json_agg(t), ''[]''::json) from (select * from %I.%I%s order by %s limit $2) t), '
+    '(select coalesce(pg_catalog.json_agg(t), ''[]''::json) from (select s.row_key, s.deleted_at from public.supasync_tombstones s '
+    'where s.table_schema = $4 and s.table_name = $5%s order by s.row_key limit $2) t), %s',
     target_schema, target_table,
     case when pg_catalog.cardinality(conditions) > 0 then ' where ' || pg_catalog.array_to_string(conditions, ' and ') else '' end,
-    pg_catalog.array_to_string(ordering, ', '))
-    into changed
-    using since, page_size, filter_values;
+    pg_catalog.array_to_string(ordering, ', '),
+    case when since is null then '' else ' and s.deleted_at >= ($1)::timestamptz' end,
+    case when pg_catalog.cardinality(digest_parts) = 0 then 'null::json' else 'pg_catalog.json_build_array(' || pg_catalog.array_to_string(digest_parts, ', ') || ')' end)
+    into changed, deleted, digested
+    using since, page_size, filter_values, target_schema, target_table;
 
-  if since is null then
-    select coalesce(pg_catalog.json_agg(t), '[]'::json) into deleted from (
-      select s.row_key, s.deleted_at from public.supasync_tombstones s
-       where s.table_schema = target_schema and s.table_name = target_table
-       order by s.row_key limit page_size) t;
-  else
-    select coalesce(pg_catalog.json_agg(t), '[]'::json) into deleted from (
-      select s.row_key, s.deleted_at from public.supasync_tombstones s
-       where s.table_schema = target_schema and s.table_name = target_table and s.deleted_at >= since::timestamptz
-       order by s.row_key limit page_size) t;
-  end if;
-
-  return pg_catalog.json_build_object('window', poll_window, 'rows', changed, 'tombstones', deleted);
+  return pg_catalog.json_build_object('window', poll_window, 'rows', changed, 'tombstones', deleted, 'digests', digested);
 end
 $$;
-comment on function public.supasync_poll(text, text, text, text[], text, jsonb, integer) is
-  'One supasync poll in one request: {window: supasync_watermark(), rows: changed rows since the cursor (first page, key order), tombstones: since the cursor (first page)}. security invoker: RLS applies.';
-revoke all on function public.supasync_poll(text, text, text, text[], text, jsonb, integer) from public, anon, authenticated;
-grant execute on function public.supasync_poll(text, text, text, text[], text, jsonb, integer) to anon, authenticated, service_role;
+comment on function public.supasync_poll(text, text, text, text[], text, jsonb, integer, jsonb, text) is
+  'One supasync poll in one request: {window: supasync_watermark(), rows: changed rows since the cursor (first page, key order), tombstones: since the cursor (first page), digests: key digests of digest_filters over the older rows}. security invoker: RLS applies.';
+revoke all on function public.supasync_poll(text, text, text, text[], text, jsonb, integer, jsonb, text) from public, anon, authenticated;
+grant execute on function public.supasync_poll(text, text, text, text[], text, jsonb, integer, jsonb, text) to anon, authenticated, service_role;

@@ -30,6 +30,10 @@ export interface SweepCounts {
   adopted: number
   /** Time spent in completed sweeps, in ms (port clock): its requests and the comparison. */
   totalMs: number
+  /** Periodic checks that rode on a poll as a key digest (no request of their own). */
+  digestChecks: number
+  /** Of those, digests that differed from the view (each followed by a sweep). */
+  digestMismatches: number
 }
 
 /**
@@ -41,7 +45,7 @@ export interface SweepCounts {
  * (a row inserted behind the pages already read, or updated meanwhile): its absence may predate that change.
  */
 export class KeySweep {
-  readonly counts: SweepCounts = { sweeps: 0, requests: 0, dropped: 0, adopted: 0, totalMs: 0 }
+  readonly counts: SweepCounts = { sweeps: 0, requests: 0, dropped: 0, adopted: 0, totalMs: 0, digestChecks: 0, digestMismatches: 0 }
   private touched: Set<string> | undefined
   private cancelled = false
 

@@ -8,6 +8,8 @@ import type { AccessStamp, Row, TombstoneRecord } from './RestReader.js'
 import { realtimeFilter, rowMatches, type LiveFilter } from './rowFilter.js'
 import { rowKey } from './rowKey.js'
 import { watchIdentity } from './watchIdentity.js'
+import { DigestCheck } from './DigestCheck.js'
+import type { KeyDigest } from './KeyDigest.js'
 import { KeySweep, type SweepCounts } from './KeySweep.js'
 import { SweepSchedule } from './SweepSchedule.js'
 import { RowView, type LiveChange } from './RowView.js'
@@ -93,6 +95,8 @@ export class LiveTable<R extends object = Row> {
   private readonly mirror: CacheMirror<R> | undefined
   private readonly sweep: KeySweep | undefined
   private readonly sweepSchedule: SweepSchedule | undefined
+  /** Periodic key checks riding on polls as key digests (undefined without sweeps). */
+  private digestCheck: DigestCheck | undefined
   /** The warning that untracked revocations can miss the budget was given (once per table). */
   private warnedLateSweeps = false
   /** Keys a sweep dropped → when that sweep began (port clock); polls read before then may not bring them back. */
@@ -154,7 +158,7 @@ export class LiveTable<R extends object = Row> {
       this.counters.applied[change.source]++
       if (change.source !== 'cache') mirror?.write(change.key, change.row, change.version)
       options.onChange?.(change)
-    })
+    }, (key, version) => this.digestCheck?.touch(key, version))
     this.rows = this.view.rows
     this.freshnessStore = createStore<Freshness>({ mode: 'catching-up', lastSyncedAt: undefined, stalenessMs: 0, error: undefined }, shallowEqual)
     this.interval = options.pollIntervalMs
@@ -197,7 +201,16 @@ export class LiveTable<R extends object = Row> {
         },
       }, () => this.poller.scheduler.now())
       const counts = this.sweep.counts
-      const schedule = (this.sweepSchedule = new SweepSchedule({
+      const check = (this.digestCheck = new DigestCheck({
+        table: `${options.schema}.${options.table}`,
+        reader: this.poller.reader,
+        view: this.view,
+        counts,
+        now: () => this.poller.scheduler.now(),
+        ready: () => this.loaded && !this.destroyed,
+        warn: (error) => this.warn(error),
+      }))
+      const schedule = (check.schedule = this.sweepSchedule = new SweepSchedule({
         fixedMs: options.sweepIntervalMs,
         maxStalenessMs: options.maxStalenessMs,
         retryMs: options.retryMs,
@@ -205,6 +218,8 @@ export class LiveTable<R extends object = Row> {
         meanSweepMs: () => (counts.sweeps === 0 ? 0 : counts.totalMs / counts.sweeps),
         run: () => this.runSweep(),
         random: Math.random,
+        digestable: () => check.usable,
+        pollIntervalMs: () => this.interval,
       }))
       this.cleanups.push(() => schedule.stop())
     }
@@ -274,7 +289,7 @@ export class LiveTable<R extends object = Row> {
 
   stats(): LiveTableStats {
     const { hits, misses, missedByRealtime, applied } = this.counters
-    const sweep = this.sweep ? { ...this.sweep.counts } : { sweeps: 0, requests: 0, dropped: 0, adopted: 0, totalMs: 0 }
+    const sweep = this.sweep ? { ...this.sweep.counts } : { sweeps: 0, requests: 0, dropped: 0, adopted: 0, totalMs: 0, digestChecks: 0, digestMismatches: 0 }
     return { rows: this.view.size, hits, misses, tombstones: this.view.tombstoneCount, missedByRealtime, applied: { ...applied }, sweep }
   }
 
@@ -287,6 +302,7 @@ export class LiveTable<R extends object = Row> {
     for (const cleanup of this.cleanups.splice(0)) cleanup()
     this.cancelLoadRetry?.()
     this.sweep?.cancel()
+    this.digestCheck?.abandon()
     this.poller.leave(this)
     this.settleReady.reject(new PollingError('DESTROYED', 'The live table was destroyed before its initial load completed.'))
     this.mirror?.flush()
@@ -513,6 +529,7 @@ export class LiveTable<R extends object = Row> {
     if (!sweep || !this.loaded || this.destroyed || !this.sync.ports.network.isOnline()) return false
     try {
       await sweep.run()
+      this.digestCheck?.sweepCompleted()
     } catch (cause) {
       // Nothing was dropped; it is tried again (at once when owed). Polls report REST failures too: no error of its own.
       if (!this.destroyed) this.report(asPollingError(cause))
@@ -574,6 +591,7 @@ export class LiveTable<R extends object = Row> {
     for (const row of rows) {
       const key = rowKey(row, primaryKey)
       const version = parseVersion(row[cursor])
+      if (key !== undefined) this.digestCheck?.carry(key)
       if (key === undefined || version === undefined) continue
       // Read before a sweep found the row gone (access revoked): this copy predates that, whatever its version.
       const swept = this.sweptAt.get(key)
@@ -599,6 +617,7 @@ export class LiveTable<R extends object = Row> {
     if (this.destroyed) return
     for (const record of records) {
       const key = rowKey(record.rowKey, this.options.primaryKey)
+      if (key !== undefined) this.digestCheck?.carry(key)
       // Also for rows not held: a late realtime copy of a deleted row must not bring it back.
       if (key !== undefined) this.view.remove(key, record.version, 'poll')
     }
@@ -622,11 +641,23 @@ export class LiveTable<R extends object = Row> {
 
   /** @internal The shared poll's side of the table (PollMember). */
   pollFailed(error: PollingError): void {
+    this.digestCheck?.abandon()
     if (this.destroyed) return
     if (error.transient) this.restHealthy = false
     this.error = error
     this.report(error)
     this.update()
+  }
+
+  /** @internal The shared poll's side of the table (PollMember). */
+  openDigest(since: number): boolean {
+    return this.digestCheck?.open(since) ?? false
+  }
+
+  /** @internal The shared poll's side of the table (PollMember). */
+  receiveDigest(digest: KeyDigest | undefined): void {
+    if (this.destroyed) return
+    this.digestCheck?.receive(digest)
   }
 
   /** @internal The shared poll's side of the table (PollMember). */

@@ -4,6 +4,7 @@ import type { PostgrestResult } from './PostgrestHost.js'
 import type { PollWindow, ReadTarget, Row } from './RestReader.js'
 import type { LiveFilter } from './rowFilter.js'
 import { formatMicros } from './versions.js'
+import { parseDigest, type KeyDigest } from './KeyDigest.js'
 
 /** The migration's function that answers a whole poll (section 8 of supasync-polling.sql). */
 export const POLL_FUNCTION = 'supasync_poll'
@@ -25,6 +26,15 @@ export interface PollAnswer {
   rows: Row[]
   /** As public.supasync_tombstones gives them: `{ row_key, deleted_at }`. */
   tombstones: Row[]
+  /** One per digest filter asked for, in order; undefined when none were asked for (or the server has none). */
+  digests: KeyDigest[] | undefined
+}
+
+/** Key digests asked of a poll: one per filter, over the rows older than its cursor (see KeyDigest). */
+export interface DigestRequest {
+  filters: readonly LiveFilter[]
+  /** Rows with this column set are left out, as the view leaves them out. */
+  softDeleteColumn: string | undefined
 }
 
 /**
@@ -35,15 +45,27 @@ export interface PollAnswer {
 export class PollRpc {
   /** Undefined while the function serves this table (or was not tried yet); else why it does not. */
   unusable: PollRpcUnusable | undefined
+  /**
+   * False once the server's function turned out to take no `digest_filters` (an older copy of section 8): key
+   * checks then read the keys (key sweeps) instead of riding on polls.
+   */
+  digestsSupported = true
 
   constructor(private readonly target: ReadTarget) {}
 
   /**
    * The function's named arguments for the rows changed since `sinceMicros` (all when undefined) that match one of
-   * `filters` (every changed row when undefined), and the tombstones since then.
+   * `filters` (every changed row when undefined), and the tombstones since then; with `digests`, the key digests
+   * of its filters (only with a cursor: without one every row is in the answer).
    */
-  arguments(sinceMicros: number | undefined, filters: readonly LiveFilter[] | undefined): Record<string, unknown> {
+  arguments(sinceMicros: number | undefined, filters: readonly LiveFilter[] | undefined, digests?: DigestRequest): Record<string, unknown> {
     const { schema, table, cursor, primaryKey, pageSize } = this.target
+    const digestArguments = digests && sinceMicros !== undefined && digests.filters.length > 0
+      ? {
+        digest_filters: digests.filters.map(digestFilter),
+        ...(digests.softDeleteColumn === undefined ? {} : { soft_delete_column: digests.softDeleteColumn }),
+      }
+      : {}
     return {
       target_schema: schema,
       target_table: table,
@@ -53,6 +75,7 @@ export class PollRpc {
       since: sinceMicros === undefined ? null : formatMicros(sinceMicros),
       filters: rpcFilters(filters),
       page_size: pageSize,
+      ...digestArguments,
     }
   }
 
@@ -76,7 +99,7 @@ export class PollRpc {
       }
       throw restFailure(what, result)
     }
-    const data = result.data as { window?: unknown; rows?: unknown; tombstones?: unknown } | null
+    const data = result.data as { window?: unknown; rows?: unknown; tombstones?: unknown; digests?: unknown } | null
     const parsed = data !== null && typeof data === 'object' ? parsePollWindow(data.window) : undefined
     if (!parsed || !Array.isArray(data!.rows) || !Array.isArray(data!.tombstones)) {
       this.unusable = { reason: 'unexpected', message: `it answered ${JSON.stringify(result.data)?.slice(0, 200)}` }
@@ -85,8 +108,22 @@ export class PollRpc {
     if (data!.rows.length > this.target.pageSize || data!.tombstones.length > this.target.pageSize) {
       throw new PollingError('REJECTED', `${what}: public.${POLL_FUNCTION}() answered more than page_size (${this.target.pageSize}) rows. Re-apply packages/polling/sql/supasync-polling.sql.`)
     }
-    return { ...parsed, rows: data!.rows as Row[], tombstones: data!.tombstones as Row[] }
+    let digests: KeyDigest[] | undefined
+    if (Array.isArray(data!.digests)) {
+      digests = []
+      for (const value of data!.digests) {
+        const digest = parseDigest(value)
+        if (!digest) throw new PollingError('REJECTED', `${what}: public.${POLL_FUNCTION}() answered a key digest that is not one (${JSON.stringify(value)?.slice(0, 100)}). Re-apply packages/polling/sql/supasync-polling.sql.`)
+        digests.push(digest)
+      }
+    }
+    return { ...parsed, rows: data!.rows as Row[], tombstones: data!.tombstones as Row[], digests }
   }
+}
+
+/** One filter as `digest_filters` takes it: column → value as in {@link rpcFilters}, `{}` for the whole table. */
+function digestFilter(filter: LiveFilter): Record<string, string | boolean | null> {
+  return Object.fromEntries(Object.entries(filter).map(([column, value]) => [column, value === null || typeof value === 'boolean' ? value : String(value)]))
 }
 
 /**
@@ -101,7 +138,7 @@ export function rpcFilters(filters: readonly LiveFilter[] | undefined): Record<s
   for (const filter of filters) {
     const entries = Object.entries(filter)
     if (entries.length === 0) return null
-    const converted = Object.fromEntries(entries.map(([column, value]) => [column, value === null || typeof value === 'boolean' ? value : String(value)]))
+    const converted = digestFilter(filter)
     distinct.set(JSON.stringify(converted), converted)
   }
   return distinct.size === 0 ? null : [...distinct.values()]

@@ -1,7 +1,8 @@
 import type { Scheduler } from '@supasync/core'
 import { PollingError, restFailure } from './errors.js'
 import { parsePollWindow } from './parsePollWindow.js'
-import { POLL_FUNCTION, PollRpc, type PollAnswer } from './PollRpc.js'
+import { POLL_FUNCTION, PollRpc, type DigestRequest, type PollAnswer } from './PollRpc.js'
+import type { KeyDigest } from './KeyDigest.js'
 import type { PostgrestHost, PostgrestQuery, PostgrestResult } from './PostgrestHost.js'
 import { filterClauses, keysetClause, quoteValue, unionClause, type FilterValue, type LiveFilter } from './rowFilter.js'
 import { formatMicros, parseVersion } from './versions.js'
@@ -46,6 +47,11 @@ export interface TombstoneRecord {
 export interface PollSink {
   rows(page: Row[], window: PollWindow | undefined): void
   tombstones(records: TombstoneRecord[]): void
+  /**
+   * The key digests asked for, one per filter in order, after the rows and tombstones; undefined when the poll could
+   * not compute them (three requests, an older function, no cursor). Called once per poll that asked.
+   */
+  digests?(digests: KeyDigest[] | undefined): void
 }
 
 /** Longest URL-encoded key filter of one by-key read, in characters (URLs stay well under 8 KB). */
@@ -153,14 +159,15 @@ export class RestReader {
    * PostgREST from the page's last key. Otherwise three requests (more when pages fill): the watermark, the rows,
    * the tombstones. Both deliver the same rows, versions, tombstones and window.
    */
-  async poll(sinceMicros: number | undefined, filters: readonly LiveFilter[] | undefined, sink: PollSink): Promise<PollWindow | undefined> {
+  async poll(sinceMicros: number | undefined, filters: readonly LiveFilter[] | undefined, sink: PollSink, digests?: DigestRequest): Promise<PollWindow | undefined> {
     const union = filters === undefined ? undefined : unionClause(filters)
     // The function comes with the watermark's migration: without that one, it is not there either.
-    const answer = this.rpc.unusable || !this.watermarkSupported ? undefined : await this.pollInOne(sinceMicros, filters)
+    const answer = this.rpc.unusable || !this.watermarkSupported ? undefined : await this.pollInOne(sinceMicros, filters, digests)
     if (!answer) {
       const window = await this.watermark()
       await this.readChanged(sinceMicros, union, (rows) => sink.rows(rows, window))
       await this.readTombstones(sinceMicros, (records) => sink.tombstones(records))
+      if (digests) sink.digests?.(undefined)
       return window
     }
     const { window, rows, tombstones } = answer
@@ -171,16 +178,23 @@ export class RestReader {
     const records = tombstoneRecords(tombstones)
     if (records.length > 0) sink.tombstones(records)
     if (tombstones.length >= pageSize) await this.readTombstones(sinceMicros, (page) => sink.tombstones(page), tombstones[tombstones.length - 1])
+    if (digests) sink.digests?.(answer.digests?.length === digests.filters.length ? answer.digests : undefined)
     return window
   }
 
   /** public.supasync_poll(); undefined when it cannot serve this table (rpc.unusable says why). */
-  private async pollInOne(sinceMicros: number | undefined, filters: readonly LiveFilter[] | undefined): Promise<PollAnswer | undefined> {
+  private async pollInOne(sinceMicros: number | undefined, filters: readonly LiveFilter[] | undefined, digests: DigestRequest | undefined): Promise<PollAnswer | undefined> {
     const { schema, table } = this.target
     const what = `Polling ${schema}.${table} (public.${POLL_FUNCTION})`
-    const args = this.rpc.arguments(sinceMicros, filters)
+    const asked = digests && this.rpc.digestsSupported ? digests : undefined
+    const args = this.rpc.arguments(sinceMicros, filters, asked)
     const result = await this.run(what, (signal) => this.host.schema('public').rpc(POLL_FUNCTION, args).abortSignal(signal))
-    return this.rpc.answer(what, result)
+    const answer = this.rpc.answer(what, result)
+    if (answer || !('digest_filters' in args) || this.rpc.unusable?.reason !== 'missing') return answer
+    // No function takes digest_filters: an older copy of section 8 may still take the rest. Once without them.
+    this.rpc.unusable = undefined
+    this.rpc.digestsSupported = false
+    return this.pollInOne(sinceMicros, filters, undefined)
   }
 
   /**

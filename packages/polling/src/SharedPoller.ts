@@ -3,6 +3,8 @@ import { asPollingError, PollingError } from './errors.js'
 import type { PostgrestHost } from './PostgrestHost.js'
 import { RestReader, type AccessStamp, type ReadTarget, type Row, type TombstoneRecord } from './RestReader.js'
 import { POLL_FUNCTION } from './PollRpc.js'
+import type { KeyDigest } from './KeyDigest.js'
+import type { DigestRequest } from './PollRpc.js'
 import type { LiveFilter } from './rowFilter.js'
 import { parseVersion } from './versions.js'
 
@@ -28,6 +30,13 @@ export interface PollMember {
   pollFailed(error: PollingError): void
   /** Something the app should know once (a missing migration). */
   warn(error: PollingError): void
+  /**
+   * A poll reading from cursor `since` (µs) is starting: whether it should carry this member's key digest. A member
+   * that says yes watches its view from now on and gets {@link receiveDigest} before pollSucceeded (or pollFailed).
+   */
+  openDigest?(since: number): boolean
+  /** The digest of the member's filter over rows older than `since`, or undefined when the poll could not compute it. */
+  receiveDigest?(digest: KeyDigest | undefined): void
 }
 
 /** Settings that must be equal for live tables to share a poll. */
@@ -177,6 +186,7 @@ export class SharedPoller {
       const polled = [...this.members]
       const since = this.watermark === undefined ? undefined : this.watermark - this.settings.overlapMs * 1000
       const filters = polled.some((member) => member.readsAllChanges) ? undefined : polled.map((member) => member.filter)
+      const digests = since === undefined ? undefined : this.digestRequest(polled, since)
       let newest: number | undefined
       // One request (public.supasync_poll) where the server has it; the watermark, rows and tombstones otherwise.
       const window = await this.reader.poll(since, filters, {
@@ -187,7 +197,11 @@ export class SharedPoller {
         tombstones: (records) => {
           for (const member of [...this.members]) member.receiveTombstones(records)
         },
-      })
+        digests: (answered) => {
+          if (!digests) return
+          for (const [member, index] of digests.members) if (this.members.has(member)) member.receiveDigest?.(answered?.[index])
+        },
+      }, digests?.request)
       const next = window?.watermark
       // Without the watermark function: the newest stamp read, less the poll's duration. A row inserted behind the
       // pages already read was stamped during the poll, so no earlier than the server's clock at its start, which
@@ -220,6 +234,25 @@ export class SharedPoller {
     else this.reschedule()
   }
 
+  /** The members whose periodic key check rides on this poll, and the filters to digest (each distinct one once). */
+  private digestRequest(polled: readonly PollMember[], since: number): { request: DigestRequest; members: Map<PollMember, number> } | undefined {
+    const members = new Map<PollMember, number>()
+    const indexes = new Map<string, number>()
+    const filters: LiveFilter[] = []
+    for (const member of polled) {
+      if (member.openDigest?.(since) !== true) continue
+      const key = JSON.stringify(Object.entries(member.filter).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      let index = indexes.get(key)
+      if (index === undefined) {
+        index = filters.push(member.filter) - 1
+        indexes.set(key, index)
+      }
+      members.set(member, index)
+    }
+    if (members.size === 0) return undefined
+    return { request: { filters, softDeleteColumn: this.settings.softDeleteColumn }, members }
+  }
+
   private warnMissing(): void {
     const { schema, table, overlapMs } = this.settings
     if (!this.reader.watermarkSupported) {
@@ -239,6 +272,10 @@ export class SharedPoller {
         : unusable.reason === 'refused'
           ? new PollingError('MISSING_MIGRATION', `public.${POLL_FUNCTION}() does not read ${schema}.${table} (${unusable.message}), ${cost}. Run select supasync.enable_polling('${schema}.${table}').`)
           : new PollingError('REJECTED', `public.${POLL_FUNCTION}() is not supasync's (${unusable.message}), ${cost}. Re-apply packages/polling/sql/supasync-polling.sql, or rename your own function of that name.`))
+    }
+    if (!unusable && !this.reader.rpc.digestsSupported) {
+      this.warnOnce(new PollingError('MISSING_MIGRATION',
+        `public.${POLL_FUNCTION}() takes no digest_filters (an older supasync-polling.sql), so the periodic key checks of live tables on ${schema}.${table} read the keys (ceil(rows / pageSize) requests each) instead of riding on polls for free. Re-apply packages/polling/sql/supasync-polling.sql.`))
     }
     if (this.reader.serverMaxRows !== undefined) {
       this.warnOnce(new PollingError('REJECTED',

@@ -14,6 +14,13 @@ export interface SweepScheduleOptions {
   /** Runs one sweep; resolves true when a sweep that started now (or later) completed. */
   run(): Promise<boolean>
   random(): number
+  /**
+   * Whether a periodic check can ride on a poll as a key digest (public.supasync_poll with digest_filters) instead
+   * of reading the keys. Asked at each periodic check.
+   */
+  digestable(): boolean
+  /** The member's poll interval now, in ms: how long before a check is due it must be asked of the next poll. */
+  pollIntervalMs(): number
 }
 
 /**
@@ -22,6 +29,11 @@ export interface SweepScheduleOptions {
  * when the watermark reports an access change (supasync.track_access): that sweep is **owed** until one that started
  * after the report completes, retried after failures, and meanwhile the table claims nothing newer than the read
  * before the report (see {@link owedSince}).
+ *
+ * Where polls can carry key digests ({@link SweepScheduleOptions.digestable}), a periodic check is asked of the
+ * next poll instead ({@link wantsDigest}): it costs no request, and only a digest that differs from the view's
+ * makes the sweep read the keys. A check asked of polls that never answer (they fail) becomes a sweep an interval
+ * later. Owed sweeps read the keys at once.
  */
 export class SweepSchedule {
   private cancel: (() => void) | undefined
@@ -37,11 +49,20 @@ export class SweepSchedule {
   private lastSweepEndedAt = -Infinity
   /** When the read that brought the last access stamp began (port clock). */
   private lastReadStartedAt: number | undefined
+  /** A periodic check waits for the next poll's digest since then (port clock); undefined when none does. */
+  private digestAskedAt: number | undefined
+  /** The last digest differed from the view: the next check reads the keys. */
+  private keysNext = false
+  /** A poll carrying the digest is running. */
+  private digestInFlight = false
+  /** Digest checks answered, and their total duration (the poll that carried them), in ms. */
+  private digestChecks = 0
+  private digestMs = 0
 
   constructor(private readonly options: SweepScheduleOptions) {}
 
   start(): void {
-    this.plan(this.intervalMs())
+    this.plan(this.nextCheckMs())
   }
 
   stop(): void {
@@ -96,6 +117,57 @@ export class SweepSchedule {
     this.plan(Math.max(delayMs, earliest, 0))
   }
 
+  /** A poll is starting: whether it should carry the key digest of a periodic check. */
+  wantsDigest(): boolean {
+    return this.digestAskedAt !== undefined && !this.running && !this.stopped && this.owed === undefined
+  }
+
+  /** The starting poll carries the digest (until digestAnswered, digestUnanswered or digestLost). */
+  digestCarried(): void {
+    this.digestInFlight = true
+  }
+
+  /**
+   * The poll carrying the digest failed: the next one is asked again, unless it showed that polls cannot carry
+   * digests (the function is gone): then the keys are read now.
+   */
+  digestLost(): void {
+    this.digestInFlight = false
+    if (this.digestAskedAt === undefined || this.stopped || this.options.digestable()) return
+    this.digestAskedAt = undefined
+    this.soon()
+  }
+
+  /**
+   * The digest asked of a poll came back, compared with the view: `same` when they agree (the check is done),
+   * else the keys are read now. `ms`: how long the poll that carried it took.
+   */
+  digestAnswered(same: boolean, ms: number): void {
+    this.digestInFlight = false
+    if (this.digestAskedAt === undefined || this.stopped) return
+    this.digestAskedAt = undefined
+    this.digestChecks++
+    this.digestMs += ms
+    if (same) {
+      this.lastSweepEndedAt = this.options.scheduler.now()
+      this.plan(this.nextCheckMs())
+    } else {
+      this.keysNext = true
+      this.soon()
+    }
+  }
+
+  /**
+   * The poll asked for the digest could not compute it. Where polls cannot carry digests at all (an older function,
+   * three requests), the keys are read now; else the next poll is asked again.
+   */
+  digestUnanswered(): void {
+    this.digestInFlight = false
+    if (this.digestAskedAt === undefined || this.stopped || this.options.digestable()) return
+    this.digestAskedAt = undefined
+    this.soon()
+  }
+
   /** The network is back: an owed sweep goes now. */
   online(): void {
     if (this.owed !== undefined) this.soon()
@@ -110,7 +182,15 @@ export class SweepSchedule {
   intervalMs(): number {
     const { fixedMs, maxStalenessMs } = this.options
     if (fixedMs !== undefined) return fixedMs
-    return Math.max(maxStalenessMs / 2, 20 * this.options.meanSweepMs())
+    // What runs periodically is what costs the database: a digest (a poll's scan of the filter) where polls carry them.
+    const meanMs = this.digestChecks > 0 && this.options.digestable() ? this.digestMs / this.digestChecks : this.options.meanSweepMs()
+    return Math.max(maxStalenessMs / 2, 20 * meanMs)
+  }
+
+  /** Delay to the next periodic check: a digest must be asked one poll interval before the check is due. */
+  private nextCheckMs(): number {
+    const interval = this.intervalMs()
+    return this.options.digestable() ? Math.max(0, interval - this.options.pollIntervalMs()) : interval
   }
 
   /** How much later than the budget a revocation that no access stamp reports can leave the view, in ms (0: in time). */
@@ -121,6 +201,19 @@ export class SweepSchedule {
   private async fire(): Promise<void> {
     this.cancel = undefined
     if (this.running || this.stopped) return
+    if (this.owed === undefined && !this.keysNext && this.options.digestable()) {
+      if (this.digestAskedAt === undefined) {
+        // Periodic, and polls carry digests: ask the next one. If none answers an interval (and a poll) later, polls
+        // keep failing or never come: read the keys then.
+        this.digestAskedAt = this.options.scheduler.now()
+        this.plan(this.intervalMs() + this.options.pollIntervalMs())
+        return
+      }
+      // A poll carrying it is still out: its answer decides.
+      if (this.digestInFlight) return this.plan(this.options.pollIntervalMs())
+    }
+    this.digestAskedAt = undefined
+    this.keysNext = false
     this.running = true
     const startedAt = this.options.scheduler.now()
     let completed = false
@@ -136,6 +229,7 @@ export class SweepSchedule {
       if (this.owed !== undefined && this.owed.after <= startedAt) this.owed = undefined
     }
     if (this.owed !== undefined) this.plan(completed ? 0 : this.options.retryMs)
+    else if (completed) this.plan(this.nextCheckMs())
     else this.plan(this.intervalMs())
   }
 

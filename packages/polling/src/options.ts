@@ -81,13 +81,16 @@ export interface LiveTableOptions<R extends object = Record<string, unknown>> {
    */
   detectMovesOut?: boolean
   /**
-   * Key sweeps: the filter's keys are read (key columns only, in key order) and compared with the view, so rows the
-   * user may no longer read leave it (and the cache) and rows they may now read are added, though none was written
-   * (RLS: a user removed from or added to a project). A sweep runs at once when the server reports that the user's
-   * access changed (`supasync.track_access` on the membership tables your policies use; see the SQL README), and
-   * periodically: by default every maxStalenessMs / 2 (whether or not the server reports access changes), and never
-   * more often than 20 × a sweep's own duration. A
-   * number sets a fixed period in ms; false turns sweeps off. Costs ceil(rows / pageSize) small requests per sweep.
+   * Key checks: the rows the user may read now are compared with the view, so rows the user may no longer read leave
+   * it (and the cache) and rows they may now read are added, though none was written (RLS: a user removed from or
+   * added to a project), and rows moved out of the filter or the user's reach by a write leave it too. Where the
+   * server has public.supasync_poll() (section 8 of supasync-polling.sql), a periodic check rides on a poll as a key
+   * digest and costs no request; only a digest that differs from the view makes the table read the filter's keys (a
+   * key sweep: key columns only, in key order, ceil(rows / pageSize) small requests). Without that function every
+   * check is a key sweep. A sweep also runs at once when the server reports that the user's access changed
+   * (`supasync.track_access` on the membership tables your policies use; see the SQL README) or another user signs
+   * in. Periodic checks run by default every maxStalenessMs / 2, and never more often than 20 × a check's own
+   * duration. A number sets a fixed period in ms; false turns checks and sweeps off.
    */
   sweepIntervalMs?: number | false
   /**

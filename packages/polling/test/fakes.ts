@@ -20,6 +20,7 @@ import {
   type Supasync,
   type WritableStore,
 } from '@supasync/core'
+import { createHash } from 'node:crypto'
 import type { PostgrestHost, PostgrestQuery, PostgrestResult } from '../src/PostgrestHost.js'
 import { formatMicros, parseVersion } from '../src/versions.js'
 
@@ -54,7 +55,7 @@ export async function run(clock: ManualClock, ms: number): Promise<void> {
 }
 
 /** Postgres/PostgREST text of a µs stamp: `2026-11-23T10:00:00.123456+00:00`. */
-export const pgts = (micros: number) => formatMicros(micros).replace('Z', '+00:00')
+export const pgts = (micros: number) => formatMicros(Math.floor(micros)).replace('Z', '+00:00')
 /** Realtime's commit_timestamp text of a µs stamp: `2026-11-23 10:00:00.123456+00`. */
 export const rtts = (micros: number) => formatMicros(micros).replace('T', ' ').replace('Z', '+00')
 
@@ -391,6 +392,13 @@ export class FakeServer {
    * the same table and tombstones. False: an older migration (404 PGRST202, as PostgREST answers).
    */
   pollFunction = true
+  /**
+   * Whether that function takes `digest_filters` (the current migration). False: an older copy of section 8, which
+   * PostgREST does not find for those arguments (404 PGRST202).
+   */
+  digestFunction = true
+  /** Row-level security: the rows the caller may read, in every read (REST and the poll function). Default all. */
+  visible: ((row: Row) => boolean) | undefined
   private counter = 0
   readonly host: PostgrestHost
 
@@ -415,7 +423,7 @@ export class FakeServer {
 
   /** A fresh, strictly increasing stamp at the clock's now (µs). */
   stamp(): number {
-    return this.clock.now() * 1000 + (++this.counter % 1000)
+    return Math.floor(this.clock.now() * 1000) + (++this.counter % 1000)
   }
 
   /** Inserts or updates a row as the trigger would: updated_at := clock_timestamp(). */
@@ -497,7 +505,7 @@ export class FakeServer {
   answer(request: RecordedRequest): PostgrestResult {
     if (request.kind === 'rpc') {
       if (request.schema === 'public' && request.name === 'supasync_watermark') return this.window()
-      if (request.schema === 'public' && request.name === 'supasync_poll' && this.pollFunction) return this.poll(request.args ?? {})
+      if (request.schema === 'public' && request.name === 'supasync_poll' && this.pollFunction && (this.digestFunction || !('digest_filters' in (request.args ?? {})))) return this.poll(request.args ?? {})
       return failure(404, `Could not find the function public.${request.name}`, 'PGRST202')
     }
     return this.select(request, true)
@@ -543,14 +551,44 @@ export class FakeServer {
     }, false)
     if (tombstones.error) return tombstones
     const entries = (tombstones.data as Row[]).map(({ row_key, deleted_at }) => ({ row_key, deleted_at }))
-    return { data: { window: window.data, rows: rows.data, tombstones: entries }, error: null, status: 200 }
+    return { data: { window: window.data, rows: rows.data, tombstones: entries, digests: this.digests(args) }, error: null, status: 200 }
+  }
+
+  /**
+   * Key digests as the function computes them (an independent implementation: node's md5 of the key text): per
+   * filter, the rows the caller may read with cursor < since and no soft delete, counted and summed.
+   */
+  private digests(args: Record<string, unknown>): { n: number; a: number; b: number }[] | null {
+    const filters = args.digest_filters as Record<string, string | boolean | null>[] | undefined
+    const since = args.since as string | null
+    if (!filters || since === null) return null
+    const bound = parseVersion(since)!
+    const keyColumns = args.key_columns as string[]
+    const softDelete = args.soft_delete_column as string | undefined
+    return filters.map((filter) => {
+      let n = 0
+      let a = 0
+      let b = 0
+      for (const row of this.rows) {
+        if (this.visible && !this.visible(row)) continue
+        if (!(parseVersion(row[args.cursor_column as string])! < bound)) continue
+        if (softDelete !== undefined && row[softDelete] !== null && row[softDelete] !== undefined) continue
+        if (!Object.entries(filter).every(([column, value]) => (value === null || typeof value === 'boolean' ? row[column] === value : String(row[column]) === value))) continue
+        const text = keyColumns.length === 1 ? String(row[keyColumns[0]!]) : JSON.stringify(keyColumns.map((column) => String(row[column])))
+        const hex = createHash('md5').update(text, 'utf8').digest('hex')
+        n++
+        a = (a + parseInt(hex.slice(0, 8), 16)) % 4294967296
+        b = (b + parseInt(hex.slice(8, 16), 16)) % 4294967296
+      }
+      return { n, a, b }
+    })
   }
 
   /** A select of the table or the tombstones; `capped`: db-max-rows applies (a PostgREST read, not inside a function). */
   private select(request: RecordedRequest, capped: boolean): PostgrestResult {
     let source: Row[]
     if (request.schema === 'public' && request.name === 'supasync_tombstones') source = this.tombstones as unknown as Row[]
-    else if (request.schema === 'public' && request.name === this.table) source = this.rows
+    else if (request.schema === 'public' && request.name === this.table) source = this.visible ? this.rows.filter(this.visible) : this.rows
     else return failure(404, `Could not find the table ${request.schema}.${request.name}`, 'PGRST205')
     let rows = source.filter((row) =>
       request.eqs.every(([column, value]) => compare(row[column], value) === 0) &&

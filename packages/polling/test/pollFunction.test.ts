@@ -44,7 +44,7 @@ describe('public.supasync_poll()', () => {
              has_function_privilege('anon', p.oid, 'EXECUTE') as anon,
              has_function_privilege('authenticated', p.oid, 'EXECUTE') as authenticated,
              exists (select 1 from aclexplode(p.proacl) a where a.grantee = 0) as public_role
-        from pg_proc p where p.oid = 'public.supasync_poll(text, text, text, text[], text, jsonb, integer)'::regprocedure`)
+        from pg_proc p where p.oid = 'public.supasync_poll(text, text, text, text[], text, jsonb, integer, jsonb, text)'::regprocedure`)
     expect(rows).toEqual([{ prosecdef: false, provolatile: 'v', anon: true, authenticated: true, public_role: false }])
     // RLS: alice reads her rows only, anon none (the policy admits owners); the tombstones are per table for both.
     const alice = await call({})

@@ -234,7 +234,7 @@ describe('live tables', () => {
   })
 
   it('poll with the three requests where the function is missing (an older migration), with the same view and one warning', async () => {
-    await stack.query(`drop function public.supasync_poll(text, text, text, text[], text, jsonb, integer); notify pgrst, 'reload schema'`)
+    await stack.query(`drop function public.supasync_poll(text, text, text, text[], text, jsonb, integer, jsonb, text); notify pgrst, 'reload schema'`)
     const probe = clientOf(stack, ALICE).supabase
     const missing = async () => await probe.rpc('supasync_poll', { target_schema: 'public', target_table: 'tasks', cursor_column: 'updated_at', key_columns: ['id'] })
     let table: ReturnType<typeof watch> | undefined

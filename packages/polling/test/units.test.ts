@@ -543,7 +543,7 @@ describe('LiveTable: initial load', () => {
     expect(live.get('3')?.tag).toBe('C-3')
     expect(live.get(2)).toBeUndefined() // project 2
     expect(live.get(99)).toBeUndefined()
-    expect(live.stats()).toEqual({ rows: 3, hits: 2, misses: 2, tombstones: 0, missedByRealtime: 0, applied: { cache: 0, load: 3, realtime: 0, poll: 0 }, sweep: { sweeps: 0, requests: 0, dropped: 0, adopted: 0, totalMs: 0 } })
+    expect(live.stats()).toEqual({ rows: 3, hits: 2, misses: 2, tombstones: 0, missedByRealtime: 0, applied: { cache: 0, load: 3, realtime: 0, poll: 0 }, sweep: { sweeps: 0, requests: 0, dropped: 0, adopted: 0, totalMs: 0, digestChecks: 0, digestMismatches: 0 } })
     expect(live.freshness.get()).toEqual({ mode: 'polling', lastSyncedAt: T0, stalenessMs: 0, error: undefined })
     expect(w.changes.map((change) => [change.key, change.source])).toEqual([['1', 'load'], ['3', 'load'], ['5', 'load']])
     expect(w.changes[0]!.version).toBe(parseVersion(w.server.rows[0]!.updated_at))
@@ -1502,12 +1502,9 @@ describe('LiveTable: what proves realtime', () => {
 })
 
 /** A server whose RLS hides the rows in `hidden` from every read, as PostgREST would. */
+/** Row-level security on the fake server: rows in `hidden` are left out of every read (REST and the poll function). */
 function withRls(w: ReturnType<typeof world>, hidden: Set<number>) {
-  w.server.intercept = (request) => {
-    if (request.kind !== 'select' || request.name !== 'components') return undefined
-    const answer = w.server.answer(request)
-    return { ...answer, data: (answer.data as Row[]).filter((row) => !hidden.has(Number(row.id))) }
-  }
+  w.server.visible = (row) => !hidden.has(Number(row.id))
 }
 
 describe('LiveTable: key sweeps (access revoked or granted without a write)', () => {
@@ -1541,6 +1538,7 @@ describe('LiveTable: key sweeps (access revoked or granted without a write)', ()
 
   it('does not drop a row the view gained while the sweep read its pages', async () => {
     const w = world('degraded')
+    w.server.digestFunction = false // an older poll function: every periodic check reads the keys
     const live = w.open({ filter: { project_id: 1 }, maxStalenessMs: 3000, sweepIntervalMs: 1500, pageSize: 1 })
     await flush()
     await live.ready
@@ -1566,6 +1564,7 @@ describe('LiveTable: key sweeps (access revoked or granted without a write)', ()
 
   it('a failed sweep drops nothing', async () => {
     const w = world('degraded')
+    w.server.digestFunction = false // an older poll function: every periodic check reads the keys
     const live = w.open({ filter: { project_id: 1 }, maxStalenessMs: 3000, sweepIntervalMs: 1500, pageSize: 2 })
     await flush()
     await live.ready
@@ -1585,6 +1584,7 @@ describe('LiveTable: sweeps when access changes (supasync.track_access)', () => 
 
   it('a reported access change sweeps at the next poll, and claims stop before it until that sweep completes', async () => {
     const w = world('degraded')
+    w.server.digestFunction = false // periodic checks read the keys (their duration spaces them out)
     let user: number | null = null
     w.server.access = () => ({ sub: 'u1', user })
     const hidden = new Set<number>()
@@ -1659,6 +1659,7 @@ describe('LiveTable: sweeps when access changes (supasync.track_access)', () => 
 
   it('without reported access changes sweeps run every budget / 2, and slow sweeps space out with a warning', async () => {
     const w = world('degraded')
+    w.server.digestFunction = false // an older poll function: every periodic check reads the keys
     // Every key page takes 400 ms to answer: a sweep of 3 pages takes 1.2 s, so sweeps run every 20 × that.
     w.server.intercept = (request) => {
       if (request.kind !== 'select' || request.columns !== 'id') return undefined
