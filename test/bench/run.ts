@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { cpus, totalmem } from 'node:os'
 import { benchCore } from './core.bench.js'
 import { benchDevtools } from './devtools.bench.js'
+import { benchKeyDigest } from './keyDigest.bench.js'
 import { benchLiveTable } from './liveTable.bench.js'
 import { benchLocalStack } from './localStack.bench.js'
 import { benchPollCost } from './pollCost.bench.js'
@@ -21,6 +22,7 @@ const SUITES: Record<string, () => Promise<Figure[]>> = {
   queue: benchQueue,
   polling: benchLiveTable,
   cost: benchPollCost,
+  digest: benchKeyDigest,
   react: benchReact,
   vue: benchVue,
   devtools: benchDevtools,

@@ -1,5 +1,5 @@
 import { PollingError } from './errors.js'
-import { DigestWindow, sameDigest, type DigestView, type KeyDigest } from './KeyDigest.js'
+import { DigestWindow, KeyDigestIndex, sameDigest, type DigestView, type KeyDigest } from './KeyDigest.js'
 import type { SweepCounts } from './KeySweep.js'
 import type { RestReader } from './RestReader.js'
 import type { SweepSchedule } from './SweepSchedule.js'
@@ -28,6 +28,8 @@ export interface DigestCheckTarget {
  */
 export class DigestCheck {
   private window: DigestWindow | undefined
+  /** The view's digest, kept as it changes: a check then costs the keys changed lately, not one md5 per row. */
+  private readonly index = new KeyDigestIndex()
   private startedAt = 0
   private givenUp = false
   private futile = 0
@@ -52,8 +54,10 @@ export class DigestCheck {
     return true
   }
 
-  /** The view is about to change `key`, held at `version` (undefined: not held). */
-  touch(key: string, version: number | undefined): void {
+  /** The view is about to change `key` from `version` to `next` (undefined: not held). */
+  touch(key: string, version: number | undefined, next: number | undefined): void {
+    if (this.givenUp) return
+    this.index.changed(key, version, next)
     this.window?.touch(key, version)
   }
 
@@ -69,7 +73,8 @@ export class DigestCheck {
     const schedule = this.schedule
     if (!window || !schedule) return
     if (digest === undefined) return schedule.digestUnanswered()
-    const same = sameDigest(window.digestOf(this.target.view), digest)
+    const same = sameDigest(window.digestOf(this.target.view, this.index), digest)
+    this.index.prune(window.since)
     const { counts } = this.target
     counts.digestChecks++
     if (!same) {

@@ -28,6 +28,14 @@ export function addKey(digest: KeyDigest, key: string): void {
   digest.b = (digest.b + b) % MODULUS
 }
 
+/** Takes `key` out of `digest` in place (it must have been added). */
+export function removeKey(digest: KeyDigest, key: string): void {
+  const [a, b] = md5Lanes(key)
+  digest.n--
+  digest.a = (digest.a - a + MODULUS) % MODULUS
+  digest.b = (digest.b - b + MODULUS) % MODULUS
+}
+
 export function sameDigest(x: KeyDigest, y: KeyDigest): boolean {
   return x.n === y.n && x.a === y.a && x.b === y.b
 }
@@ -45,6 +53,47 @@ export function parseDigest(value: unknown): KeyDigest | undefined {
 export interface DigestView {
   keys(): Iterable<string>
   versionOf(key: string): number | undefined
+}
+
+/**
+ * The digest of a view kept up to date as it changes, so that a check costs the keys changed lately rather than one
+ * md5 per row (100,000 rows: about 80 ms of a desktop's main thread, several times that on a phone). It holds the
+ * digest of every key held, and the keys held at a version at or above a horizon; a digest of the keys older than
+ * `since` is the total less those. The horizon moves up to each checked `since` (polls' cursors only grow, but for
+ * a table joining with an older load): a `since` below it needs a full scan.
+ */
+export class KeyDigestIndex {
+  private readonly total = emptyDigest()
+  private readonly recent = new Map<string, number>()
+  private horizon = -Infinity
+
+  /** The view changed `key` from version `previous` to `next` (undefined: not held). */
+  changed(key: string, previous: number | undefined, next: number | undefined): void {
+    if (previous === undefined && next !== undefined) addKey(this.total, key)
+    else if (previous !== undefined && next === undefined) removeKey(this.total, key)
+    if (next !== undefined && next >= this.horizon) this.recent.set(key, next)
+    else this.recent.delete(key)
+  }
+
+  /** The digest of the keys held at a version older than `since`; undefined when only a full scan can tell. */
+  below(since: number): KeyDigest | undefined {
+    if (since < this.horizon) return undefined
+    const digest = { ...this.total }
+    for (const [key, version] of this.recent) if (version >= since) removeKey(digest, key)
+    return digest
+  }
+
+  /** Later digests ask for `since` or later: keys older than it need no tracking. */
+  prune(since: number): void {
+    if (since <= this.horizon) return
+    this.horizon = since
+    for (const [key, version] of this.recent) if (version < since) this.recent.delete(key)
+  }
+
+  /** Keys tracked as recent (for tests and diagnostics). */
+  get recentKeys(): number {
+    return this.recent.size
+  }
 }
 
 /**
@@ -74,8 +123,38 @@ export class DigestWindow {
     this.carried.add(key)
   }
 
-  /** The digest of `view` as of the poll's snapshot (see the class comment). */
-  digestOf(view: DigestView): KeyDigest {
+  /**
+   * The digest of `view` as of the poll's snapshot (see the class comment): from `index` where it can tell (the keys
+   * this window saw change are then set right one by one), else by hashing every key.
+   */
+  digestOf(view: DigestView, index?: KeyDigestIndex): KeyDigest {
+    const base = index?.below(this.since)
+    if (base) return this.adjust(base, view)
+    return this.scan(view)
+  }
+
+  /** `digest` of the view as it is now, set right for the keys the poll carried or that changed while it ran. */
+  private adjust(digest: KeyDigest, view: DigestView): KeyDigest {
+    const { since, before, carried } = this
+    const fix = (key: string) => {
+      const current = view.versionOf(key)
+      const counted = current !== undefined && current < since
+      let wanted: boolean
+      if (carried.has(key)) wanted = false
+      else if (before.has(key)) {
+        const earlier = before.get(key)
+        wanted = earlier !== undefined && earlier < since
+      } else wanted = counted
+      if (counted && !wanted) removeKey(digest, key)
+      else if (!counted && wanted) addKey(digest, key)
+    }
+    for (const key of before.keys()) fix(key)
+    for (const key of carried) if (!before.has(key)) fix(key)
+    return digest
+  }
+
+  /** The same by hashing every key of the view. */
+  scan(view: DigestView): KeyDigest {
     const digest = emptyDigest()
     const { since, before, carried } = this
     for (const key of view.keys()) {

@@ -158,7 +158,7 @@ export class LiveTable<R extends object = Row> {
       this.counters.applied[change.source]++
       if (change.source !== 'cache') mirror?.write(change.key, change.row, change.version)
       options.onChange?.(change)
-    }, (key, version) => this.digestCheck?.touch(key, version))
+    }, (key, version, next) => this.digestCheck?.touch(key, version, next))
     this.rows = this.view.rows
     this.freshnessStore = createStore<Freshness>({ mode: 'catching-up', lastSyncedAt: undefined, stalenessMs: 0, error: undefined }, shallowEqual)
     this.interval = options.pollIntervalMs

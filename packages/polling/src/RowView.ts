@@ -39,8 +39,11 @@ export class RowView<R extends object> {
   constructor(
     private readonly now: () => number,
     private readonly onChange: ((change: LiveChange<R>) => void) | undefined,
-    /** Called just before a change of `key` takes effect, with the version held until then (undefined: none). */
-    private readonly beforeChange?: (key: string, version: number | undefined) => void,
+    /**
+     * Called just before a change of `key` takes effect, with the version held until then and the one held after it
+     * (undefined: none).
+     */
+    private readonly beforeChange?: (key: string, version: number | undefined, next: number | undefined) => void,
   ) {
     const view = this
     this.rows = {
@@ -87,7 +90,7 @@ export class RowView<R extends object> {
   put(key: string, row: R, version: number, keep: boolean, source: LiveChange<R>['source']): boolean {
     if (!this.isNewer(key, version)) return false
     if (!keep) return this.remove(key, version, source)
-    this.beforeChange?.(key, this.versions.get(key))
+    this.beforeChange?.(key, this.versions.get(key), version)
     this.tombstones.delete(key)
     this.versions.set(key, version)
     this.current.set(key, row)
@@ -105,7 +108,7 @@ export class RowView<R extends object> {
     const existing = this.tombstones.get(key)
     if (existing && version < existing.version) return false
     if (!existing || existing.version < version || (existing.weak && !weak)) this.tombstones.set(key, { version, weak, at: this.now() })
-    if (row !== undefined) this.beforeChange?.(key, row)
+    if (row !== undefined) this.beforeChange?.(key, row, undefined)
     this.versions.delete(key)
     if (!this.current.delete(key)) return false
     this.changed({ key, row: undefined, version, source })

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { ConnectionState, SupasyncError } from '@supasync/core'
 import { createLiveTable } from '../src/createLiveTable.js'
-import { DigestWindow, addKey, emptyDigest, parseDigest, sameDigest } from '../src/KeyDigest.js'
+import { DigestWindow, KeyDigestIndex, addKey, emptyDigest, parseDigest, sameDigest } from '../src/KeyDigest.js'
 import type { LiveTable } from '../src/LiveTable.js'
 import { md5Lanes } from '../src/md5Lanes.js'
 import type { LiveTableOptions } from '../src/options.js'
@@ -100,6 +100,48 @@ describe('key digests', () => {
     const expected = emptyDigest()
     for (const key of ['2', '3']) addKey(expected, key)
     expect(window.digestOf(view)).toEqual(expected)
+  })
+})
+
+describe('the kept digest (KeyDigestIndex)', () => {
+  it('gives what hashing every key gives, through 200 windows of random puts, removals, carried keys and backward cursors', () => {
+    let seed = 7
+    const next = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n
+    const versions = new Map<string, number>()
+    const view = { keys: () => versions.keys(), versionOf: (key: string) => versions.get(key) }
+    const index = new KeyDigestIndex()
+    let window: DigestWindow | undefined
+    const put = (key: string, version: number | undefined) => {
+      const previous = versions.get(key)
+      index.changed(key, previous, version)
+      window?.touch(key, previous)
+      if (version === undefined) versions.delete(key)
+      else versions.set(key, version)
+    }
+    let clock = 1000
+    let fromIndex = 0
+    for (let round = 0; round < 200; round++) {
+      // A cursor a little behind the clock; now and then far behind (a table joining with an older load).
+      const since = next(10) === 0 ? clock - 900 : clock - next(60)
+      window = new DigestWindow(since)
+      for (let op = 0; op < 40; op++) {
+        const key = String(next(120))
+        const kind = next(10)
+        clock += next(3)
+        if (kind < 6) put(key, clock)
+        else if (kind < 8) put(key, undefined)
+        else window.carry(key)
+      }
+      const scanned = window.scan(view)
+      const kept = window.digestOf(view, index)
+      expect(kept, `round ${round}`).toEqual(scanned)
+      if (index.below(since)) fromIndex++
+      index.prune(since)
+      window = undefined
+    }
+    // Most checks used the kept digest (the others had a cursor below the horizon), and only recent keys are tracked.
+    expect(fromIndex).toBeGreaterThan(150)
+    expect(index.recentKeys).toBeLessThan(versions.size)
   })
 })
 
