@@ -19,10 +19,13 @@ export type SupasyncEvent =
   | { type: 'poll'; at: number; table: string; purpose: 'load' | 'catch-up' | 'verify' | 'poll'; rows: number; ms: number; ok: boolean }
   /** A verification poll found rows realtime should have delivered by then (lost or late events). */
   | { type: 'missed-by-realtime'; at: number; table: string; count: number }
-  /** A queue flush finished: how many operations were sent and how many stay (waiting or dead). */
+  /** A queue flush finished: how many operations were sent and how many still wait to be sent (dead letters not counted). */
   | { type: 'queue-flush'; at: number; queue: string; sent: number; remaining: number; ms: number }
-  /** A queued operation was refused for good and moved to the dead letters. */
-  | { type: 'dead-letter'; at: number; queue: string; id: string; table: string; reason: string }
+  /**
+   * A queued operation was refused for good and moved to the dead letters. `reason`: the server's message with the
+   * values it quotes removed (see redactValues); `status` and `pgCode` as the server answered.
+   */
+  | { type: 'dead-letter'; at: number; queue: string; id: string; table: string; reason: string; status: number | undefined; pgCode: string | undefined }
   /** A presence call waits for the server's 5-calls-per-30-s budget. */
   | { type: 'presence-wait'; at: number; topic: string; ms: number }
 

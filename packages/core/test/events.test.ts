@@ -89,3 +89,16 @@ describe('sync.onEvent', () => {
     }
   })
 })
+
+describe('redactValues', () => {
+  it('removes the values Postgres quotes after a colon and in Key (…)=(…), and keeps the identifiers that say what to fix', async () => {
+    const { redactValues } = await import('../src/redactValues.js')
+    expect(redactValues('invalid input syntax for type integer: "abc"')).toBe('invalid input syntax for type integer: "…"')
+    expect(redactValues(`invalid input value for enum mood: "happ\\"yy"`)).toBe('invalid input value for enum mood: "…"')
+    expect(redactValues("malformed array literal: '{1,2'")).toBe("malformed array literal: '…'")
+    expect(redactValues('Key (email)=(a@b.c) already exists.')).toBe('Key (email)=(…) already exists.')
+    expect(redactValues('Key (a, b)=(1, f(x)) already exists.')).toBe('Key (a, b)=(…) already exists.')
+    expect(redactValues('duplicate key value violates unique constraint "todos_pkey"')).toBe('duplicate key value violates unique constraint "todos_pkey"')
+    expect(redactValues('null value in column "title" of relation "todos" violates not-null constraint')).toBe('null value in column "title" of relation "todos" violates not-null constraint')
+  })
+})

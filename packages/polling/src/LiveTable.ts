@@ -102,6 +102,8 @@ export class LiveTable<R extends object = Row> {
   /** Keys a sweep dropped → when that sweep began (port clock); polls read before then may not bring them back. */
   private readonly sweptAt = new Map<string, number>()
   private readonly counters = { hits: 0, misses: 0, missedByRealtime: 0, applied: { cache: 0, load: 0, realtime: 0, poll: 0 } }
+  /** Rows and changes missed by realtime of the poll running now, for its `poll` event (sync.onEvent). */
+  private readonly pollTally: { rows: number; missed: number; purpose: 'catch-up' | 'verify' | 'poll' | undefined } = { rows: 0, missed: 0, purpose: undefined }
   /** Rows were restored from the cache: the initial load must also drop the ones it does not return. */
   private warmStarted = false
   /** Server time (µs) from which realtime has been claimed live: the watermark of the poll that completed the catch-up. */
@@ -448,6 +450,7 @@ export class LiveTable<R extends object = Row> {
       try {
         const watermark = await this.readEverything(this.warmStarted)
         if (this.destroyed) return
+        if (this.sync.eventsActive) this.sync.emitEvent({ type: 'poll', table: this.options.table, purpose: 'load', rows: this.view.size, ms: Math.max(0, this.poller.scheduler.now() - startedAt), ok: true })
         this.loaded = true
         this.restHealthy = true
         this.error = undefined
@@ -469,6 +472,7 @@ export class LiveTable<R extends object = Row> {
       } catch (cause) {
         if (this.destroyed) return
         const error = asPollingError(cause)
+        if (this.sync.eventsActive) this.sync.emitEvent({ type: 'poll', table: this.options.table, purpose: 'load', rows: 0, ms: Math.max(0, this.poller.scheduler.now() - startedAt), ok: false })
         this.pollFailed(error)
         // Only an unreachable PostgREST may pass by itself while the app waits (offline start: the cache shows
         // meanwhile). A missing table or column, or a refused key, needs the app or the project fixed: `ready`
@@ -598,12 +602,10 @@ export class LiveTable<R extends object = Row> {
       if (swept !== undefined && startedAt < swept) continue
       if (this.apply(key, row, version, 'poll') && since !== undefined && deadline !== undefined && version > since && version < deadline) missed++
     }
-    if (this.sync.eventsActive) {
-      const { table } = this.options
-      const purpose = this.freshnessStore.get().mode === 'realtime' ? 'verify' : 'poll'
-      this.sync.emitEvent({ type: 'poll', table, purpose, rows: rows.length, ms: Math.max(0, this.poller.scheduler.now() - startedAt), ok: true })
-      if (missed > 0) this.sync.emitEvent({ type: 'missed-by-realtime', table, count: missed })
-    }
+    // Reported once per poll, when it ends (pollSucceeded / pollFailed), with the purpose it had when it began.
+    this.pollTally.purpose ??= this.pollPurpose()
+    this.pollTally.rows += rows.length
+    this.pollTally.missed += missed
     if (missed > 0) {
       // Heartbeats prove the socket, not delivery: realtime lost or delayed changes, so stop claiming it.
       this.counters.missedByRealtime += missed
@@ -627,6 +629,7 @@ export class LiveTable<R extends object = Row> {
   pollSucceeded(startedAt: number, poll: number, watermark?: number, access?: AccessStamp): void {
     if (watermark !== undefined) this.lastWatermark = watermark
     if (this.destroyed) return
+    this.emitPoll(startedAt, true)
     if (this.loaded) this.sweepSchedule?.noteAccess(access, startedAt)
     this.restHealthy = true
     this.error = undefined
@@ -640,13 +643,34 @@ export class LiveTable<R extends object = Row> {
   }
 
   /** @internal The shared poll's side of the table (PollMember). */
-  pollFailed(error: PollingError): void {
+  pollFailed(error: PollingError, startedAt?: number): void {
     this.digestCheck?.abandon()
     if (this.destroyed) return
+    if (startedAt !== undefined) this.emitPoll(startedAt, false)
     if (error.transient) this.restHealthy = false
     this.error = error
     this.report(error)
     this.update()
+  }
+
+  /**
+   * One `poll` event per poll (sync.onEvent), with the rows it brought, and `missed-by-realtime` when it found some.
+   * The initial load reports its own (purpose 'load').
+   */
+  private emitPoll(startedAt: number, ok: boolean): void {
+    const { rows, missed, purpose } = this.pollTally
+    this.pollTally.rows = 0
+    this.pollTally.missed = 0
+    this.pollTally.purpose = undefined
+    if (!this.sync.eventsActive) return
+    const { table } = this.options
+    this.sync.emitEvent({ type: 'poll', table, purpose: purpose ?? this.pollPurpose(), rows, ms: Math.max(0, this.poller.scheduler.now() - startedAt), ok })
+    if (missed > 0) this.sync.emitEvent({ type: 'missed-by-realtime', table, count: missed })
+  }
+
+  /** Why the table reads now: a catch-up it waits for, a verification in realtime mode, or a poll. */
+  private pollPurpose(): 'catch-up' | 'verify' | 'poll' {
+    return this.catchUpAfterPoll !== undefined ? 'catch-up' : this.freshnessStore.get().mode === 'realtime' ? 'verify' : 'poll'
   }
 
   /** @internal The shared poll's side of the table (PollMember). */

@@ -27,7 +27,8 @@ export interface PollMember {
    * everything committed before then is applied. `access`: the watermark's access stamp.
    */
   pollSucceeded(startedAt: number, poll: number, watermark: number | undefined, access?: AccessStamp): void
-  pollFailed(error: PollingError): void
+  /** The poll that started at `startedAt` (port clock) failed; a load's failure comes without it. */
+  pollFailed(error: PollingError, startedAt?: number): void
   /** Something the app should know once (a missing migration). */
   warn(error: PollingError): void
   /**
@@ -224,7 +225,7 @@ export class SharedPoller {
       // Permanent refusals (a bad column) are retried at the normal interval, transient ones sooner.
       this.failures = error.transient ? this.failures + 1 : 0
       this.counts.failures++
-      for (const member of [...this.members]) member.pollFailed(error)
+      for (const member of [...this.members]) member.pollFailed(error, startedAt)
       for (const waiter of this.inFlight.splice(0)) waiter.reject(error)
     } finally {
       this.running = false

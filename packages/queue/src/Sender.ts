@@ -1,4 +1,5 @@
 import pRetry from 'p-retry'
+import { redactValues } from '@supasync/core'
 import { batchWeight, buildRequest } from './batching.js'
 import { encodeEntry } from './entry.js'
 import { QueueError } from './errors.js'
@@ -276,7 +277,7 @@ export class Sender {
     const sync = state.options.sync
     if (sync?.eventsActive) {
       const op = entry.stored.op as { table?: string; rpc?: string }
-      sync.emitEvent?.({ type: 'dead-letter', queue: state.options.namespace, id: entry.stored.id, table: op.table ?? op.rpc ?? '', reason: dead.message })
+      sync.emitEvent?.({ type: 'dead-letter', queue: state.options.namespace, id: entry.stored.id, table: op.table ?? op.rpc ?? '', reason: redactValues(dead.message), status: dead.status, pgCode: dead.pgCode })
     }
     state.options.onError(new QueueError('REJECTED', `The server refused ${describeOperation(entry.stored.op)}: ${dead.message}${fix ? '' : '.'} It is a dead letter (queue.failed); fix the cause, then retry(${JSON.stringify(entry.stored.id)}) or discard it.`, { cause: error }))
     void state.options.storage.write(state.options.namespace, entry.stored.id, encodeEntry(entry.stored)).then(

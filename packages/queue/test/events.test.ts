@@ -13,7 +13,8 @@ function fakeSync(active = true) {
 
 describe('queue events', () => {
   it('reports one queue-flush per busy period and a dead-letter with its reason, never the rows', async () => {
-    const refused = () => new RequestFailure({ status: 400, message: 'invalid input syntax for type integer', pgCode: '22P02' })
+    // Postgres quotes the refused value: the event must not (row data), while the message the app gets does.
+    const refused = () => new RequestFailure({ status: 400, message: 'invalid input syntax for type integer: "row-data-3"', pgCode: '22P02' })
     const { executor } = scriptedExecutor([() => undefined, refused])
     const { events, sync } = fakeSync()
     const queue = createQueue({ executor, storage: memoryStorage(), autoFlush: false, ports: testPorts(), sync, namespace: 'site' })
@@ -24,10 +25,11 @@ describe('queue events', () => {
     await queue.flush()
     const dead = queue.failed.get()[0]!
     expect(events.slice(1)).toEqual([
-      { type: 'dead-letter', queue: 'site', id: dead.id, table: 'notes', reason: expect.stringContaining('invalid input syntax for type integer') },
+      { type: 'dead-letter', queue: 'site', id: dead.id, table: 'notes', reason: expect.stringContaining('invalid input syntax for type integer: "…"'), status: 400, pgCode: '22P02' },
       { type: 'queue-flush', queue: 'site', sent: 0, remaining: 0, ms: expect.any(Number) },
     ])
     expect(JSON.stringify(events)).not.toMatch(/row-data/)
+    expect(dead.reason.message).toContain('row-data-3')
     queue.destroy()
   })
 
