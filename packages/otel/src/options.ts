@@ -1,4 +1,5 @@
 import { metrics, type Attributes, type Meter, type MeterProvider } from '@opentelemetry/api'
+import { SUPASYNC_METRICS } from './metricDefinitions.js'
 import { SCOPE_NAME, SCOPE_VERSION } from './scope.js'
 
 /** Whether an id-like value becomes an attribute: `false` (never), `true` (as it is), or your mapping of it. */
@@ -14,8 +15,8 @@ export interface InstrumentSupasyncOptions {
   meterProvider?: MeterProvider
   /**
    * First part of every metric name (`<prefix>.poll.duration`). Default `'supasync'`. Letters, digits, `_`, `.`, `-`
-   * and `/`, starting with a letter (the API's rule for instrument names), without a trailing dot. Attribute keys
-   * keep their `supasync.` namespace.
+   * and `/`, starting with a letter, at most 230 characters (the API's rule for instrument names: 255 characters in
+   * all), without a trailing dot. Attribute keys keep their `supasync.` namespace.
    */
   prefix?: string
   /**
@@ -51,8 +52,10 @@ export interface ResolvedOptions {
   attributes: Attributes
 }
 
-/** The API's instrument-name syntax (opentelemetry-js api `Meter` / the metrics API spec), less the length check. */
+/** The instrument-name syntax of the metrics API spec (https://opentelemetry.io/docs/specs/otel/metrics/api/#instrument-name-syntax). */
 const NAME = /^[A-Za-z][A-Za-z0-9_.\-/]*$/
+/** Names hold at most 255 characters: the prefix, a dot and the longest name after it. */
+const MAX_PREFIX = 255 - 1 - Math.max(...Object.values(SUPASYNC_METRICS).map((definition) => definition.name.length))
 
 /** Validates the options and fills in the defaults; bad input throws a TypeError that says how to fix it. */
 export function resolveOptions(options: InstrumentSupasyncOptions = {}): ResolvedOptions {
@@ -63,8 +66,8 @@ export function resolveOptions(options: InstrumentSupasyncOptions = {}): Resolve
   }
   if (meter !== undefined && typeof meter?.createCounter !== 'function') throw new TypeError('instrumentSupasync: `meter` must be an OpenTelemetry Meter (meterProvider.getMeter(name)).')
   if (meterProvider !== undefined && typeof meterProvider?.getMeter !== 'function') throw new TypeError('instrumentSupasync: `meterProvider` must be an OpenTelemetry MeterProvider (one with getMeter(name, version)).')
-  if (typeof prefix !== 'string' || !NAME.test(prefix) || prefix.endsWith('.')) {
-    throw new TypeError(`instrumentSupasync: prefix ${JSON.stringify(prefix)} is not a valid start of an instrument name: use letters, digits, '_', '.', '-' or '/', starting with a letter and not ending with '.', e.g. 'supasync' or 'myapp.supasync'.`)
+  if (typeof prefix !== 'string' || !NAME.test(prefix) || prefix.endsWith('.') || prefix.length > MAX_PREFIX) {
+    throw new TypeError(`instrumentSupasync: prefix ${JSON.stringify(prefix)} is not a valid start of an instrument name: use at most ${MAX_PREFIX} letters, digits, '_', '.', '-' or '/', starting with a letter and not ending with '.', e.g. 'supasync' or 'myapp.supasync'.`)
   }
   if (durationUnit !== 's' && durationUnit !== 'ms') throw new TypeError(`instrumentSupasync: durationUnit must be 's' or 'ms', got ${JSON.stringify(durationUnit)}.`)
   if (typeof attributes !== 'object' || attributes === null) throw new TypeError('instrumentSupasync: `attributes` must be an object of attribute values, e.g. { "supasync.instance": "editor" }.')

@@ -28,6 +28,8 @@ describe('instrumentSupasync on a core instance', () => {
   it('records status changes, reconnects, joins and closes with exact values', async () => {
     const { realtime, sync, advance } = fakeSupasync({ graceMs: 1000 })
     const otel = harness()
+    const events: SupasyncEvent[] = []
+    const record = sync.onEvent((event) => events.push(event))
     const off = instrumentSupasync(sync, { meterProvider: otel.meterProvider })
     const room = sync.channel('wedding:42')
     await flush()
@@ -60,14 +62,19 @@ describe('instrumentSupasync on a core instance', () => {
     // The first live is a connection, not a reconnect.
     expect(got.attributeSets('supasync.connection.reconnects')).toEqual([{ 'supasync.connection.previous_state': 'degraded' }])
     expect(got.value('supasync.connection.reconnects', { 'supasync.connection.previous_state': 'degraded' })).toBe(2)
+    // The re-created channel opened after a jittered backoff: its join took what the event says, under 5 s.
+    const rejoin = events.filter((event) => event.type === 'join')[1] as { ms: number }
+    expect(rejoin.ms).toBeGreaterThan(0)
+    expect(rejoin.ms).toBeLessThanOrEqual(5000)
     const joins = got.histogram('supasync.channel.join.duration', ROOM)
     expect(joins.count).toBe(2)
-    expect(joins.sum).toBeCloseTo(0.25 + 4.3, 9)
+    expect(joins.sum).toBeCloseTo(0.25 + rejoin.ms / 1000, 9)
     const closed = (by: string, reason: string) => ({ 'supasync.channel.kind': 'room', 'supasync.channel.close.by': by, 'supasync.channel.close.reason': reason })
     expect(got.value('supasync.channel.closes', closed('server', 'rate_limit'))).toBe(1)
     expect(got.value('supasync.channel.closes', closed('release', 'none'))).toBe(1)
     expect(got.attributeSets('supasync.channel.closes')).toHaveLength(2)
     off()
+    record()
     await sync.destroy()
   })
 
@@ -281,7 +288,9 @@ describe('bad input', () => {
     expect(() => instrumentSupasync(sync, { meter, meterProvider: otel.meterProvider })).toThrow(/either `meter` or `meterProvider`, not both/)
     expect(() => instrumentSupasync(sync, { meter: {} as never })).toThrow(/`meter` must be an OpenTelemetry Meter/)
     expect(() => instrumentSupasync(sync, { meterProvider: {} as never })).toThrow(/`meterProvider` must be an OpenTelemetry MeterProvider/)
-    for (const prefix of ['', '1x', 'my app', 'supasync.', 'é']) expect(() => instrumentSupasync(sync, { meter, prefix })).toThrow(/prefix .* is not a valid start of an instrument name: use letters/)
+    for (const prefix of ['', '1x', 'my app', 'supasync.', 'é', 'a'.repeat(231)]) expect(() => instrumentSupasync(sync, { meter, prefix })).toThrow(/prefix .* is not a valid start of an instrument name: use at most 230 letters/)
+    // The longest prefix allowed still makes valid names (255 characters at most).
+    expect(() => instrumentSupasync(sync, { meter, prefix: 'a'.repeat(230) })()).not.toThrow()
     expect(() => instrumentSupasync(sync, { meter, durationUnit: 'seconds' as never })).toThrow(/durationUnit must be 's' or 'ms', got "seconds"/)
     expect(() => instrumentSupasync(sync, { meter, topics: 'yes' as never })).toThrow(/`topics` must be true, false or a function/)
     expect(() => instrumentSupasync(sync, { meter, queues: 1 as never })).toThrow(/`queues` must be true, false or a function/)
