@@ -413,7 +413,7 @@ describe('the npm tarballs, as a user installs them', () => {
     expect(result.code).toBe(0)
   }, 180_000)
 
-  it('the ESM and the CJS consumer run against a local stack with require(esm) off: changes, room, presence, queue, live table', async () => {
+  it('the ESM and the CJS consumer run against a local stack with require(esm) off: changes, room, presence, queue, live table, metrics', async () => {
     const app = installed()
     // Emitted without type-checking (the two tests above do that), so a type error does not hide a runtime failure.
     await mustRun('tsc emit of the consumers', join(BIN, 'tsc'), ['-p', 'tsconfig.node16.json', '--noCheck'], { cwd: app })
