@@ -13,7 +13,7 @@ export function reportSupasyncToSentry(sync: Pick<Supasync, 'onEvent'>): () => v
     Sentry.addBreadcrumb({
       category: `supasync.${event.type}`,
       level: event.type === 'dead-letter' || (event.type === 'channel-close' && event.by === 'refused') ? 'error' : 'info',
-      message: describe(event),
+      message: describeEvent(event),
       data: crumbData(event),
       timestamp: event.at / 1000, // Sentry wants seconds
     })
@@ -39,7 +39,7 @@ export function reportSupasyncToSentry(sync: Pick<Supasync, 'onEvent'>): () => v
   })
 }
 
-function describe(event: SupasyncEvent): string {
+function describeEvent(event: SupasyncEvent): string {
   switch (event.type) {
     case 'status':
       return `connection ${event.previous} → ${event.state}`
