@@ -10,7 +10,7 @@ import { Application, LogLevel, TSConfigReader, TypeDocReader } from 'typedoc'
 import { describe, expect, it } from 'vitest'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
-const PACKAGES = ['cache', 'core', 'devtools', 'local', 'polling', 'presence', 'queue', 'react', 'vue']
+const PACKAGES = ['cache', 'core', 'devtools', 'local', 'otel', 'polling', 'presence', 'queue', 'react', 'vue']
 /** Entry points beside the packages' main ones, each a module of its own. */
 const SUBPATHS = ['@supasync/queue/node', '@supasync/devtools/react', '@supasync/devtools/react/production', '@supasync/devtools/vue', '@supasync/devtools/vue/production']
 

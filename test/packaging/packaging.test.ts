@@ -12,7 +12,7 @@
  *   require()s from CJS with require(esm) off; an ESM and a CommonJS consumer (test/packaging/app/consumer.ts)
  *   type-check under `moduleResolution` `bundler` and `node16` with `skipLibCheck: false`, then run against a local
  *   stack with require(esm) off (`--no-experimental-require-module`): changes, a room, presence, a queued write, a
- *   live table, and `instanceof SupasyncError` across packages;
+ *   live table, OpenTelemetry metrics, and `instanceof SupasyncError` across packages;
  * - each browser package bundles with esbuild for `platform: 'browser'` (no Node built-ins).
  *
  * Deliberate exclusions: attw skips polling's `./sql/supasync-polling.sql` export (a SQL file, no types to check);
@@ -34,9 +34,9 @@ import { startLocalStack, type LocalStack } from '@supasync/local'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const BIN = join(ROOT, 'node_modules', '.bin')
-const NAMES = ['core', 'presence', 'queue', 'cache', 'polling', 'local', 'react', 'vue', 'devtools'] as const
+const NAMES = ['core', 'presence', 'queue', 'cache', 'polling', 'local', 'react', 'vue', 'devtools', 'otel'] as const
 type Name = (typeof NAMES)[number]
-const BROWSER: readonly Name[] = ['core', 'presence', 'queue', 'cache', 'polling', 'react', 'vue', 'devtools']
+const BROWSER: readonly Name[] = ['core', 'presence', 'queue', 'cache', 'polling', 'react', 'vue', 'devtools', 'otel']
 const ATTW_EXCLUDE: Partial<Record<Name, string[]>> = { polling: ['./sql/supasync-polling.sql'] }
 
 interface Packed {
@@ -249,9 +249,10 @@ describe('the npm tarballs, as a user installs them', () => {
     try {
       const dependencies: Record<string, string> = {}
       // The app's own dependencies: supabase-js (the peer), ws (realtime-js's transport on Node 20), the types of Node,
-      // React with its types (the peer of @supasync/react; react-dom renders on the server in the consumer), and Vue.
+      // React with its types (the peer of @supasync/react; react-dom renders on the server in the consumer), Vue, and
+      // the OpenTelemetry API (the peer of @supasync/otel) with its SDK, through which the consumer reads the metrics.
       // Not @types/ws nor @types/pg: @supasync/local must bring them, as its declarations use them.
-      for (const name of ['@supabase/supabase-js', 'ws', '@types/node', 'react', 'react-dom', '@types/react', '@types/react-dom', 'vue']) dependencies[name] = await lockedVersion(name)
+      for (const name of ['@supabase/supabase-js', 'ws', '@types/node', 'react', 'react-dom', '@types/react', '@types/react-dom', 'vue', '@opentelemetry/api', '@opentelemetry/sdk-metrics']) dependencies[name] = await lockedVersion(name)
       const locked = new Map<string, { tarball: string; manifest: LockEntry & { name: string } }>()
       for (const { manifest, tarball } of packed.values()) locked.set(manifest.name, { tarball, manifest: manifest as LockEntry & { name: string } })
       // The app takes core's next patch release (0.1.1) while presence, queue and polling were built against 0.1.0, as
@@ -340,7 +341,7 @@ describe('the npm tarballs, as a user installs them', () => {
         expect(range, `${label}: ${dependency} must be a range, not an exact pin`).toMatch(/^[\^~>]/)
       }
     }
-    for (const [name, peers] of [['presence', ['core']], ['queue', ['core']], ['polling', ['core', 'cache']], ['react', ['core', 'polling', 'presence', 'queue']], ['vue', ['core', 'polling', 'presence', 'queue']], ['devtools', ['core']]] as const) {
+    for (const [name, peers] of [['presence', ['core']], ['queue', ['core']], ['polling', ['core', 'cache']], ['react', ['core', 'polling', 'presence', 'queue']], ['vue', ['core', 'polling', 'presence', 'queue']], ['devtools', ['core']], ['otel', ['core']]] as const) {
       for (const peer of peers) expect(packed.get(name)!.manifest.peerDependencies?.[`@supasync/${peer}`], `@supasync/${name} → @supasync/${peer}`).toMatch(/^\^/)
     }
   })
@@ -412,7 +413,7 @@ describe('the npm tarballs, as a user installs them', () => {
     expect(result.code).toBe(0)
   }, 180_000)
 
-  it('the ESM and the CJS consumer run against a local stack with require(esm) off: changes, room, presence, queue, live table', async () => {
+  it('the ESM and the CJS consumer run against a local stack with require(esm) off: changes, room, presence, queue, live table, metrics', async () => {
     const app = installed()
     // Emitted without type-checking (the two tests above do that), so a type error does not hide a runtime failure.
     await mustRun('tsc emit of the consumers', join(BIN, 'tsc'), ['-p', 'tsconfig.node16.json', '--noCheck'], { cwd: app })

@@ -12,6 +12,8 @@ import { createQueue, memoryStorage, QueueError, supabaseExecutor } from '@supas
 import { fileStorage } from '@supasync/queue/node'
 import { memoryCache } from '@supasync/cache'
 import { createLiveTable } from '@supasync/polling'
+import { instrumentSupasync } from '@supasync/otel'
+import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics'
 import { startLocalStack } from '@supasync/local'
 import { SupasyncProvider, useConnectionStatus, useLiveTable } from '@supasync/react'
 import { createElement } from 'react'
@@ -54,6 +56,12 @@ async function main(): Promise<void> {
 
   const supabase = createClient(url, key, { auth: { persistSession: false }, realtime: { transport: WebSocket as never } })
   const sync = createSupasync(supabase)
+
+  step('otel')
+  const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE)
+  const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 })
+  const meterProvider = new MeterProvider({ readers: [reader] })
+  const stopMetrics = instrumentSupasync(sync, { meterProvider })
 
   step('changes')
   const changed: string[] = []
@@ -112,6 +120,15 @@ async function main(): Promise<void> {
   step('the write reaches the live table and the changes lease')
   await until('the queued row in the live table', () => live.get(id)?.label === 'queued')
   await until('the queued row on the changes lease', () => changed.includes(id))
+
+  step('otel: joins recorded, listener released')
+  await reader.forceFlush()
+  const metrics = exporter.getMetrics().at(-1)?.scopeMetrics.flatMap((scope) => scope.metrics) ?? []
+  const joins = metrics.find((metric) => metric.descriptor.name === 'supasync.channel.join.duration')
+  if (!joins || joins.dataPoints.length === 0) throw new Error(`no supasync.channel.join.duration recorded; got ${metrics.map((metric) => metric.descriptor.name).join(', ')}`)
+  stopMetrics()
+  if (sync.diagnostics().eventListeners !== 0) throw new Error('instrumentSupasync left its listener behind')
+  await meterProvider.shutdown()
 
   lease.release()
   room.release()
