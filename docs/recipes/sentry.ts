@@ -21,9 +21,10 @@ export function reportSupasyncToSentry(sync: Pick<Supasync, 'onEvent'>): () => v
       // No Error object exists (the server refused a request): a message, grouped per table.
       Sentry.captureMessage(`supasync: the server refused a queued write to ${event.table || 'an RPC'}`, {
         level: 'error',
-        tags: { 'supasync.table': event.table },
-        // The server's words can quote the refused value: keep them out of tags (indexed), in extra.
-        extra: { reason: event.reason, entryId: event.id, queue: event.queue },
+        tags: { 'supasync.table': event.table, 'supasync.pg_code': event.pgCode ?? 'none' },
+        // The reason has the quoted values removed (redactValues), but your own triggers' messages pass as they are:
+        // in extra, not in tags (indexed).
+        extra: { reason: event.reason, status: event.status, entryId: event.id, queue: event.queue },
         fingerprint: ['supasync-dead-letter', event.table],
       })
     }

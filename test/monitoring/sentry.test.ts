@@ -70,8 +70,9 @@ describe('the Sentry recipe', () => {
       expect(channel.tags).toEqual({ 'supasync.channel.kind': 'room' })
       expect(channel.extra).toEqual({ topic: 'vault:9', reason: 'Unauthorized: You do not have permissions to read from this Channel topic: vault:9' })
       expect(dead.fingerprint).toEqual(['supasync-dead-letter', 'notes'])
-      expect(dead.tags).toEqual({ 'supasync.table': 'notes' })
-      expect(dead.extra).toEqual({ reason: expect.stringContaining('row-data-7'), entryId: queue.failed.get()[0]!.id, queue: 'user-a11ce' })
+      expect(dead.tags).toEqual({ 'supasync.table': 'notes', 'supasync.pg_code': expect.any(String) })
+      expect(dead.extra).toEqual({ reason: expect.stringContaining('"…"'), status: 400, entryId: queue.failed.get()[0]!.id, queue: 'user-a11ce' })
+      expect(JSON.stringify(events)).not.toContain('row-data-7')
 
       // The trail sent with the dead letter: every event up to it but the routine poll, in order, with its time in seconds.
       const crumbs = (dead.breadcrumbs as { category: string; level: string; message: string; timestamp: number; data: Record<string, unknown> }[]).filter((crumb) => crumb.category.startsWith('supasync.'))
@@ -103,7 +104,7 @@ describe('the Sentry recipe', () => {
     expect(sync.diagnostics().eventListeners).toBe(1)
     stop()
     expect(sync.diagnostics().eventListeners).toBe(0)
-    sync.emitEvent({ type: 'dead-letter', queue: 'q', id: 'e1', table: 'notes', reason: 'refused' })
+    sync.emitEvent({ type: 'dead-letter', queue: 'q', id: 'e1', table: 'notes', reason: 'refused', status: 403, pgCode: undefined })
     expect(await Sentry.flush(2000)).toBe(true)
     expect(items).toEqual([])
     await sync.destroy()

@@ -154,8 +154,8 @@ describe("the packages' events (emitted as the packages emit them, through sync.
     sync.emitEvent({ type: 'missed-by-realtime', table: 'components', count: 1 })
     sync.emitEvent({ type: 'queue-flush', queue: 'user-5c1d', sent: 50, remaining: 2, ms: 800 })
     sync.emitEvent({ type: 'queue-flush', queue: 'user-5c1d', sent: 1, remaining: 1, ms: 200 })
-    sync.emitEvent({ type: 'dead-letter', queue: 'user-5c1d', id: 'entry-9b2e', table: 'notes', reason: 'invalid input syntax for type integer: "secret"' })
-    sync.emitEvent({ type: 'dead-letter', queue: 'user-5c1d', id: 'entry-77aa', table: '', reason: 'refused' })
+    sync.emitEvent({ type: 'dead-letter', queue: 'user-5c1d', id: 'entry-9b2e', table: 'notes', reason: 'invalid input syntax for type integer: "secret"', status: 400, pgCode: '22P02' })
+    sync.emitEvent({ type: 'dead-letter', queue: 'user-5c1d', id: 'entry-77aa', table: '', reason: 'refused', status: 403, pgCode: undefined })
     sync.emitEvent({ type: 'presence-wait', topic: 'room:5c1d', ms: 1500 })
     sync.emitEvent({ type: 'presence-wait', topic: 'room:5c1d', ms: 500 })
     const got = await otel.collect()
@@ -254,7 +254,7 @@ describe('instruments and meters', () => {
       { type: 'poll', at: 0, table: 'a', purpose: 'verify', rows: 1, ms: 10, ok: true },
       { type: 'missed-by-realtime', at: 0, table: 'a', count: 1 },
       { type: 'queue-flush', at: 0, queue: 'q', sent: 1, remaining: 0, ms: 10 },
-      { type: 'dead-letter', at: 0, queue: 'q', id: 'i', table: 'a', reason: 'r' },
+      { type: 'dead-letter', at: 0, queue: 'q', id: 'i', table: 'a', reason: 'r', status: 400, pgCode: '22P02' },
       { type: 'presence-wait', at: 0, topic: 't', ms: 10 },
     ]
     for (const { at: _at, ...event } of events) sync.emitEvent(event)
