@@ -57,7 +57,7 @@ export interface ChildResult extends LinkMessage {
     tombstones: number
     missedByRealtime: number
     applied: Record<string, number>
-    sweep: { sweeps: number; requests: number; dropped: number; adopted: number; totalMs: number }
+    sweep: { sweeps: number; requests: number; dropped: number; adopted: number; totalMs: number; digestChecks?: number; digestMismatches?: number }
     cache: unknown
   }[]
   rawStatuses: Record<string, number>
