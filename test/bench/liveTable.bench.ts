@@ -378,14 +378,22 @@ function costFigures(series: TableSeries, result: ChildResult, runSeconds: numbe
   })
   // What a client pays in all while its table is in realtime mode with the default options: verification polls, and the
   // periodic key checks that ride on them as key digests (a key sweep only where a digest differed from the view).
+  // Measured in the healthy tail: the healthy phase holds the one supasync.access_changed() of the run, whose sweep
+  // (100 key pages per table) is the price of an access change, not the steady cost.
+  const tailMinutes = minutesIn('realtime', ['tail'])
   figures.push({
     suite: SUITE,
-    name: `${label}: REST requests per client per minute in realtime mode, polls and key checks (healthy phases, default options)`,
-    value: rate(inRealtime(steady), steadyMinutes),
+    name: `${label}: REST requests per client per minute in realtime mode, polls and periodic key checks (healthy tail, default options)`,
+    value: rate(inRealtime(['tail']), tailMinutes),
     unit: 'req/min',
     target: '≤ 4',
-    ok: rate(inRealtime(steady), steadyMinutes) <= 4,
-    details: { requests: inRealtime(steady), sweepRequests: inRealtime(steady, ['sweep']), realtimeTableMinutes: round(steadyMinutes, 1) },
+    ok: rate(inRealtime(['tail']), tailMinutes) <= 4,
+    details: {
+      requests: inRealtime(['tail']),
+      sweepRequests: inRealtime(['tail'], ['sweep']),
+      realtimeTableMinutes: round(tailMinutes, 1),
+      healthyPhaseWithTheAccessChange: { requestsPerMinute: rate(inRealtime(['healthy']), minutesIn('realtime', ['healthy'])), sweepRequests: inRealtime(['healthy'], ['sweep']) },
+    },
   })
   // Key sweeps run on their own schedule (every max(budget / 2, 20 × a sweep's duration), and at once after an access
   // change), whatever the mode: their cost is spread over the whole run.
