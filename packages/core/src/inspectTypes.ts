@@ -246,7 +246,7 @@ export interface InspectQueueFailure {
 /** One presence room (`createPresence`). */
 export interface InspectPresenceRoom {
   readonly topic: string
-  /** This client's presence key; undefined while it does not track. */
+  /** This client's presence key (`createPresence`'s `key`); undefined for a source whose room does not track. */
   readonly selfKey: string | undefined
   /** Members by key (every tab and device of one key merged), without the state they publish. */
   readonly members: readonly InspectPresenceMember[]
