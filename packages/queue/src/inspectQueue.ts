@@ -1,12 +1,16 @@
-import type { InspectDeadLetter, InspectDeadLetterActions, InspectPendingWrite, InspectQueue, InspectQueueFailure, InspectRegistration, InspectWrite, InspectWriteState } from '@supasync/core'
+import { redactValues, type InspectDeadLetter, type InspectDeadLetterActions, type InspectPendingWrite, type InspectQueue, type InspectQueueFailure, type InspectRegistration, type InspectWrite, type InspectWriteState } from '@supasync/core'
 import type { QueueFailure } from './errors.js'
 import { describeOperation, type QueueOperation } from './operations.js'
 import type { QueueState } from './QueueState.js'
 import type { DeadLetter } from './queueTypes.js'
 
-/** Code, message, status, Postgres code, time: never `details` and `hint`, which may quote the row ("Failing row contains (…)"). */
+/**
+ * Code, message, status, Postgres code, time: never `details` and `hint`, which may quote the row ("Failing row
+ * contains (…)"), and the message without the values Postgres quotes in it (`invalid input syntax for type integer:
+ * "…"`), as in the queue's `dead-letter` events.
+ */
 function failure(reason: QueueFailure): InspectQueueFailure {
-  return { code: reason.code, message: reason.message, status: reason.status, pgCode: reason.pgCode, at: reason.at }
+  return { code: reason.code, message: redactValues(reason.message), status: reason.status, pgCode: reason.pgCode, at: reason.at }
 }
 
 /** What a write is, without its values: kind, target, row count (an update's match keys are in its description). */

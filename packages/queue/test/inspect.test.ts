@@ -31,6 +31,7 @@ const queueOf = (sync: Supasync): InspectQueue => {
 
 const refusal = () =>
   new RequestFailure({ status: 400, message: 'new row violates check constraint "milestone_known"', pgCode: '23514', details: 'Failing row contains (7, secret-row-value).', hint: 'secret-hint' })
+const quotingRefusal = () => new RequestFailure({ status: 400, message: 'invalid input value for enum milestone: "secret-row-value"', pgCode: '22P02' })
 
 describe('queues in sync.inspect()', () => {
   it('shows the pending writes with their state, attempts and age, without their values', async () => {
@@ -77,7 +78,7 @@ describe('queues in sync.inspect()', () => {
   })
 
   it("shows a dead letter with the queue's reason and no details or hint, and retries or discards it through inspectActions", async () => {
-    const { sync, queue, requests } = setup([refusal, () => undefined, refusal])
+    const { sync, queue, requests } = setup([refusal, () => undefined, quotingRefusal])
     const write = await queue.enqueue({ table: 'components', type: 'update', values: { milestone: 'secret-row-value' }, match: { id: 'c-7' } })
     await queue.flush()
     const entry = queueOf(sync)
@@ -103,7 +104,8 @@ describe('queues in sync.inspect()', () => {
 
     const second = await queue.enqueue({ table: 'components', type: 'delete', match: { id: 'c-8' } })
     await queue.flush()
-    expect(queueOf(sync).deadLetters.map((letter) => letter.id)).toEqual([second.id])
+    expect(queueOf(sync).deadLetters.map((letter) => [letter.id, letter.reason.message])).toEqual([[second.id, 'invalid input value for enum milestone: "…"']])
+    expect(JSON.stringify(sync.inspect())).not.toContain('secret-row-value')
     await sync.inspectActions.discardDeadLetter(entry.id, second.id)
     expect(queueOf(sync)).toMatchObject({ failed: 0, deadLetters: [] })
     await expect(sync.inspectActions.discardDeadLetter(entry.id, second.id)).rejects.toMatchObject({ code: 'UNKNOWN_ENTRY' })
