@@ -87,7 +87,7 @@ ${rows.join('\n')}
 
 How each figure is measured: \`test/bench/*.bench.ts\` (local stack: \`localStack.bench.ts\`; core vs raw
 realtime-js: \`core.bench.ts\`; presence: \`presence.bench.ts\`; queue: \`queue.bench.ts\`; the visibility
-guarantee: \`liveTable.bench.ts\`; the React binding: \`react.bench.ts\`).
+guarantee: \`liveTable.bench.ts\`; the React binding: \`react.bench.ts\`; \`sync.inspect()\`: \`inspect.bench.ts\`).
 
 The polling figures come from the construction scenario: 1,000,000 components in 10 projects, 50 writers updating
 milestones through PostgREST, and per project three observers signed in as its manager: a live table fed by

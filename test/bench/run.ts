@@ -3,6 +3,7 @@ import { cpus, totalmem } from 'node:os'
 import { benchCore } from './core.bench.js'
 import { benchDevtools } from './devtools.bench.js'
 import { benchKeyDigest } from './keyDigest.bench.js'
+import { benchInspect } from './inspect.bench.js'
 import { benchLiveTable } from './liveTable.bench.js'
 import { benchLocalStack } from './localStack.bench.js'
 import { benchPollCost } from './pollCost.bench.js'
@@ -26,6 +27,7 @@ const SUITES: Record<string, () => Promise<Figure[]>> = {
   react: benchReact,
   vue: benchVue,
   devtools: benchDevtools,
+  inspect: benchInspect,
 }
 
 /** BENCH_ONLY=polling (or a comma-separated list, e.g. core,queue) runs just those suites; unset: all of them. */

@@ -1,5 +1,6 @@
 import type { RealtimeChannel } from '@supabase/supabase-js'
 import { CircuitBreaker } from './backoff.js'
+import { ChannelRecord } from './ChannelRecord.js'
 import type { NormalizedSpec } from './changeSpec.js'
 import type { PoolContext } from './context.js'
 import { SupasyncError } from './errors.js'
@@ -22,6 +23,8 @@ export interface HostedBinding {
   fail(error: SupasyncError): boolean
   /** Has been live at least once (the server accepted it): never a suspect when a later subscription is refused. */
   readonly everLive: boolean
+  /** `sync.changes()` leases holding it now (0 during its grace period). */
+  readonly leaseCount: number
 }
 
 /** The realtime-js postgres_changes payload. */
@@ -103,6 +106,8 @@ export class ChangeHost {
   private cancelTokenWait: (() => void) | undefined
   private readonly breaker: CircuitBreaker
   closed = false
+  /** What `sync.inspect()` shows of it beyond its generations: joins, last event, last error. */
+  readonly record: ChannelRecord
 
   constructor(
     private readonly context: PoolContext,
@@ -110,6 +115,7 @@ export class ChangeHost {
     private readonly events: { swapped(host: ChangeHost): void; emptied(host: ChangeHost): void; slotFreed(): void },
   ) {
     this.breaker = new CircuitBreaker(context.options.breakerThreshold, context.options.breakerOpenMs)
+    this.record = new ChannelRecord(context.inspect)
   }
 
   /** Channels this host holds now (2 during a swap). */
@@ -181,6 +187,7 @@ export class ChangeHost {
       if (this.current) this.drop(this.current)
       this.current = generation
     }
+    this.record.touch()
     this.context.changed()
   }
 
@@ -206,6 +213,7 @@ export class ChangeHost {
     channel.on('system' as never, {} as never, (message: { extension?: string; status?: string; message?: string }) => {
       // A system error (not of postgres_changes) comes right before the server closes the channel: keep its text.
       if (message.extension === 'system' && message.status === 'error') generation.serverMessage = String(message.message ?? '')
+      if (this.isActive(generation)) this.record.event('system', message.extension ?? 'system', this.context.scheduler.now())
       if (message.extension !== 'postgres_changes') return
       if (message.status === 'ok') this.markLive(generation)
       else this.refused(generation, String(message.message ?? 'the server refused the subscription'))
@@ -227,6 +235,7 @@ export class ChangeHost {
       generation.failed = false
       generation.joinedAt = scheduler.now()
       metrics.counters.joins++
+      this.record.joined(generation.joinedAt)
       if (this.context.events.active) {
         this.context.events.emit({ type: 'join', topic: generation.topic, kind: 'changes', private: false, ms: scheduler.now() - generation.openedAt })
       }
@@ -277,6 +286,7 @@ export class ChangeHost {
       if (reason !== undefined && classifyReason(reason) === 'permanent') this.stop(generation, 'permanent', reason)
       else this.restart(generation, this.countFailure(generation), reason ? `the server closed it: ${reason}` : 'the server closed it', reason)
     }
+    this.record.touch()
     this.context.changed()
   }
 
@@ -307,6 +317,7 @@ export class ChangeHost {
       this.rebuildWhenLive = false
       this.requestRebuild()
     }
+    this.record.touch()
     this.context.changed()
   }
 
@@ -332,6 +343,7 @@ export class ChangeHost {
       this.desired.delete(binding)
       if (binding.fail(error)) unhandled = true
     }
+    this.record.failed(error)
     if (unhandled) this.context.reportError(error)
     if (generation === this.next) {
       this.drop(generation)
@@ -370,7 +382,9 @@ export class ChangeHost {
     this.cancelRetry?.()
     this.cancelRetry = undefined
     if (kind === 'token') {
-      this.context.reportError(tokenRefusal('a changes channel', reason))
+      const refusal = tokenRefusal('a changes channel', reason)
+      this.record.failed(refusal)
+      this.context.reportError(refusal)
       this.cancelTokenWait?.()
       this.cancelTokenWait = this.context.onTokenChange(generation.token, () => {
         this.cancelTokenWait = undefined
@@ -391,13 +405,16 @@ export class ChangeHost {
       if (!this.desired.delete(binding)) continue
       if (!binding.fail(error)) unhandled = false
     }
+    this.record.failed(error)
     if (unhandled) this.context.reportError(error)
     this.requestRebuild()
   }
 
   private restart(generation: Generation, delayMs: number, why: string, reason?: string): void {
     this.takeDown(generation)
-    this.context.reportError(new SupasyncError('SUBSCRIPTION_FAILED', `A changes channel is re-created in ${Math.round(delayMs)} ms because ${why}.`, { reason }))
+    const error = new SupasyncError('SUBSCRIPTION_FAILED', `A changes channel is re-created in ${Math.round(delayMs)} ms because ${why}.`, { reason })
+    this.record.failed(error)
+    this.context.reportError(error)
     this.cancelRetry?.()
     this.cancelRetry = this.context.scheduler.after(delayMs, () => {
       this.cancelRetry = undefined
@@ -426,6 +443,7 @@ export class ChangeHost {
     for (const generation of [this.next, this.current]) if (generation) this.drop(generation)
     this.current = undefined
     this.next = undefined
+    this.record.touch()
     this.context.changed()
   }
 }

@@ -148,6 +148,7 @@ class Binding implements HostedBinding {
 
   removeLease(lease: Lease): void {
     if (!this.dropLease(lease)) return
+    this.host?.record.touch()
     this.pool.leaseGone()
     if (this.leaseCount === 0) this.pool.scheduleRelease(this)
   }
@@ -210,6 +211,7 @@ export class ChangesPool {
     const lease = new Lease(binding, listener, options.onError, options.onSubscribed)
     if (binding.live) lease.status.set('live')
     binding.addLease(lease)
+    binding.host?.record.touch()
     this.leases++
     this.context.changed()
     return lease
@@ -247,6 +249,7 @@ export class ChangesPool {
     }
     binding.host = target
     target.desired.add(binding)
+    target.record.touch()
     target.requestRebuild()
   }
 
@@ -271,6 +274,8 @@ export class ChangesPool {
     }
     this.context.metrics.changeLag.record(now - Date.parse(payload.commit_timestamp))
     this.context.metrics.counters.changesDelivered += count
+    // Name and time only: the row stays with the leases.
+    host.record.event('postgres_changes', payload.eventType, now, binding.spec)
     const only = binding.onlyLease
     if (only) notify(only, payload)
     else for (const lease of binding.leaseList()) notify(lease, payload)
@@ -310,6 +315,7 @@ export class ChangesPool {
     binding.host = undefined
     if (!host) return
     host.desired.delete(binding)
+    host.record.touch()
     if (host.desired.size === 0) {
       this.removeHost(host)
       return

@@ -85,6 +85,8 @@ export class ConnectionMonitor {
   private downSince: number | undefined
   /** The status was 'live' with a channel or lease held (an idle instance's 'live' proves no socket). */
   private everLive = false
+  /** The socket was seen open once: seeing it open again after it was down is a reconnect. */
+  private everConnected = false
   /** Since when realtime-js has been trying to open the socket (TimerPort clock), while it is. */
   private connectingSince: number | undefined
   private unsticking = false
@@ -145,6 +147,7 @@ export class ConnectionMonitor {
     } else if (status === 'timeout') {
       this.context.metrics.counters.heartbeatTimeouts++
       this.lastOkAt = undefined
+      this.context.inspect.connectionChanged()
     }
     this.recompute()
   }
@@ -223,8 +226,14 @@ export class ConnectionMonitor {
     const { realtime, options, scheduler } = this.context
     const now = scheduler.now()
     const connected = realtime.isConnected()
-    if (connected) this.downSince = undefined
-    else this.downSince ??= now
+    if (connected && this.downSince !== undefined && this.everConnected) {
+      this.context.metrics.counters.reconnects++
+      this.context.inspect.connectionChanged()
+    }
+    if (connected) {
+      this.downSince = undefined
+      this.everConnected = true
+    } else this.downSince ??= now
     const counts = this.counts()
     const idle = counts.channels === 0 && counts.leases === 0
     // Heartbeats only while something is held: an idle instance keeps no timer, so a Node process can exit and a
@@ -253,6 +262,7 @@ export class ConnectionMonitor {
     // 'connecting' while it opens, not 'degraded' (a "reconnecting" banner on every app start).
     if (state === 'live' && (counts.channels > 0 || counts.leases > 0)) this.everLive = true
     const previous = this.store.get()
+    // shallowEqual keeps the reference when nothing changed: then sync.inspect() has nothing new either.
     this.store.set({
       state,
       rttMs: this.rttMs,
@@ -262,6 +272,7 @@ export class ConnectionMonitor {
       socketProven: proven,
       heartbeatAt: this.lastOkAt ?? previous.heartbeatAt,
     })
+    if (this.store.get() !== previous) this.context.inspect.connectionChanged()
   }
 
   stop(): void {
@@ -271,5 +282,6 @@ export class ConnectionMonitor {
     this.cancelTicks = undefined
     for (const cleanup of this.cleanups.splice(0)) cleanup()
     this.store.set({ ...this.store.get(), state: 'offline', channels: 0, leases: 0, socketProven: false })
+    this.context.inspect.connectionChanged()
   }
 }

@@ -1,5 +1,6 @@
 import type { RealtimeChannel } from '@supabase/supabase-js'
 import { CircuitBreaker } from './backoff.js'
+import { ChannelRecord } from './ChannelRecord.js'
 import type { PoolContext } from './context.js'
 import { SupasyncError } from './errors.js'
 import { leaveOf, leaveTopic } from './leavingTopics.js'
@@ -18,10 +19,12 @@ type Listener = (payload: unknown, message: BroadcastMessage) => void
  */
 export class Room {
   readonly holders = new Set<object>()
-  /** event → listeners; '*' receives every event. */
-  private readonly listeners = new Map<string, Set<Listener>>()
+  /** event → listeners; '*' receives every event. Read by `sync.inspect()` (inspectChannels.ts). */
+  readonly listeners = new Map<string, Set<Listener>>()
   private readonly presenceListeners = new Set<(event: PresenceEvent) => void>()
   private readonly statusStore = createStore<RoomStatus>('joining')
+  /** What `sync.inspect()` shows of it: joins, last event; touched on every change it shows. */
+  readonly record: ChannelRecord
   private channel: RealtimeChannel | undefined
   private generation = 0
   private cancelGrace: (() => void) | undefined
@@ -56,6 +59,9 @@ export class Room {
   ) {
     this.optionsKey = canonicalOptions(options)
     this.breaker = new CircuitBreaker(context.options.breakerThreshold, context.options.breakerOpenMs)
+    this.record = new ChannelRecord(context.inspect)
+    // Every status change is one a snapshot shows.
+    this.statusStore.subscribe(() => this.record.touch())
     void this.open()
   }
 
@@ -79,6 +85,7 @@ export class Room {
 
   addHolder(holder: object): void {
     this.holders.add(holder)
+    this.record.touch()
     // Re-acquired within the grace period: keep the channel, no leave/join.
     this.cancelGrace?.()
     this.cancelGrace = undefined
@@ -99,6 +106,7 @@ export class Room {
   async reconfigure(options: RoomOptions): Promise<void> {
     this.options = options
     this.optionsKey = canonicalOptions(options)
+    this.record.touch()
     this.cancelRetry?.()
     this.cancelRetry = undefined
     this.cancelTokenWait?.()
@@ -122,6 +130,7 @@ export class Room {
   removeHolder(holder: object): void {
     this.holders.delete(holder)
     this.pinnedBy.delete(holder)
+    this.record.touch()
     this.context.changed()
     if (this.holders.size > 0 || this.closed) return
     this.releasedAt = this.context.scheduler.now()
@@ -136,8 +145,9 @@ export class Room {
     let set = this.listeners.get(event)
     if (!set) this.listeners.set(event, (set = new Set()))
     set.add(listener)
+    this.record.touch()
     return () => {
-      set.delete(listener)
+      if (set.delete(listener)) this.record.touch()
       if (set.size === 0) this.listeners.delete(event)
     }
   }
@@ -148,13 +158,20 @@ export class Room {
     return count
   }
 
+  get presenceListenerCount(): number {
+    return this.presenceListeners.size
+  }
+
   /** @internal Presence events of this room's channel (rooms opened with `presence`). */
   onPresence(listener: (event: PresenceEvent) => void): () => void {
     this.presenceListeners.add(listener)
-    return () => this.presenceListeners.delete(listener)
+    this.record.touch()
+    return () => this.presenceListeners.delete(listener) && this.record.touch()
   }
 
   private emitPresence(event: PresenceEvent): void {
+    // The event's name and time, never its presences (they carry the members' states).
+    if (event.event !== 'refused') this.record.event('presence', event.event, this.context.scheduler.now())
     for (const listener of [...this.presenceListeners]) {
       try {
         listener(event)
@@ -246,8 +263,10 @@ export class Room {
       if (generation === this.generation) this.dispatch(message)
     })
     // The server says why before it closes a channel (system error, then phx_close): keep it for the CLOSED.
-    channel.on('system' as never, {} as never, (message: { status?: string; message?: unknown }) => {
-      if (generation === this.generation && message?.status === 'error' && typeof message.message === 'string') this.serverMessage = message.message
+    channel.on('system' as never, {} as never, (message: { extension?: string; status?: string; message?: unknown }) => {
+      if (generation !== this.generation) return
+      this.record.event('system', message?.extension ?? 'system', this.context.scheduler.now())
+      if (message?.status === 'error' && typeof message.message === 'string') this.serverMessage = message.message
     })
     if (presence !== undefined) {
       // realtime-js refuses presence listeners after subscribe(): the pool registers them here, once per channel.
@@ -269,6 +288,7 @@ export class Room {
   }
 
   private dispatch(message: { event: string; payload: unknown }): void {
+    this.record.event('broadcast', message.event, this.context.scheduler.now())
     const broadcast: BroadcastMessage = { event: message.event, payload: message.payload }
     for (const key of [message.event, '*']) {
       for (const listener of [...(this.listeners.get(key) ?? [])]) {
@@ -294,6 +314,7 @@ export class Room {
       }
       this.joinedAt = this.context.scheduler.now()
       this.lastError = undefined
+      this.record.joined(this.joinedAt)
       this.statusStore.set('joined')
     } else if (status === 'CHANNEL_ERROR' || status === 'TIMED_OUT') {
       metrics.counters.channelErrors++

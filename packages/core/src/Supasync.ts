@@ -7,6 +7,8 @@ import { ConnectionMonitor, type ConnectionStatus } from './ConnectionMonitor.js
 import type { PoolContext } from './context.js'
 import { destroyed, invalidTopic, SupasyncError } from './errors.js'
 import { listenToHeartbeats } from './heartbeatHub.js'
+import { Inspector } from './Inspector.js'
+import type { InspectActions, InspectDeadLetterActions, InspectKind, InspectProvider, InspectRegistration, InspectSnapshot, InspectSource } from './inspectTypes.js'
 import { MetricsRecorder, type SupasyncMetrics } from './metrics.js'
 import type { RealtimeHost, ResolvedOptions } from './options.js'
 import type { SupasyncPorts } from './ports.js'
@@ -39,10 +41,14 @@ export interface SupasyncDiagnostics {
   eventListeners: number
   /** Values shared through `share()` (live tables, presence rooms), held or in their grace period. */
   shared: number
+  /** `subscribeInspect` listeners. */
+  inspectListeners: number
+  /** Live tables, queues and presence rooms registered with `sync.inspect()`. */
+  inspectRegistrations: number
 }
 
 /** One supasync instance over one supabase-js client. Create it with `createSupasync`. */
-export class Supasync {
+export class Supasync implements InspectSource {
   private readonly rooms = new Map<string, Room>()
   private readonly changesPool: ChangesPool
   private readonly monitor: ConnectionMonitor
@@ -69,6 +75,13 @@ export class Supasync {
   private cancelIdleClose: (() => void) | undefined
   /** The `accessToken` callback's last answer (see followTokenCallback). */
   private lastCallbackToken: string | undefined
+  private readonly inspector: Inspector
+  /**
+   * What a devtools panel may do to what `inspect()` shows: retry or discard a dead letter of a queue registered with
+   * this instance (`createQueue({ sync })`), by the queue's `InspectQueue.id` and the entry's id. Rejects with
+   * `UNKNOWN_QUEUE` for a queue that is not registered, else with the queue's own error.
+   */
+  readonly inspectActions: InspectActions
 
   /** @internal Created by the package's factory function, not by `new`. */
   constructor(
@@ -82,10 +95,23 @@ export class Supasync {
       options.onError(error instanceof SupasyncError ? error : new SupasyncError('DISPOSE_FAILED', `A shared value (live table, presence room) failed to close: ${String(error)}`)),
     )
     const instanceId = (this.instanceId = Math.random().toString(36).slice(2, 8))
-    this.events = new EventHub(() => options.ports.timers.wallNow?.() ?? options.ports.timers.now())
+    const wallNow = () => options.ports.timers.wallNow?.() ?? options.ports.timers.now()
+    this.events = new EventHub(wallNow)
+    this.inspector = new Inspector({
+      now: () => this.scheduler.now(),
+      wallNow,
+      status: () => this.monitor.status.get(),
+      counters: this.recorder.counters,
+      heartbeatIntervalMs: options.heartbeatIntervalMs,
+      maxChannels: options.maxChannels,
+      rooms: () => this.rooms.values(),
+      hosts: () => this.changesPool.hosts,
+    })
+    this.inspectActions = this.inspector.actions
     this.context = {
       realtime,
       events: this.events,
+      inspect: this.inspector,
       options,
       scheduler: this.scheduler,
       metrics: this.recorder,
@@ -143,6 +169,41 @@ export class Supasync {
         this.stopStatusEvents = undefined
       }
     }
+  }
+
+  /**
+   * One picture of everything the instance holds: the connection (state, round trip, heartbeats, reconnects), every
+   * channel (topic, room or changes pool, status, holders, bindings, joins, last event by name and time), and the
+   * live tables, queues and presence rooms registered by the packages built on it. Counts, keys, topics, filters and
+   * error messages only: never tokens, rows, broadcast payloads or presence states.
+   *
+   * The same object comes back until something in it changed, and such a read costs one flag check and allocates
+   * nothing; the first read after a change rebuilds only the parts that changed. Durations (`stalenessMs`) are as of
+   * `takenAt`. Still answers after `destroy()` (with nothing held).
+   */
+  inspect(): InspectSnapshot {
+    return this.inspector.inspect()
+  }
+
+  /**
+   * Calls `listener` (no arguments; read `inspect()`) after each change of what `inspect()` shows, once per burst of
+   * changes (a microtask: no timer). Returns the function that stops it; `destroy()` calls every listener one last
+   * time and drops them.
+   */
+  subscribeInspect(listener: () => void): () => void {
+    this.assertAlive()
+    return this.inspector.subscribe(listener)
+  }
+
+  /**
+   * For package authors (polling, queue, presence use it): puts one entry of `kind` into every snapshot. `provider`
+   * is called only while a snapshot is built, with the entry it returned last time as long as the registration has
+   * not called `changed()` since (see {@link InspectProvider}); call `registration.changed()` whenever something the
+   * entry shows changed, and `unregister()` when the thing goes away. A queue passes its dead-letter `actions`, which
+   * {@link inspectActions} routes to by `registration.id`. On a destroyed instance the registration does nothing.
+   */
+  registerInspect<K extends InspectKind>(kind: K, provider: InspectProvider<K>, actions?: InspectDeadLetterActions): InspectRegistration {
+    return this.inspector.register(kind, provider, actions)
   }
 
   /** @internal For the packages built on core: emit one event (nothing is built while no one listens: check `eventsActive`). */
@@ -450,6 +511,8 @@ export class Supasync {
       statusListeners: (this.monitor.status as { listenerCount?: number }).listenerCount ?? 0,
       eventListeners: this.events.listenerCount,
       shared: this.sharedValues.size,
+      inspectListeners: this.inspector.listenerCount,
+      inspectRegistrations: this.inspector.registrationCount,
     }
   }
 
@@ -520,5 +583,6 @@ export class Supasync {
     const others = this.realtime.getChannels().filter((channel) => !ownTopics.has(channel.topic) && !channel.topic.startsWith(ownPrefix))
     if (this.openedSocket && others.length === 0) await this.realtime.disconnect().catch(() => undefined)
     this.events.clear()
+    this.inspector.close()
   }
 }

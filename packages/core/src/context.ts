@@ -1,4 +1,5 @@
 import type { RealtimeClient } from '@supabase/supabase-js'
+import type { InspectHub } from './ChannelRecord.js'
 import type { SupasyncError } from './errors.js'
 import type { EventHub } from './events.js'
 import type { MetricsRecorder } from './metrics.js'
@@ -10,6 +11,8 @@ export interface PoolContext {
   realtime: RealtimeClient
   /** Structured events for monitoring (`sync.onEvent`); test `events.active` before building one. */
   events: EventHub
+  /** Told of every change `sync.inspect()` shows (channel records, the connection), so quiet reads build nothing. */
+  inspect: InspectHub
   options: ResolvedOptions
   scheduler: Scheduler
   metrics: MetricsRecorder

@@ -16,6 +16,8 @@ export type SupasyncErrorCode =
   | 'PRESENCE_REJECTED'
   /** A shared value (live table, presence room) threw while it was being closed; it was dropped anyway. */
   | 'DISPOSE_FAILED'
+  /** `sync.inspectActions` named a queue that is not registered (destroyed, or from another instance's snapshot). */
+  | 'UNKNOWN_QUEUE'
 
 /**
  * Every error supasync throws or reports: `code` for programs, a message that says how to fix the cause.

@@ -246,7 +246,7 @@ export interface InspectQueueFailure {
 /** One presence room (`createPresence`). */
 export interface InspectPresenceRoom {
   readonly topic: string
-  /** This client's presence key; undefined while it does not track. */
+  /** This client's presence key (`createPresence`'s `key`); undefined for a source whose room does not track. */
   readonly selfKey: string | undefined
   /** Members by key (every tab and device of one key merged), without the state they publish. */
   readonly members: readonly InspectPresenceMember[]
@@ -285,4 +285,53 @@ export interface InspectSource {
   subscribeInspect(listener: () => void): () => void
   /** Dead-letter actions; without them a panel lists dead letters without Retry / Discard. Default none. */
   readonly inspectActions?: InspectActions
+}
+
+// --- registration: how the packages built on core put their part into the snapshot ---------------------------
+
+/** What each kind of registration contributes to the snapshot: one entry per registration. */
+export interface InspectEntries {
+  /** `@supasync/polling`: one live table. */
+  liveTable: InspectLiveTable
+  /** `@supasync/queue`: one offline write queue. */
+  queue: InspectQueue
+  /** `@supasync/presence`: one presence room. */
+  presence: InspectPresenceRoom
+}
+
+/** A kind of registration: 'liveTable', 'queue' or 'presence'. */
+export type InspectKind = keyof InspectEntries
+
+/**
+ * Builds a registration's entry. Called only while a snapshot is built, that is after some change anywhere in the
+ * instance (a quiet `inspect()` calls no provider). `previous` is the entry it returned last time, handed back while
+ * the registration has not called `changed()` since: return it as it is when nothing of yours moved (the snapshot's
+ * section then keeps its identity and nothing is allocated), or build a new one (a live table does, because its
+ * `stalenessMs` is as of `takenAt`). `previous` is undefined after `changed()` and on the first call.
+ */
+export type InspectProvider<K extends InspectKind> = (takenAt: number, previous: InspectEntries[K] | undefined) => InspectEntries[K]
+
+/** What `sync.registerInspect()` returns to the package that registered. */
+export interface InspectRegistration {
+  /**
+   * Stable for the registration's life and unique within the instance, e.g. `queue-2`: a live table's
+   * {@link InspectLiveTable.id} and a queue's {@link InspectQueue.id} are this, so that {@link InspectActions} find
+   * the queue again.
+   */
+  readonly id: string
+  /**
+   * Something this entry shows changed: the next snapshot asks the provider again, and `subscribeInspect` listeners
+   * hear of it (coalesced into one call per burst). Cheap: a flag and, with listeners, one queued microtask.
+   */
+  changed(): void
+  /** Removes the entry from the snapshot (the package's own destroy). Idempotent. */
+  unregister(): void
+}
+
+/** A queue's dead-letter actions, routed to it by {@link InspectActions} through its registration id. */
+export interface InspectDeadLetterActions {
+  /** `queue.retry(entryId)`. */
+  retry(entryId: string): Promise<void>
+  /** `queue.discard(entryId)`. */
+  discard(entryId: string): Promise<void>
 }

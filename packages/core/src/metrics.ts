@@ -76,6 +76,8 @@ export interface SupasyncMetrics {
     heartbeatTimeouts: number
     /** Socket openings stuck in CONNECTING for two heartbeat intervals, torn down and started again. */
     stuckConnects: number
+    /** Times the socket was seen open again after it had been seen closed (the first open is not counted). */
+    reconnects: number
   }
   /** Heartbeat round trip. */
   rttMs: HistogramSnapshot
@@ -97,6 +99,7 @@ export class MetricsRecorder {
     broadcastsDelivered: 0,
     heartbeatTimeouts: 0,
     stuckConnects: 0,
+    reconnects: 0,
   }
   readonly rtt = new Histogram()
   readonly join = new Histogram()

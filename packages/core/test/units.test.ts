@@ -602,6 +602,7 @@ describe('MetricsRecorder', () => {
         'heartbeatTimeouts',
         'joins',
         'leaves',
+        'reconnects',
         'recreated',
         'stuckConnects',
         'swaps',

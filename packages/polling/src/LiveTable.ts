@@ -14,6 +14,7 @@ import { KeySweep, type SweepCounts } from './KeySweep.js'
 import { SweepSchedule } from './SweepSchedule.js'
 import { RowView, type LiveChange } from './RowView.js'
 import { SharedPoller } from './SharedPoller.js'
+import { LiveTableInspection } from './inspectLiveTable.js'
 import { parseVersion } from './versions.js'
 
 /** What `live.freshness` holds. */
@@ -137,6 +138,8 @@ export class LiveTable<R extends object = Row> {
   }
 
   private readonly settled: { state: 'pending' | 'ready' | 'failed'; error?: unknown } = { state: 'pending' }
+  /** What sync.inspect() shows of it (inspectLiveTable.ts). */
+  private readonly inspection: LiveTableInspection
 
   /** @internal Created by the package's factory function, not by `new`. */
   constructor(
@@ -256,6 +259,7 @@ export class LiveTable<R extends object = Row> {
       }))
     }
     this.cleanups.push(this.poller.scheduler.every(TICK_MS, () => this.tick()))
+    this.inspection = new LiveTableInspection(sync, this, options)
     void this.load()
   }
 
@@ -306,6 +310,7 @@ export class LiveTable<R extends object = Row> {
     this.sweep?.cancel()
     this.digestCheck?.abandon()
     this.poller.leave(this)
+    this.inspection.unregister()
     this.settleReady.reject(new PollingError('DESTROYED', 'The live table was destroyed before its initial load completed.'))
     this.mirror?.flush()
   }
@@ -451,6 +456,7 @@ export class LiveTable<R extends object = Row> {
         const watermark = await this.readEverything(this.warmStarted)
         if (this.destroyed) return
         if (this.sync.eventsActive) this.sync.emitEvent({ type: 'poll', table: this.options.table, purpose: 'load', rows: this.view.size, ms: Math.max(0, this.poller.scheduler.now() - startedAt), ok: true })
+        this.inspection.read(true)
         this.loaded = true
         this.restHealthy = true
         this.error = undefined
@@ -571,6 +577,7 @@ export class LiveTable<R extends object = Row> {
     this.resyncing = true
     try {
       await this.readEverything(true)
+      this.inspection.read(true)
       this.needsResync = false
     } catch (cause) {
       if (!this.destroyed) this.pollFailed(asPollingError(cause))
@@ -630,6 +637,7 @@ export class LiveTable<R extends object = Row> {
     if (watermark !== undefined) this.lastWatermark = watermark
     if (this.destroyed) return
     this.emitPoll(startedAt, true)
+    this.inspection.read(true)
     if (this.loaded) this.sweepSchedule?.noteAccess(access, startedAt)
     this.restHealthy = true
     this.error = undefined
@@ -647,6 +655,7 @@ export class LiveTable<R extends object = Row> {
     this.digestCheck?.abandon()
     if (this.destroyed) return
     if (startedAt !== undefined) this.emitPoll(startedAt, false)
+    this.inspection.read(false)
     if (error.transient) this.restHealthy = false
     this.error = error
     this.report(error)

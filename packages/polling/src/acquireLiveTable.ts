@@ -1,5 +1,6 @@
 import { stableKey, type SharedLease, type Supasync, type SupasyncError } from '@supasync/core'
 import { createLiveTable } from './createLiveTable.js'
+import { countLiveTableHolders, liveTableHoldersChanged } from './inspectLiveTable.js'
 import type { LiveTable } from './LiveTable.js'
 import { resolveLiveOptions, type LiveTableOptions } from './options.js'
 import type { LiveChange } from './RowView.js'
@@ -66,18 +67,20 @@ export function acquireLiveTable<R extends object = Record<string, unknown>>(syn
         for (const holder of listening) holder.onError!(error)
       },
     })
+    countLiveTableHolders(table, () => holders.size)
     return { table, holders }
   }, (shared) => shared.table.destroy())
   const handlers: Handlers = { onChange: options.onChange as Handlers['onChange'], onError: options.onError }
   const { holders, table } = lease.value
   holders.add(handlers)
+  liveTableHoldersChanged(table)
   return {
     table: table as unknown as LiveTable<R>,
     get released() {
       return lease.released
     },
     release(afterMs?: number) {
-      holders.delete(handlers)
+      if (holders.delete(handlers)) liveTableHoldersChanged(table)
       lease.release(afterMs)
     },
   }

@@ -1,6 +1,7 @@
 import type { RealtimeChannel } from '@supabase/supabase-js'
 import { checkJsonSafe, createStore, SupasyncError, type PresenceEvent, type RoomHandle, type RoomStatus, type Supasync, type ReadableStore } from '@supasync/core'
 import { CallBudget } from './CallBudget.js'
+import { inspectPresence } from './inspectPresence.js'
 import { LEAVE_EVENT, LeaveSignals, sendLeaveSignal } from './LeaveSignals.js'
 import { encodeMeta, newConnectionId, signature, type DesiredMeta } from './meta.js'
 import type { ResolvedPresenceOptions } from './options.js'
@@ -122,6 +123,7 @@ export class PresenceEngine<S extends object = PresenceState> {
       this.queueReconcile()
     }
     this.offs.push(this.handle.status.subscribe((status) => this.onStatus(status)))
+    this.offs.push(inspectPresence(sync, this))
     if (this.handle.status.get() === 'joined') this.scheduleFlush()
   }
 

@@ -10,6 +10,7 @@ import { QueueState } from './QueueState.js'
 import { Sender } from './Sender.js'
 import { CrossTab } from './CrossTab.js'
 import { syncFromStorage } from './syncFromStorage.js'
+import { inspectQueue } from './inspectQueue.js'
 
 export type { DeadLetter, FlushResult, QueueDiagnostics, QueuedWrite, QueueStatus } from './queueTypes.js'
 
@@ -82,6 +83,8 @@ export class Queue {
         }),
       )
     }
+    const stopInspect = inspectQueue(state, { retry: (id) => this.retry(id), discard: (id) => this.discard(id) })
+    if (stopInspect) this.cleanups.push(stopInspect)
     this.ready = loadEntries(state, () => {
       if (options.autoFlush && !state.destroyed) sender.pump()
     })

@@ -56,6 +56,8 @@ export class QueueState {
   readonly changedHere = new Map<string, number>()
   /** Tells the other tabs that this one changed the stored outbox; set by the queue when tabs share it. */
   storageChanged: () => void = () => {}
+  /** Tells `sync.inspect()` that an entry's state or attempts changed; set by inspectQueue.ts when registered. */
+  inspectChanged: () => void = () => {}
 
   /** Whether this queue may send now: the network is up, and this tab is the one that sends the shared outbox. */
   get online(): boolean {
@@ -67,6 +69,7 @@ export class QueueState {
   }
 
   move(entry: RuntimeEntry, event: EntryEvent): void {
+    this.inspectChanged()
     const next = transition(entry.state, event)
     if (next === 'done') {
       const index = this.entries.indexOf(entry)

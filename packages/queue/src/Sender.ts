@@ -185,6 +185,7 @@ export class Sender {
             entry.stored.attempts++
             if (entry.state === 'retrying') state.move(entry, 'send')
           }
+          state.inspectChanged()
           const attemptSignal = linked(signal)
           await this.attempt(() => executor.execute(request, attemptSignal.signal), attemptSignal)
         },

@@ -1,10 +1,12 @@
-import { defaultPorts, type ReadableStore, type SupasyncEventInput, type SupasyncPorts } from '@supasync/core'
+import { defaultPorts, type InspectDeadLetterActions, type InspectProvider, type InspectRegistration, type ReadableStore, type SupasyncEventInput, type SupasyncPorts } from '@supasync/core'
 
-/** What the queue uses of a supasync instance: its status, and (optional) its event hub. */
+/** What the queue uses of a supasync instance: its status, and (optional) its event hub and `sync.inspect()` registry. */
 export interface QueueSync {
   status: ReadableStore<{ state: string }>
   readonly eventsActive?: boolean
   emitEvent?(event: SupasyncEventInput): void
+  /** The queue shows in `sync.inspect()` (pending writes, dead letters) with Retry / Discard for a devtools panel. */
+  registerInspect?(kind: 'queue', provider: InspectProvider<'queue'>, actions?: InspectDeadLetterActions): InspectRegistration
 }
 import { QueueError } from './errors.js'
 import { memoryStorage } from './storage/memoryStorage.js'
