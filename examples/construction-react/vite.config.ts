@@ -4,10 +4,11 @@
  */
 import react from '@vitejs/plugin-react'
 import { defineConfig } from 'vite'
-import { sourceAliases } from '../dev/sourceAliases.js'
+import { nodeEnvDefine, sourceAliases } from '../dev/sourceAliases.js'
 
-export default defineConfig({
+export default defineConfig(({ mode }) => ({
   plugins: [react()],
   // The packages from their sources, like the launcher (no build step needed while editing them).
   resolve: { alias: sourceAliases },
-})
+  define: nodeEnvDefine(mode === 'production' ? 'production' : 'development'),
+}))

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startLocalStack, type LocalStack } from '@supasync/local'
 import type { InlineConfig, Plugin, ViteDevServer } from 'vite'
-import { sourceAliases } from './sourceAliases.js'
+import { nodeEnvDefine, sourceAliases } from './sourceAliases.js'
 import { USERS, VENDORS, type DevConfig } from './users.js'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
@@ -82,6 +82,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
         customLogger: undefined,
         plugins: [plugin, devConfigPlugin(config)],
         resolve: { alias: sourceAliases },
+        define: nodeEnvDefine('development'),
         server: { host: '127.0.0.1', port: options.ports?.[name] ?? defaults[name], strictPort: false },
         clearScreen: false,
       }

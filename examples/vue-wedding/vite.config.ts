@@ -5,10 +5,11 @@
  */
 import vue from '@vitejs/plugin-vue'
 import { defineConfig } from 'vite'
-import { sourceAliases } from '../dev/sourceAliases.js'
+import { nodeEnvDefine, sourceAliases } from '../dev/sourceAliases.js'
 
-export default defineConfig({
+export default defineConfig(({ mode }) => ({
   plugins: [vue()],
   // The packages from their sources, like the launcher (no build step needed while editing them).
   resolve: { alias: sourceAliases },
-})
+  define: nodeEnvDefine(mode === 'production' ? 'production' : 'development'),
+}))

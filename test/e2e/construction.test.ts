@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import { attributeOf, DESKTOP, PHONE, useDemo, within } from './harness.js'
+import { attributeOf, DESKTOP, openDevtools, PHONE, screenshot, useDemo, within } from './harness.js'
 
 const MILESTONES = ['not_started', 'fabricated', 'delivered', 'installed', 'welded', 'tested', 'done']
 const next = (milestone: string) => MILESTONES[Math.min(MILESTONES.indexOf(milestone) + 1, MILESTONES.length - 1)]!
@@ -216,4 +216,32 @@ describe('construction: foreman (phone) and project manager (desktop)', () => {
     await foreman.page.getByTestId('search').fill('')
     expect(await foreman.page.getByTestId('component').count()).toBeLessThan(100)
   }, 120_000)
+})
+
+describe('construction: the devtools panel (development builds)', () => {
+  it("shows what the PM's page holds: the socket, the changes channel, the live table in mode realtime within its budget, the outbox", async () => {
+    const pm = await open('/pm/2?user=bob', DESKTOP)
+    const errors: string[] = []
+    pm.page.on('pageerror', (error) => errors.push(error.message))
+    await pm.page.getByTestId('component').first().waitFor({ timeout: 15_000 })
+    await within(15_000, 'the PM live', async () => (await attributeOf(pm.page.getByTestId('freshness'), 'data-mode')) === 'realtime')
+
+    const connection = await openDevtools(pm.page, 'connection')
+    await within(5000, 'the connection live in the panel', async () => /live/.test((await connection.textContent()) ?? ''))
+    const channels = await openDevtools(pm.page, 'channels')
+    expect(await channels.textContent()).toMatch(/public\.components/)
+    const tables = await openDevtools(pm.page, 'liveTables')
+    const text = (await tables.textContent()) ?? ''
+    expect(text).toMatch(/public\.components/)
+    expect(text).toMatch(/realtime/)
+    // No token and no row content in the panel (the components' tags are row data).
+    const all = (await pm.page.locator('[data-supasync-devtools-panel]').textContent()) ?? ''
+    expect(all).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}/)
+    expect(all).not.toMatch(/P-20\d\d/)
+    const shot = await screenshot(pm.page, 'construction-pm-devtools')
+    expect(shot.bytes).toBeGreaterThan(10_000)
+    const queue = await openDevtools(pm.page, 'queue')
+    expect(await queue.textContent()).toMatch(/pending/i)
+    expect(errors).toEqual([])
+  }, 60_000)
 })

@@ -64,3 +64,30 @@ export async function within(ms: number, what: string, check: () => Promise<bool
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
 }
+
+/** Where the e2e run leaves its screenshots (ignored by git; CI keeps them as artifacts). */
+export const SCREENSHOTS = 'test-results/screenshots'
+
+/**
+ * Opens the supasync devtools panel of `page` (a button in an open shadow root: Playwright's CSS selectors pierce it)
+ * on `tab`, and returns the panel's text there.
+ */
+export async function openDevtools(page: Page, tab: 'connection' | 'channels' | 'liveTables' | 'queue' | 'presence'): Promise<Locator> {
+  const panel = page.locator('[data-supasync-devtools-panel]')
+  // The wrappers load the panel lazily: wait for it, closed (its toggle) or open (its tabs).
+  await panel.locator('button[data-action="open"], button[data-tab]').first().waitFor({ timeout: 15_000 })
+  const toggle = panel.locator('button[data-action="open"]')
+  if ((await toggle.count()) > 0) await toggle.click()
+  await panel.locator(`button[data-tab="${tab}"]`).click()
+  await panel.locator(`button[data-tab="${tab}"][aria-selected="true"]`).waitFor({ timeout: 5000 })
+  return panel.locator('[data-body]')
+}
+
+/** A full-page screenshot under SCREENSHOTS; returns its path and size in bytes. */
+export async function screenshot(page: Page, name: string): Promise<{ path: string; bytes: number }> {
+  const { mkdir, stat } = await import('node:fs/promises')
+  await mkdir(SCREENSHOTS, { recursive: true })
+  const path = `${SCREENSHOTS}/${name}.png`
+  await page.screenshot({ path })
+  return { path, bytes: (await stat(path)).size }
+}

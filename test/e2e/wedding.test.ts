@@ -3,7 +3,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import { attributeOf, useDemo, within } from './harness.js'
+import { attributeOf, openDevtools, screenshot, useDemo, within } from './harness.js'
 
 const local = useDemo('wedding')
 const vendor = (key: string) => local.open(`/wedding/1?vendor=${key}`)
@@ -41,5 +41,26 @@ describe('wedding: two vendors', () => {
     await within(5000, 'the change at the caterer', async () => (await attributeOf(caterer.page.locator(`[data-testid="timeline-item"][data-id="${id}"]`), 'data-status')) === target)
     const { rows } = await local.demo.stack.query<{ status: string }>('select status from public.timeline_items where id = $1', [id])
     expect(rows[0]!.status).toBe(target)
+  }, 60_000)
+})
+
+describe('wedding: the devtools panel (development builds)', () => {
+  it("shows the vendor's presence room with both vendors, the live timeline and the connection, with no presence state in it", async () => {
+    const venue = await vendor('venue')
+    const errors: string[] = []
+    venue.page.on('pageerror', (error) => errors.push(error.message))
+    const florist = await vendor('florist')
+    await within(15_000, 'the florist online at the venue', async () => (await attributeOf(member(venue.page, 'florist'), 'data-status')) === 'online')
+    const presence = await openDevtools(venue.page, 'presence')
+    await within(5000, 'both vendors in the panel', async () => {
+      const text = (await presence.textContent()) ?? ''
+      return text.includes('venue') && text.includes('florist')
+    })
+    const tables = await openDevtools(venue.page, 'liveTables')
+    expect(await tables.textContent()).toMatch(/timeline_items/)
+    const shot = await screenshot(venue.page, 'wedding-devtools')
+    expect(shot.bytes).toBeGreaterThan(10_000)
+    expect(errors).toEqual([])
+    await florist.context.close()
   }, 60_000)
 })

@@ -1,6 +1,7 @@
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { SupasyncProvider } from '@supasync/react'
+import { SupasyncDevtools } from '@supasync/devtools/react'
 import { App } from './App'
 import { parseRoute } from './route'
 import { session } from './session'
@@ -25,6 +26,8 @@ if (!session) {
     <StrictMode>
       <SupasyncProvider sync={session.sync} queue={session.queue}>
         <App session={session} route={parseRoute(location.pathname)} />
+        {/* What this instance holds (socket, channels, live tables, the outbox): development only, nothing in a build. */}
+        <SupasyncDevtools sync={session.sync} position="bottom-left" />
       </SupasyncProvider>
     </StrictMode>,
   )
