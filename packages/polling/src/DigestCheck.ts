@@ -104,6 +104,6 @@ export class DigestCheck {
     }
     if (++this.futile < FUTILE_MISMATCHES || this.givenUp) return
     this.givenUp = true
-    this.target.warn(new PollingError('BAD_ROW', `The key digests of ${this.target.table} differed from the live table's rows ${FUTILE_MISMATCHES} times in a row, and each key sweep that followed found nothing to change: its primary key's JSON form is not the text Postgres hashes (a numeric key with trailing zeros, a bigint beyond 2^53). Periodic checks now read the keys (ceil(rows / pageSize) requests each). Use an integer, text or uuid primary key to check them for free.`))
+    this.target.warn(new PollingError('BAD_ROW', `The key digests of ${this.target.table} differed from the live table's rows ${FUTILE_MISMATCHES} times in a row, and each key sweep that followed found nothing to change: its primary key's JSON form is not the text Postgres hashes (a numeric key with trailing zeros, a bigint beyond 2^53), or the filter matches rows on the server that the table does not keep (a column the server compares without case, e.g. citext). Periodic checks now read the keys (ceil(rows / pageSize) requests each). Use an integer, text or uuid primary key, and filter on columns compared exactly, to check them for free.`))
   }
 }
