@@ -8,10 +8,9 @@ import type { AccessStamp, Row, TombstoneRecord } from './RestReader.js'
 import { realtimeFilter, rowMatches, type LiveFilter } from './rowFilter.js'
 import { rowKey } from './rowKey.js'
 import { watchIdentity } from './watchIdentity.js'
-import { DigestCheck } from './DigestCheck.js'
+import { KeyChecks } from './KeyChecks.js'
 import type { KeyDigest } from './KeyDigest.js'
-import { KeySweep, type SweepCounts } from './KeySweep.js'
-import { SweepSchedule } from './SweepSchedule.js'
+import type { SweepCounts } from './KeySweep.js'
 import { RowView, type LiveChange } from './RowView.js'
 import { SharedPoller } from './SharedPoller.js'
 import { LiveTableInspection } from './inspectLiveTable.js'
@@ -94,14 +93,8 @@ export class LiveTable<R extends object = Row> {
   private lastReported: string | undefined
   private interval: number
   private readonly mirror: CacheMirror<R> | undefined
-  private readonly sweep: KeySweep | undefined
-  private readonly sweepSchedule: SweepSchedule | undefined
-  /** Periodic key checks riding on polls as key digests (undefined without sweeps). */
-  private digestCheck: DigestCheck | undefined
-  /** The warning that untracked revocations can miss the budget was given (once per table). */
-  private warnedLateSweeps = false
-  /** Keys a sweep dropped → when that sweep began (port clock); polls read before then may not bring them back. */
-  private readonly sweptAt = new Map<string, number>()
+  /** Key checks and sweeps (access revoked or granted without a write); undefined with sweepIntervalMs false. */
+  private checks: KeyChecks<R> | undefined
   private readonly counters = { hits: 0, misses: 0, missedByRealtime: 0, applied: { cache: 0, load: 0, realtime: 0, poll: 0 } }
   /** Rows and changes missed by realtime of the poll running now, for its `poll` event (sync.onEvent). */
   private readonly pollTally: { rows: number; missed: number; purpose: 'catch-up' | 'verify' | 'poll' | undefined } = { rows: 0, missed: 0, purpose: undefined }
@@ -156,14 +149,14 @@ export class LiveTable<R extends object = Row> {
       this.report(error)
       // Another user signed in on this client: the view may hold rows only the previous user may read. A key sweep
       // now, as the new user, drops them (and reads what only the new one may read) rather than a sweep interval later.
-      if (error.code === 'IDENTITY_CHANGED') this.sweepSchedule?.owe(this.poller.scheduler.now())
+      if (error.code === 'IDENTITY_CHANGED') this.checks?.owe()
     }))
     this.view = new RowView<R>(() => timers.now(), (change) => {
-      this.sweep?.touch(change.key)
+      this.checks?.changed(change.key)
       this.counters.applied[change.source]++
       if (change.source !== 'cache') mirror?.write(change.key, change.row, change.version)
       options.onChange?.(change)
-    }, (key, version, next) => this.digestCheck?.touch(key, version, next))
+    }, (key, version, next) => this.checks?.beforeChange(key, version, next))
     this.rows = this.view.rows
     this.freshnessStore = createStore<Freshness>({ mode: 'catching-up', lastSyncedAt: undefined, stalenessMs: 0, error: undefined }, shallowEqual)
     this.interval = options.pollIntervalMs
@@ -181,52 +174,28 @@ export class LiveTable<R extends object = Row> {
     }, timers)
     this.poller.attach(this)
     if (options.sweepIntervalMs !== false) {
-      this.sweep = new KeySweep(this.poller.reader, {
+      const poller = this.poller
+      this.checks = new KeyChecks<R>({
+        schema: options.schema,
+        table: options.table,
         filter: options.filter,
         primaryKey: options.primaryKey,
+        cursor: options.cursor,
         pageSize: options.pageSize,
-        heldKeys: () => this.view.keys(),
-        has: (key) => this.view.versionOf(key) !== undefined,
-        drop: (key, sweepStartedAt) => {
-          if (this.destroyed) return
-          // Weak, at the held version: the same version may come back when access is granted again (adopt). A poll
-          // that read the row before this sweep began must not bring it back: see receiveRows.
-          this.view.remove(key, this.view.versionOf(key)!, 'poll', true)
-          this.sweptAt.set(key, sweepStartedAt)
-        },
-        adopt: (row) => {
-          if (this.destroyed) return
-          const key = rowKey(row, options.primaryKey)
-          const version = parseVersion(row[options.cursor])
-          // Filter and soft delete checked on the row as read: it may have changed since its key was listed.
-          if (key !== undefined && version !== undefined) {
-            this.sweptAt.delete(key)
-            this.apply(key, row, version, 'poll')
-          }
-        },
-      }, () => this.poller.scheduler.now())
-      const counts = this.sweep.counts
-      const check = (this.digestCheck = new DigestCheck({
-        table: `${options.schema}.${options.table}`,
-        reader: this.poller.reader,
-        view: this.view,
-        counts,
-        now: () => this.poller.scheduler.now(),
-        ready: () => this.loaded && !this.destroyed,
-        warn: (error) => this.warn(error),
-      }))
-      const schedule = (check.schedule = this.sweepSchedule = new SweepSchedule({
-        fixedMs: options.sweepIntervalMs,
+        sweepIntervalMs: options.sweepIntervalMs,
         maxStalenessMs: options.maxStalenessMs,
         retryMs: options.retryMs,
-        scheduler: this.poller.scheduler,
-        meanSweepMs: () => (counts.sweeps === 0 ? 0 : counts.totalMs / counts.sweeps),
-        run: () => this.runSweep(),
-        random: Math.random,
-        digestable: () => check.usable,
+        reader: poller.reader,
+        scheduler: poller.scheduler,
+        view: this.view,
+        ready: () => this.loaded && !this.destroyed,
+        isOnline: () => sync.ports.network.isOnline(),
         pollIntervalMs: () => this.interval,
-      }))
-      this.cleanups.push(() => schedule.stop())
+        apply: (key, row, version) => void this.apply(key, row, version, 'poll'),
+        report: (error) => this.report(error),
+        warn: (error) => this.warn(error),
+        update: () => this.update(),
+      })
     }
     this.ready = new Promise((resolve, reject) => (this.settleReady = { resolve, reject }))
     this.ready.then(
@@ -242,7 +211,7 @@ export class LiveTable<R extends object = Row> {
     this.cleanups.push(sync.ports.network.subscribe((online) => {
       if (!online) return this.update()
       this.catchUp()
-      this.sweepSchedule?.online()
+      this.checks?.online()
     }))
     this.cleanups.push(sync.ports.visibility.subscribe((visible) => visible && this.catchUp()))
     // Auth events are instant for a client with Supabase Auth; the token realtime holds also covers the
@@ -295,7 +264,7 @@ export class LiveTable<R extends object = Row> {
 
   stats(): LiveTableStats {
     const { hits, misses, missedByRealtime, applied } = this.counters
-    const sweep = this.sweep ? { ...this.sweep.counts } : { sweeps: 0, requests: 0, dropped: 0, adopted: 0, totalMs: 0, digestChecks: 0, digestMismatches: 0 }
+    const sweep = this.checks ? { ...this.checks.counts } : { sweeps: 0, requests: 0, dropped: 0, adopted: 0, totalMs: 0, digestChecks: 0, digestMismatches: 0 }
     return { rows: this.view.size, hits, misses, tombstones: this.view.tombstoneCount, missedByRealtime, applied: { ...applied }, sweep }
   }
 
@@ -307,8 +276,7 @@ export class LiveTable<R extends object = Row> {
     this.feed?.release()
     for (const cleanup of this.cleanups.splice(0)) cleanup()
     this.cancelLoadRetry?.()
-    this.sweep?.cancel()
-    this.digestCheck?.abandon()
+    this.checks?.stop()
     this.poller.leave(this)
     this.inspection.unregister()
     this.settleReady.reject(new PollingError('DESTROYED', 'The live table was destroyed before its initial load completed.'))
@@ -465,7 +433,7 @@ export class LiveTable<R extends object = Row> {
         this.lastWatermark = watermark
         this.poller.join(this, watermark)
         // Planned once the load has shown whether the server reports access changes (it sets the period).
-        this.sweepSchedule?.start()
+        this.checks?.start()
         this.settleReady.resolve()
         // A load that failed first and succeeded on a retry: `ready` stays rejected (a promise settles once), but the
         // table is ready now, and synchronous readers (Suspense) must see that.
@@ -505,7 +473,7 @@ export class LiveTable<R extends object = Row> {
     const window = await reader.watermark()
     const watermark = window?.watermark
     // The rows read now are as the user may read them now; a different access stamp later means a sweep is due.
-    this.sweepSchedule?.noteAccess(window?.access, readStartedAt)
+    this.checks?.noteAccess(window?.access, readStartedAt)
     const seen = sweep ? new Set<string>() : undefined
     const startedAt = this.poller.scheduler.now()
     let newest: number | undefined
@@ -533,32 +501,6 @@ export class LiveTable<R extends object = Row> {
     return safe
   }
 
-  /** One key sweep (see {@link KeySweep}); resolves whether it completed (not before the load, offline, or failed). */
-  private async runSweep(): Promise<boolean> {
-    const sweep = this.sweep
-    if (!sweep || !this.loaded || this.destroyed || !this.sync.ports.network.isOnline()) return false
-    try {
-      await sweep.run()
-      this.digestCheck?.sweepCompleted()
-    } catch (cause) {
-      // Nothing was dropped; it is tried again (at once when owed). Polls report REST failures too: no error of its own.
-      if (!this.destroyed) this.report(asPollingError(cause))
-      return false
-    }
-    if (this.destroyed) return false
-    const late = this.sweepSchedule?.lateBy() ?? 0
-    if (late > 0 && !this.warnedLateSweeps) {
-      this.warnedLateSweeps = true
-      const schedule = this.sweepSchedule!
-      const timing = `A key sweep of ${this.options.table} takes about ${Math.round(sweep.counts.totalMs / Math.max(1, sweep.counts.sweeps))} ms, so periodic sweeps run every ${Math.round(schedule.intervalMs() / 1000)} s`
-      this.report(new PollingError(schedule.tracked ? 'REJECTED' : 'MISSING_MIGRATION', schedule.tracked
-        ? `${timing}. Membership changes are tracked (supasync.track_access) and sweep at once, but a row moved out of the user's reach by a write to the row itself (its project changed) can stay up to ${Math.round(late / 1000)} s longer than maxStalenessMs. Narrow the live table's filter, or call supasync.access_changed() where such writes happen.`
-        : `${timing}: a row the user may no longer read can stay up to ${Math.round(late / 1000)} s longer than maxStalenessMs. Run supasync.track_access() on the membership tables your RLS policies use (packages/polling/sql), so sweeps run as soon as a membership changes.`))
-    }
-    this.update()
-    return true
-  }
-
   /**
    * The client reads as another user now: what the view holds was read with the previous user's rights. A key sweep
    * as the new user (at once; freshness claims nothing after this moment until it completes) drops what they may not
@@ -566,7 +508,7 @@ export class LiveTable<R extends object = Row> {
    */
   private identityChanged(): void {
     if (this.destroyed) return
-    if (this.sweepSchedule) this.sweepSchedule.owe(this.poller.scheduler.now())
+    if (this.checks) this.checks.owe()
     else this.needsResync = true
     this.catchUp()
   }
@@ -602,10 +544,10 @@ export class LiveTable<R extends object = Row> {
     for (const row of rows) {
       const key = rowKey(row, primaryKey)
       const version = parseVersion(row[cursor])
-      if (key !== undefined) this.digestCheck?.carry(key)
+      if (key !== undefined) this.checks?.carry(key)
       if (key === undefined || version === undefined) continue
       // Read before a sweep found the row gone (access revoked): this copy predates that, whatever its version.
-      const swept = this.sweptAt.get(key)
+      const swept = this.checks?.sweptAt.get(key)
       if (swept !== undefined && startedAt < swept) continue
       if (this.apply(key, row, version, 'poll') && since !== undefined && deadline !== undefined && version > since && version < deadline) missed++
     }
@@ -626,7 +568,7 @@ export class LiveTable<R extends object = Row> {
     if (this.destroyed) return
     for (const record of records) {
       const key = rowKey(record.rowKey, this.options.primaryKey)
-      if (key !== undefined) this.digestCheck?.carry(key)
+      if (key !== undefined) this.checks?.carry(key)
       // Also for rows not held: a late realtime copy of a deleted row must not bring it back.
       if (key !== undefined) this.view.remove(key, record.version, 'poll')
     }
@@ -638,7 +580,7 @@ export class LiveTable<R extends object = Row> {
     if (this.destroyed) return
     this.emitPoll(startedAt, true)
     this.inspection.read(true)
-    if (this.loaded) this.sweepSchedule?.noteAccess(access, startedAt)
+    if (this.loaded) this.checks?.noteAccess(access, startedAt)
     this.restHealthy = true
     this.error = undefined
     this.lastReported = undefined
@@ -652,7 +594,7 @@ export class LiveTable<R extends object = Row> {
 
   /** @internal The shared poll's side of the table (PollMember). */
   pollFailed(error: PollingError, startedAt?: number): void {
-    this.digestCheck?.abandon()
+    this.checks?.pollFailed()
     if (this.destroyed) return
     if (startedAt !== undefined) this.emitPoll(startedAt, false)
     this.inspection.read(false)
@@ -684,13 +626,13 @@ export class LiveTable<R extends object = Row> {
 
   /** @internal The shared poll's side of the table (PollMember). */
   openDigest(since: number): boolean {
-    return this.digestCheck?.open(since) ?? false
+    return this.checks?.openDigest(since) ?? false
   }
 
   /** @internal The shared poll's side of the table (PollMember). */
   receiveDigest(digest: KeyDigest | undefined): void {
     if (this.destroyed) return
-    this.digestCheck?.receive(digest)
+    this.checks?.receiveDigest(digest)
   }
 
   /** @internal The shared poll's side of the table (PollMember). */
@@ -738,7 +680,7 @@ export class LiveTable<R extends object = Row> {
     // A deletion older than two budgets can no longer race an in-flight read of the same row.
     const horizon = this.poller.scheduler.now() - 2 * this.options.maxStalenessMs
     this.view.pruneTombstones(horizon)
-    for (const [key, at] of this.sweptAt) if (at < horizon) this.sweptAt.delete(key)
+    this.checks?.prune(horizon)
     this.update()
   }
 
@@ -775,7 +717,7 @@ export class LiveTable<R extends object = Row> {
     // Kept on the port clock (never backward); shown and saved as wall time.
     // While an access change awaits its sweep the view may show rows the user may no longer read: claim nothing
     // after the read that still saw the old access.
-    const owedSince = this.sweepSchedule?.owedSince
+    const owedSince = this.checks?.owedSince
     const claimed = this.lastSyncedAt === undefined || owedSince === undefined ? this.lastSyncedAt : Math.min(this.lastSyncedAt, owedSince)
     // Whole milliseconds, rounded to the safe side: an earlier claim, a larger staleness.
     const syncedAtWall = claimed === undefined ? undefined : Math.floor(toWallTime(claimed, now, this.wallNow()))

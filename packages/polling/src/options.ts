@@ -77,7 +77,8 @@ export interface LiveTableOptions<R extends object = Record<string, unknown>> {
    * Polls read every changed row the role may see, not only the filter's, so a row whose filter column changed
    * (moved to another project) leaves the view within the budget. Costs reads of the other rows' changes: cheap
    * when RLS already limits the role to about the filter, expensive on a busy table the role sees whole.
-   * Default false (such rows stay until a full reload).
+   * Default false: such rows leave at the next key check instead (see sweepIntervalMs), or, with sweepIntervalMs
+   * false, stay until a full reload.
    */
   detectMovesOut?: boolean
   /**

@@ -200,6 +200,20 @@ describe('LiveTable: periodic key checks ride on polls', () => {
     expect(live.stats().sweep).toMatchObject({ dropped: 1 })
   })
 
+  it('drop the old key of a row whose primary key was updated (no DELETE trigger fires, so no tombstone)', async () => {
+    const w = world()
+    const live = w.open()
+    await toRealtime(w, live)
+    await run(w.clock, 5000)
+    const row = w.server.rows.find((candidate) => candidate.id === 3)!
+    row.id = 33 // UPDATE components SET id = 33 WHERE id = 3: the row keeps its place, stamped anew below
+    w.server.write({ id: 33, tag: 'renumbered' })
+    await run(w.clock, 3000)
+    expect(live.get(3)).toBeUndefined()
+    expect(live.get(33)).toMatchObject({ tag: 'renumbered' })
+    expect(live.stats().sweep).toMatchObject({ dropped: 1 })
+  })
+
   it('do not mistake realtime changes that arrive while a poll is in flight for a difference (hot rows, inserts, deletes)', async () => {
     const w = world()
     // Rows 7–12 in project 1 too, quiet for a minute: each poll sees them older than its cursor.

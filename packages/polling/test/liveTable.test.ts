@@ -132,19 +132,25 @@ describe('createLiveTable on the local stack', () => {
     expect(a.errors).toEqual([])
   })
 
-  it('detectMovesOut: a row whose filter column changed leaves the view under polling; without it, it stays', async () => {
-    const follows = track(observe(local.stack, { filter: { project_id: 1 }, detectMovesOut: true }))
-    const plain = track(observe(local.stack, { filter: { project_id: 1 } }))
-    await Promise.all([follows.live.ready, plain.live.ready])
+  it('a row whose filter column changed leaves the view: at the next poll with detectMovesOut, at the next key check without; with neither it stays', async () => {
+    const follows = track(observe(local.stack, { filter: { project_id: 1 }, detectMovesOut: true, sweepIntervalMs: false }))
+    const checked = track(observe(local.stack, { filter: { project_id: 1 } }))
+    const plain = track(observe(local.stack, { filter: { project_id: 1 }, sweepIntervalMs: false }))
+    await Promise.all([follows.live.ready, checked.live.ready, plain.live.ready])
     const { rows } = await local.stack.query<{ id: string }>('select id from components where project_id = 1 order by id limit 1')
     const moved = rows[0]!.id
     await local.stack.faults.stopRealtime()
     await local.stack.query('update components set project_id = 2 where id = $1', [moved])
-    await waitFor(() => follows.live.get(moved) === undefined, 3000, 'the moved row leaves the view')
+    await waitFor(() => follows.live.get(moved) === undefined, 3000, 'the moved row leaves the view (detectMovesOut)')
+    // Key checks (the default): the poll's key digest leaves the row out, the view holds it at its older version, and
+    // the sweep that follows drops it: within the budget (3 s) plus a poll's round trip.
+    await waitFor(() => checked.live.get(moved) === undefined, 5000, 'the moved row leaves the view (key check)')
+    expect(checked.live.stats().sweep.digestMismatches).toBeGreaterThanOrEqual(1)
     await plain.live.refresh()
-    expect(plain.live.get(moved)).toBeDefined() // the documented gap without the option
+    expect(plain.live.get(moved)).toBeDefined() // the documented gap with neither
     await local.stack.query('update components set project_id = 1 where id = $1', [moved])
     await waitFor(() => follows.live.get(moved) !== undefined, 3000, 'and comes back when it moves back')
+    await waitFor(() => checked.live.get(moved) !== undefined, 5000, 'and comes back when it moves back (key check)')
   })
 
   it('starts from the cache: rows and their age show before the network answers; the load then drops what was deleted', async () => {
