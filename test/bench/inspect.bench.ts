@@ -17,8 +17,6 @@
 //    the figures are the medians of the rounds' p50 / p90 / p99.
 //
 // Run alone: `npx tsx test/bench/inspect.bench.ts`, or `BENCH_ONLY=inspect npm run bench`.
-import { setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
 import { createSupasync, manualPort, type InspectSnapshot, type Supasync } from '../../packages/core/src/index.js'
 import { FakeRealtime, type FakeChannel } from '../../packages/core/test/fakeRealtime.js'
 import { createLiveTable, type LiveTable } from '../../packages/polling/src/index.js'
@@ -26,7 +24,7 @@ import { FakeServer, manualClock, pgts, run, type ManualClock } from '../../pack
 import { createPresence } from '../../packages/presence/src/index.js'
 import { createQueue, memoryStorage } from '../../packages/queue/src/index.js'
 import { runAlone } from './runAlone.js'
-import { summarize, type Figure } from './stats.js'
+import { exposeGc, round, summarize, type Figure } from './stats.js'
 
 const SUITE = 'inspect'
 const LEASES = 10_000
@@ -40,15 +38,6 @@ const ROUNDS = 5
 const T0 = Date.UTC(2026, 11, 4, 12, 0, 0)
 const SCALE = `${LEASES / 1000}k leases, ${TABLES} live tables × ${ROWS / 1000}k rows`
 
-const round = (value: number, digits = 3) => Math.round(value * 10 ** digits) / 10 ** digits
-
-/** gc() of a process started without --expose-gc (the runner's): switched on for this process, then taken from a fresh context. */
-function exposeGc(): () => void {
-  const existing = (globalThis as { gc?: () => void }).gc
-  if (existing) return existing
-  setFlagsFromString('--expose-gc')
-  return runInNewContext('gc') as () => void
-}
 
 interface World {
   sync: Supasync

@@ -2,21 +2,14 @@
 // view as of the poll's snapshot. With the kept digest (KeyDigestIndex, updated as the view changes) a check costs
 // the keys changed since the last one; hashing every key is the fallback (a cursor that moved back). Measured on a
 // 100,000-row view of uuid keys, 100 of them changed between checks, next to a full scan in the same run.
-import { setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
 import { DigestWindow, KeyDigestIndex } from '../../packages/polling/src/KeyDigest.js'
 import { runAlone } from './runAlone.js'
-import { summarize, type Figure } from './stats.js'
+import { exposeGc, round, summarize, type Figure } from './stats.js'
 
 const SUITE = 'digest'
 const ROWS = 100_000
 const CHANGED = 100
 const CHECKS = 200
-
-function round(value: number, digits = 3): number {
-  const scale = 10 ** digits
-  return Math.round(value * scale) / scale
-}
 
 export async function benchKeyDigest(): Promise<Figure[]> {
   const versions = new Map<string, number>()
@@ -31,9 +24,8 @@ export async function benchKeyDigest(): Promise<Figure[]> {
   for (const key of keys) versions.set(key, clock++)
   // The index as a live table feeds it from its load: every key goes through changed(); all are "recent" until the
   // first check moves the horizon past them.
-  // A heap figure needs a collection before each reading: expose gc for this process if the run did not.
-  setFlagsFromString('--expose-gc')
-  const gc = runInNewContext('gc') as () => void
+  // A heap figure needs a collection before each reading.
+  const gc = exposeGc()
   const heap = () => {
     gc()
     return process.memoryUsage().heapUsed

@@ -1,3 +1,6 @@
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
+
 /** Percentile of a sample (nearest-rank), in the sample's unit. */
 export function percentile(values: number[], p: number): number {
   if (values.length === 0) return Number.NaN
@@ -17,6 +20,19 @@ export function summarize(values: number[]): { count: number; p50: number; p90: 
     max: values.reduce((largest, value) => (value > largest ? value : largest), Number.NEGATIVE_INFINITY),
     mean: Math.round(mean * 100) / 100,
   }
+}
+
+/** `value` rounded to `digits` decimals; NaN and ±Infinity pass through. */
+export function round(value: number, digits = 3): number {
+  return Number.isFinite(value) ? Math.round(value * 10 ** digits) / 10 ** digits : value
+}
+
+/** gc() of a process started without --expose-gc (the runner's): switched on for this process, then taken from a fresh context. */
+export function exposeGc(): () => void {
+  const existing = (globalThis as { gc?: () => void }).gc
+  if (existing) return existing
+  setFlagsFromString('--expose-gc')
+  return runInNewContext('gc') as () => void
 }
 
 /** One benchmark figure, as printed in the table and written to JSON. */

@@ -1,3 +1,4 @@
+import { mkdir, stat } from 'node:fs/promises'
 import { afterAll, beforeAll } from 'vitest'
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
 import { startDemo, type AppName, type Demo } from '../../examples/dev/startDemo.js'
@@ -85,7 +86,6 @@ export async function openDevtools(page: Page, tab: 'connection' | 'channels' | 
 
 /** A full-page screenshot under SCREENSHOTS; returns its path and size in bytes. */
 export async function screenshot(page: Page, name: string): Promise<{ path: string; bytes: number }> {
-  const { mkdir, stat } = await import('node:fs/promises')
   await mkdir(SCREENSHOTS, { recursive: true })
   const path = `${SCREENSHOTS}/${name}.png`
   await page.screenshot({ path })

@@ -1,4 +1,4 @@
-import { Scheduler, type TimerPort } from '@supasync/core'
+import { Scheduler, stableKey, type TimerPort } from '@supasync/core'
 import { asPollingError, PollingError } from './errors.js'
 import type { PostgrestHost } from './PostgrestHost.js'
 import { RestReader, type AccessStamp, type ReadTarget, type Row, type TombstoneRecord } from './RestReader.js'
@@ -242,7 +242,7 @@ export class SharedPoller {
     const filters: LiveFilter[] = []
     for (const member of polled) {
       if (member.openDigest?.(since) !== true) continue
-      const key = JSON.stringify(Object.entries(member.filter).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      const key = stableKey(member.filter)
       let index = indexes.get(key)
       if (index === undefined) {
         index = filters.push(member.filter) - 1

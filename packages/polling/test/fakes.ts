@@ -54,6 +54,18 @@ export async function run(clock: ManualClock, ms: number): Promise<void> {
   await flush()
 }
 
+/**
+ * Waits for `live`'s load, then (100 ms later) makes every lease of `fake` live ("Subscribed to PostgreSQL") and lets
+ * the catch-up poll that follows complete: the table is in mode realtime unless something else holds it back.
+ */
+export async function loadThenGoLive(clock: ManualClock, fake: FakeSync, live: { ready: Promise<void> }): Promise<void> {
+  await flush()
+  await live.ready
+  await run(clock, 100)
+  for (const lease of fake.leases) lease.live()
+  await flush()
+}
+
 /** Postgres/PostgREST text of a µs stamp: `2026-11-23T10:00:00.123456+00:00`. */
 export const pgts = (micros: number) => formatMicros(Math.floor(micros)).replace('Z', '+00:00')
 /** Realtime's commit_timestamp text of a µs stamp: `2026-11-23 10:00:00.123456+00`. */

@@ -13,7 +13,7 @@ import { DigestWindow, KeyDigestIndex, addKey, emptyDigest, parseDigest, sameDig
 import type { LiveTable } from '../src/LiveTable.js'
 import { md5Lanes } from '../src/md5Lanes.js'
 import type { LiveTableOptions } from '../src/options.js'
-import { fakeSync, FakeServer, flush, manualClock, payload, pgts, run, type RecordedRequest } from './fakes.js'
+import { fakeSync, FakeServer, loadThenGoLive, manualClock, payload, pgts, run, type RecordedRequest } from './fakes.js'
 
 type Comp = { id: number; project_id: number; tag: string; updated_at: string; deleted_at?: string | null }
 const T0 = Date.UTC(2026, 11, 4, 10, 0, 0)
@@ -41,11 +41,7 @@ function world(state: ConnectionState = 'live') {
 
 /** Loads, makes the lease live and lets the catch-up poll complete: verification polls every 1.5 s from then on. */
 async function toRealtime(w: ReturnType<typeof world>, live: LiveTable<Comp>): Promise<void> {
-  await flush()
-  await live.ready
-  await run(w.clock, 100)
-  for (const lease of w.fake.leases) lease.live()
-  await flush()
+  await loadThenGoLive(w.clock, w.fake, live)
   expect(live.freshness.get().mode).toBe('realtime')
 }
 

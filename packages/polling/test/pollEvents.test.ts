@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { SupasyncEventInput } from '@supasync/core'
 import { createLiveTable } from '../src/createLiveTable.js'
 import type { LiveTable } from '../src/LiveTable.js'
-import { fakeSync, FakeServer, flush, manualClock, pgts, run } from './fakes.js'
+import { fakeSync, FakeServer, flush, loadThenGoLive, manualClock, pgts, run } from './fakes.js'
 
 type Comp = { id: number; project_id: number; tag: string; updated_at: string }
 type Event = SupasyncEventInput
@@ -38,9 +38,7 @@ describe('poll events', () => {
     await flush()
     await w.live.ready
     expect(polls(w.events)).toEqual([{ type: 'poll', table: 'components', purpose: 'load', rows: 3, ms: 0, ok: true }])
-    await run(w.clock, 100)
-    for (const lease of w.fake.leases) lease.live()
-    await flush()
+    await loadThenGoLive(w.clock, w.fake, w.live)
     await run(w.clock, 1000)
     w.events.length = 0
     // Realtime mode: a verification poll every 1.5 s; 6 s without a write: four polls, none with rows.
@@ -62,11 +60,7 @@ describe('poll events', () => {
 
   it('a poll that finds rows realtime lost reports them, and missed-by-realtime with the count', async () => {
     const w = world()
-    await flush()
-    await w.live.ready
-    await run(w.clock, 100)
-    for (const lease of w.fake.leases) lease.live()
-    await flush()
+    await loadThenGoLive(w.clock, w.fake, w.live)
     await run(w.clock, 3000)
     w.events.length = 0
     w.server.write({ id: 2, project_id: 1, tag: 'lost by realtime' })
